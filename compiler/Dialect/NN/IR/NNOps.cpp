@@ -1,0 +1,322 @@
+//===- NNOps.cpp - Verifiers and shape rules of the nn ops ---------------===//
+//
+// Verifiers accept dynamic dimensions (the frontend emits them before shape
+// inference) and check every relation between dimensions that are static.
+// `inferShapes` computes what the verifiers check, from the operands.
+//
+//===----------------------------------------------------------------------===//
+#include "Dialect/NN/IR/NNOps.h"
+#include "Dialect/NN/IR/LayerInfo.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace alexc::nn;
+
+#include "Dialect/NN/IR/NNInterfaces.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "Dialect/NN/IR/NNOps.cpp.inc"
+
+namespace {
+using Dims = SmallVector<int64_t, 4>;
+constexpr int64_t kDyn = ShapedType::kDynamic;
+
+bool isDyn(int64_t d) { return ShapedType::isDynamic(d); }
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+std::string pairStr(ArrayRef<int64_t> v) {
+  return llvm::formatv("[{0}]", llvm::make_range(v.begin(), v.end())).str();
+}
+std::string windowStr(ArrayRef<int64_t> v) {
+  return llvm::formatv("{0}x{1}", v[0], v[1]).str();
+}
+std::string shapeStr(ArrayRef<int64_t> dims) {
+  std::string s;
+  for (auto [i, d] : llvm::enumerate(dims))
+    s += (i ? "x" : "") + (isDyn(d) ? std::string("?") : std::to_string(d));
+  return s;
+}
+
+/// Both static and different.
+bool conflict(int64_t a, int64_t b) { return !isDyn(a) && !isDyn(b) && a != b; }
+
+/// Checks a (height, width) attribute: two values, each positive (or
+/// non-negative when `allowZero`).
+LogicalResult verifyPair(Operation *op, StringRef name, ArrayRef<int64_t> v,
+                         bool allowZero) {
+  if (v.size() != 2)
+    return op->emitOpError() << "'" << name
+                             << "' must have 2 values (height, width), got "
+                             << v.size();
+  for (int64_t x : v)
+    if (x < 0 || (!allowZero && x == 0))
+      return op->emitOpError()
+             << "'" << name << "' must be "
+             << (allowZero ? "non-negative" : "positive") << ", got "
+             << pairStr(v);
+  return success();
+}
+
+/// Output extent of a window sliding over a padded input; kDyn when the input
+/// extent is dynamic, 0 or less when the window does not fit.
+int64_t slide(int64_t in, int64_t k, int64_t s, int64_t p) {
+  if (isDyn(in))
+    return kDyn;
+  if (in + 2 * p < k)
+    return 0;
+  return (in + 2 * p - k) / s + 1;
+}
+
+/// Spatial output size of a window op on a 4-D input, or an error that says
+/// which input and window do not fit. `prefix` starts the message.
+FailureOr<std::pair<int64_t, int64_t>>
+slideWindow(function_ref<InFlightDiagnostic()> emitError, StringRef prefix,
+            ArrayRef<int64_t> in, ArrayRef<int64_t> window,
+            ArrayRef<int64_t> strides, ArrayRef<int64_t> padding) {
+  int64_t oh = slide(in[2], window[0], strides[0], padding[0]);
+  int64_t ow = slide(in[3], window[1], strides[1], padding[1]);
+  if (oh == 0 || ow == 0) {
+    auto diag = emitError();
+    diag << prefix << "input " << formatDims(in);
+    if (padding[0] || padding[1])
+      diag << " (padded by " << pairStr(padding) << ")";
+    diag << " is smaller than the " << windowStr(window) << " window";
+    return failure();
+  }
+  return std::make_pair(oh, ow);
+}
+
+/// Checks that a static result dimension matches the one the op computes.
+LogicalResult verifyResult(Operation *op, ArrayRef<int64_t> expected) {
+  auto actual = shapeOf(op->getResult(0));
+  for (auto [i, e] : llvm::enumerate(expected))
+    if (conflict(e, actual[i]))
+      return op->emitOpError()
+             << "result has shape " << shapeStr(actual)
+             << " but the operands give " << shapeStr(expected)
+             << " (dimension " << i << ")";
+  return success();
+}
+
+/// Gives a block argument (a parameter or an input) the dimension `value` at
+/// `dim` when it is still dynamic there.
+void refineArgument(Value v, unsigned dim, int64_t value) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (!isa<BlockArgument>(v) || !type.isDynamicDim(dim) || isDyn(value))
+    return;
+  Dims shape(type.getShape());
+  shape[dim] = value;
+  v.setType(RankedTensorType::get(shape, type.getElementType()));
+}
+
+void setResultShape(Operation *op, ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  op->getResult(0).setType(RankedTensorType::get(shape, type.getElementType()));
+}
+
+/// Checks the bias against the output channels of the weight.
+LogicalResult verifyBias(Operation *op, Value bias, Value weight) {
+  if (!bias)
+    return success();
+  int64_t b = shapeOf(bias)[0], o = shapeOf(weight)[0];
+  if (conflict(b, o))
+    return op->emitOpError() << "bias has " << b << " elements but weight has "
+                             << o << " outputs (dimension 0)";
+  return success();
+}
+
+std::function<InFlightDiagnostic()> layerError(Operation *op) {
+  return [op] { return op->emitError() << describeLayer(op) << ": "; };
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// conv2d
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::verify() {
+  if (failed(verifyPair(*this, "strides", getStrides(), false)) ||
+      failed(verifyPair(*this, "padding", getPadding(), true)))
+    return failure();
+  auto in = shapeOf(getInput()), w = shapeOf(getWeight());
+  if (conflict(in[1], w[1]))
+    return emitOpError() << "weight has " << w[1]
+                         << " input channels (dimension 1) but input has "
+                         << in[1] << " channels (dimension 1)";
+  if (failed(verifyBias(*this, getBias(), getWeight())))
+    return failure();
+  if (isDyn(w[2]) || isDyn(w[3]))
+    return emitOpError() << "weight must have a static kernel size, got "
+                         << shapeStr(w);
+  auto spatial = slideWindow([&] { return emitOpError(); }, "", in,
+                             {w[2], w[3]}, getStrides(), getPadding());
+  if (failed(spatial))
+    return failure();
+  return verifyResult(*this, {in[0], w[0], spatial->first, spatial->second});
+}
+
+LogicalResult Conv2DOp::inferShapes() {
+  auto in = shapeOf(getInput());
+  refineArgument(getWeight(), 1, in[1]);
+  auto w = shapeOf(getWeight());
+  auto spatial = slideWindow(layerError(*this), "", in, {w[2], w[3]},
+                             getStrides(), getPadding());
+  if (failed(spatial))
+    return failure();
+  setResultShape(*this, {in[0], w[0], spatial->first, spatial->second});
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// max_pool2d, avg_pool2d
+//===----------------------------------------------------------------------===//
+
+template <typename PoolOp>
+static LogicalResult verifyPool(PoolOp op) {
+  if (failed(verifyPair(op, "window", op.getWindow(), false)) ||
+      failed(verifyPair(op, "strides", op.getStrides(), false)) ||
+      failed(verifyPair(op, "padding", op.getPadding(), true)))
+    return failure();
+  auto window = op.getWindow(), padding = op.getPadding();
+  for (int i = 0; i < 2; ++i)
+    if (2 * padding[i] > window[i])
+      return op.emitOpError()
+             << "padding " << pairStr(padding)
+             << " must be at most half of the window " << windowStr(window);
+  auto in = shapeOf(op.getInput());
+  auto spatial = slideWindow([&] { return op.emitOpError(); }, "", in, window,
+                             op.getStrides(), padding);
+  if (failed(spatial))
+    return failure();
+  return verifyResult(op, {in[0], in[1], spatial->first, spatial->second});
+}
+
+template <typename PoolOp>
+static LogicalResult inferPoolShapes(PoolOp op) {
+  auto in = shapeOf(op.getInput());
+  auto spatial = slideWindow(layerError(op), "", in, op.getWindow(),
+                             op.getStrides(), op.getPadding());
+  if (failed(spatial))
+    return failure();
+  setResultShape(op, {in[0], in[1], spatial->first, spatial->second});
+  return success();
+}
+
+LogicalResult MaxPool2DOp::verify() { return verifyPool(*this); }
+LogicalResult MaxPool2DOp::inferShapes() { return inferPoolShapes(*this); }
+LogicalResult AvgPool2DOp::verify() { return verifyPool(*this); }
+LogicalResult AvgPool2DOp::inferShapes() { return inferPoolShapes(*this); }
+
+//===----------------------------------------------------------------------===//
+// dense, flatten
+//===----------------------------------------------------------------------===//
+
+LogicalResult DenseOp::verify() {
+  auto in = shapeOf(getInput()), w = shapeOf(getWeight());
+  if (conflict(in[1], w[1]))
+    return emitOpError() << "weight has " << w[1]
+                         << " input features (dimension 1) but input has "
+                         << in[1] << " features (dimension 1)";
+  if (failed(verifyBias(*this, getBias(), getWeight())))
+    return failure();
+  return verifyResult(*this, {in[0], w[0]});
+}
+
+LogicalResult DenseOp::inferShapes() {
+  auto in = shapeOf(getInput());
+  if (in[1] == 0)
+    return layerError (*this)() << "input has no features";
+  refineArgument(getWeight(), 1, in[1]);
+  setResultShape(*this, {in[0], shapeOf(getWeight())[0]});
+  return success();
+}
+
+static int64_t flattenedSize(ArrayRef<int64_t> in) {
+  int64_t n = 1;
+  for (int64_t d : in.drop_front()) {
+    if (isDyn(d))
+      return kDyn;
+    n *= d;
+  }
+  return n;
+}
+
+LogicalResult FlattenOp::verify() {
+  auto in = shapeOf(getInput());
+  if (in.size() < 2)
+    return emitOpError() << "input must have a batch dimension and at least "
+                            "one more, got rank "
+                         << in.size();
+  return verifyResult(*this, {in[0], flattenedSize(in)});
+}
+
+LogicalResult FlattenOp::inferShapes() {
+  auto in = shapeOf(getInput());
+  setResultShape(*this, {in[0], flattenedSize(in)});
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops keep their operand's type.
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReluOp::inferShapes() {
+  getResult().setType(getInput().getType());
+  return success();
+}
+LogicalResult SigmoidOp::inferShapes() {
+  getResult().setType(getInput().getType());
+  return success();
+}
+LogicalResult TanhOp::inferShapes() {
+  getResult().setType(getInput().getType());
+  return success();
+}
+
+LogicalResult DropoutOp::verify() {
+  double rate = getRate().convertToDouble();
+  if (!(rate >= 0.0 && rate < 1.0))
+    return emitOpError() << "rate must be in [0, 1), got " << rate;
+  if (getStream() < 0)
+    return emitOpError() << "stream must be non-negative, got " << getStream();
+  return success();
+}
+
+LogicalResult DropoutOp::inferShapes() {
+  getResult().setType(getInput().getType());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Loss and metrics
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyLabels(Operation *op, Value logits, Value labels) {
+  int64_t n = shapeOf(logits)[0], m = shapeOf(labels)[0];
+  if (conflict(n, m))
+    return op->emitOpError() << "labels have " << m << " rows but logits have "
+                             << n << " (dimension 0)";
+  if (shapeOf(logits)[1] == 0)
+    return op->emitOpError() << "logits must have at least one class";
+  return success();
+}
+
+LogicalResult SoftmaxCrossEntropyOp::verify() {
+  return verifyLabels(*this, getLogits(), getLabels());
+}
+LogicalResult SoftmaxCrossEntropyOp::inferShapes() {
+  refineArgument(getLabels(), 0, shapeOf(getLogits())[0]);
+  return success();
+}
+LogicalResult CountCorrectOp::verify() {
+  return verifyLabels(*this, getLogits(), getLabels());
+}
+LogicalResult CountCorrectOp::inferShapes() {
+  refineArgument(getLabels(), 0, shapeOf(getLogits())[0]);
+  return success();
+}

@@ -1,0 +1,24 @@
+//===- Passes.td - Passes on the nn dialect ----------------*- tablegen -*-===//
+#ifndef ALEXC_NN_PASSES
+#define ALEXC_NN_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def NNShapeInference : Pass<"nn-shape-inference", "::mlir::ModuleOp"> {
+  let summary = "Refine every tensor of the nn functions to a static shape";
+  let description = [{
+    Gives the batch dimension of every function argument the batch size (the
+    `batch-size` option, else the module's `nn.batch_size` attribute), then
+    walks each function in order and lets every op compute its result shape,
+    refining parameter shapes that depend on the input (a dense layer's
+    input features). Fails, naming the layer and the shapes, when a layer
+    cannot apply to its input; at the end every tensor is static.
+  }];
+  let options = [
+    Option<"batchSize", "batch-size", "int64_t", /*default=*/"0",
+           "Batch size (0: the module's nn.batch_size attribute)">
+  ];
+  let dependentDialects = ["::alexc::nn::NNDialect"];
+}
+
+#endif // ALEXC_NN_PASSES

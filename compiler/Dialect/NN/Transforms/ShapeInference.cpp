@@ -1,0 +1,88 @@
+//===- ShapeInference.cpp - Static shapes for every nn tensor ------------===//
+#include "Dialect/NN/IR/LayerInfo.h"
+#include "Dialect/NN/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+namespace alexc::nn {
+#define GEN_PASS_DEF_NNSHAPEINFERENCE
+#include "Dialect/NN/Transforms/Passes.h.inc"
+} // namespace alexc::nn
+
+using namespace mlir;
+using namespace alexc::nn;
+
+namespace {
+
+bool isStatic(Type t) {
+  auto shaped = dyn_cast<ShapedType>(t);
+  return !shaped || shaped.hasStaticShape();
+}
+
+struct ShapeInferencePass
+    : alexc::nn::impl::NNShapeInferenceBase<ShapeInferencePass> {
+  using NNShapeInferenceBase::NNShapeInferenceBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    int64_t batch = batchSize;
+    if (batch == 0)
+      if (auto attr = module->getAttrOfType<IntegerAttr>("nn.batch_size"))
+        batch = attr.getInt();
+    if (batch <= 0) {
+      module.emitError() << "nn-shape-inference needs a positive batch size "
+                            "(the batch-size option or nn.batch_size), got "
+                         << batch;
+      return signalPassFailure();
+    }
+    for (auto func : module.getOps<func::FuncOp>())
+      if (failed(inferFunction(func, batch)))
+        return signalPassFailure();
+  }
+
+  LogicalResult inferFunction(func::FuncOp func, int64_t batch) {
+    if (func.isExternal())
+      return success();
+    // The leading dimension of a data argument (images, labels, logits) is
+    // the batch; parameters always have a static one.
+    for (BlockArgument arg : func.getArguments()) {
+      auto type = dyn_cast<RankedTensorType>(arg.getType());
+      if (!type || type.getRank() == 0 || !type.isDynamicDim(0))
+        continue;
+      SmallVector<int64_t> shape(type.getShape());
+      shape[0] = batch;
+      arg.setType(RankedTensorType::get(shape, type.getElementType()));
+    }
+
+    WalkResult result = func.walk([&](Operation *op) {
+      if (auto shapeOp = dyn_cast<ShapeInference>(op))
+        if (failed(shapeOp.inferShapes()))
+          return WalkResult::interrupt();
+      for (Type t : op->getResultTypes())
+        if (!isStatic(t)) {
+          op->emitError() << describeLayer(op)
+                          << ": could not infer a static shape for result "
+                          << t;
+          return WalkResult::interrupt();
+        }
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return failure();
+
+    for (BlockArgument arg : func.getArguments())
+      if (!isStatic(arg.getType()))
+        return func.emitError() << "could not infer a static shape for "
+                                   "argument #"
+                                << arg.getArgNumber() << " (" << arg.getType()
+                                << ")";
+    auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+    func.setFunctionType(FunctionType::get(func.getContext(),
+                                           func.getBody().getArgumentTypes(),
+                                           ret.getOperandTypes()));
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,451 @@
+//===- ModelSpec.cpp - Parse and validate the JSON model spec ------------===//
+//
+// Every check throws a SpecError carrying one message; parseModelSpec catches
+// it (and nlohmann's own errors), so no exception leaves this file.
+//
+//===----------------------------------------------------------------------===//
+#include "Frontend/ModelSpec.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+using json = nlohmann::json;
+
+namespace alexc {
+namespace {
+
+struct SpecError {
+  std::string message;
+};
+
+/// Levenshtein distance, for "did you mean" hints on misspelt keys.
+size_t editDistance(const std::string &a, const std::string &b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string describe(const json &v) {
+  std::string dumped = v.dump();
+  if (dumped.size() > 40)
+    dumped = dumped.substr(0, 37) + "...";
+  return std::string(v.type_name()) + " " + dumped;
+}
+
+/// One JSON object being read, with the words that name it in messages
+/// ("layer 'conv1' (conv2d, #0)", "optimizer", or "" for the top level).
+class ObjectReader {
+public:
+  ObjectReader(const json &obj, std::string context, std::string prefix = "")
+      : obj(obj), context(std::move(context)), prefix(std::move(prefix)) {}
+
+  [[noreturn]] void fail(const std::string &key, const std::string &msg) const {
+    std::string where = context.empty() ? "" : context + ": ";
+    throw SpecError{where + "field '" + prefix + key + "' " + msg};
+  }
+
+  bool has(const std::string &key) const { return obj.contains(key); }
+  const json &at(const std::string &key) const { return obj.at(key); }
+
+  /// Rejects keys outside `allowed`, suggesting the nearest allowed one.
+  void checkKeys(const std::vector<std::string> &allowed,
+                 const std::string &what) const {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      const std::string &key = it.key();
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end())
+        continue;
+      std::string best;
+      size_t bestDist = 3; // suggest only close matches
+      for (const auto &a : allowed) {
+        size_t d = editDistance(key, a);
+        if (d < bestDist)
+          bestDist = d, best = a;
+      }
+      std::string where = context.empty() ? "" : context + ": ";
+      std::string msg = where + "unknown key '" + prefix + key + "'" +
+                        (what.empty() ? "" : " for " + what);
+      if (!best.empty())
+        msg += " (did you mean '" + best + "'?)";
+      else {
+        msg += " (allowed:";
+        for (const auto &a : allowed)
+          msg += " " + a;
+        msg += ")";
+      }
+      throw SpecError{msg};
+    }
+  }
+
+  void require(const std::string &key) const {
+    if (!has(key))
+      fail(key, "is required");
+  }
+
+  int64_t integer(const std::string &key, int64_t def, int64_t min) const {
+    if (!has(key))
+      return def;
+    const json &v = at(key);
+    if (!v.is_number_integer())
+      fail(key, "must be an integer, got " + describe(v));
+    int64_t x = v.get<int64_t>();
+    if (x < min)
+      fail(key, std::string("must be ") +
+                    (min == 1 ? "positive" : min == 0 ? "non-negative"
+                                                       : ">= " + std::to_string(min)) +
+                    ", got " + std::to_string(x));
+    return x;
+  }
+
+  double number(const std::string &key, double def) const {
+    if (!has(key))
+      return def;
+    const json &v = at(key);
+    if (!v.is_number())
+      fail(key, "must be a number, got " + describe(v));
+    return v.get<double>();
+  }
+
+  bool boolean(const std::string &key, bool def) const {
+    if (!has(key))
+      return def;
+    const json &v = at(key);
+    if (!v.is_boolean())
+      fail(key, "must be true or false, got " + describe(v));
+    return v.get<bool>();
+  }
+
+  std::string string(const std::string &key, const std::string &def,
+                     const std::vector<std::string> &choices = {}) const {
+    if (!has(key))
+      return def;
+    const json &v = at(key);
+    if (!v.is_string())
+      fail(key, "must be a string, got " + describe(v));
+    std::string s = v.get<std::string>();
+    if (!choices.empty() &&
+        std::find(choices.begin(), choices.end(), s) == choices.end()) {
+      std::string list;
+      for (const auto &c : choices)
+        list += (list.empty() ? "'" : ", '") + c + "'";
+      fail(key, "must be one of " + list + ", got '" + s + "'");
+    }
+    return s;
+  }
+
+  /// An int for both dimensions or [h, w].
+  HW pair(const std::string &key, HW def, int64_t min) const {
+    if (!has(key))
+      return def;
+    const json &v = at(key);
+    std::string bound = min == 1 ? "positive" : "non-negative";
+    auto check = [&](const json &x) {
+      if (!x.is_number_integer() || x.get<int64_t>() < min)
+        fail(key, "must be a " + bound + " integer or [height, width], got " +
+                      describe(v));
+      return x.get<int64_t>();
+    };
+    if (v.is_array()) {
+      if (v.size() != 2)
+        fail(key, "must have 2 values [height, width], got " +
+                      std::to_string(v.size()));
+      return HW{check(v[0]), check(v[1])};
+    }
+    int64_t x = check(v);
+    return HW{x, x};
+  }
+
+  ObjectReader object(const std::string &key) const {
+    const json &v = at(key);
+    if (!v.is_object())
+      fail(key, "must be an object, got " + describe(v));
+    return ObjectReader(v, context, prefix + key + ".");
+  }
+
+private:
+  const json &obj;
+  std::string context;
+  std::string prefix;
+};
+
+const std::map<std::string, LayerKind> kLayerKinds = {
+    {"conv2d", LayerKind::Conv2D},     {"max_pool2d", LayerKind::MaxPool2D},
+    {"avg_pool2d", LayerKind::AvgPool2D}, {"dense", LayerKind::Dense},
+    {"dropout", LayerKind::Dropout},   {"flatten", LayerKind::Flatten},
+    {"relu", LayerKind::ReLU},         {"sigmoid", LayerKind::Sigmoid},
+    {"tanh", LayerKind::Tanh}};
+
+const std::vector<std::string> kActivations = {"relu", "sigmoid", "tanh"};
+
+std::string layerContext(const LayerSpec &l) {
+  return "layer '" + l.name + "' (" + l.type + ", #" +
+         std::to_string(l.index) + ")";
+}
+
+LayerSpec parseLayer(const json &v, int64_t index,
+                     std::map<std::string, int> &typeCounts) {
+  std::string anon = "layer #" + std::to_string(index);
+  if (!v.is_object())
+    throw SpecError{anon + ": must be an object, got " + describe(v)};
+  LayerSpec l;
+  l.index = index;
+  ObjectReader first(v, anon);
+  first.require("type");
+  std::vector<std::string> kinds;
+  for (auto &[k, _] : kLayerKinds)
+    kinds.push_back(k);
+  l.type = first.string("type", "", kinds);
+  l.kind = kLayerKinds.at(l.type);
+  l.name = first.string("name", l.type + "_" +
+                                    std::to_string(typeCounts[l.type]++));
+  if (l.name.empty())
+    first.fail("name", "must not be empty");
+
+  ObjectReader r(v, layerContext(l));
+  std::vector<std::string> keys = {"name", "type"};
+  auto allow = [&](std::initializer_list<const char *> more) {
+    keys.insert(keys.end(), more.begin(), more.end());
+  };
+  switch (l.kind) {
+  case LayerKind::Conv2D:
+    allow({"channels", "kernel_size", "strides", "padding", "activation",
+           "use_bias"});
+    r.checkKeys(keys, l.type);
+    r.require("channels");
+    r.require("kernel_size");
+    l.channels = r.integer("channels", 0, 1);
+    l.kernel = r.pair("kernel_size", {}, 1);
+    l.strides = r.pair("strides", {1, 1}, 1);
+    l.padding = r.pair("padding", {0, 0}, 0);
+    l.useBias = r.boolean("use_bias", true);
+    if (r.has("activation") && !r.at("activation").is_null())
+      l.activation = r.string("activation", "", kActivations);
+    break;
+  case LayerKind::MaxPool2D:
+  case LayerKind::AvgPool2D:
+    allow({"pool_size", "strides", "padding"});
+    r.checkKeys(keys, l.type);
+    r.require("pool_size");
+    l.kernel = r.pair("pool_size", {}, 1);
+    l.strides = r.pair("strides", l.kernel, 1);
+    l.padding = r.pair("padding", {0, 0}, 0);
+    if (2 * l.padding.h > l.kernel.h || 2 * l.padding.w > l.kernel.w)
+      r.fail("padding", "must be at most half of pool_size");
+    break;
+  case LayerKind::Dense:
+    allow({"units", "activation", "use_bias"});
+    r.checkKeys(keys, l.type);
+    r.require("units");
+    l.units = r.integer("units", 0, 1);
+    l.useBias = r.boolean("use_bias", true);
+    if (r.has("activation") && !r.at("activation").is_null())
+      l.activation = r.string("activation", "", kActivations);
+    break;
+  case LayerKind::Dropout:
+    allow({"rate"});
+    r.checkKeys(keys, l.type);
+    r.require("rate");
+    l.rate = r.number("rate", 0.0);
+    if (!(l.rate >= 0.0 && l.rate < 1.0))
+      r.fail("rate", "must be in [0, 1), got " + r.at("rate").dump());
+    break;
+  case LayerKind::Flatten:
+  case LayerKind::ReLU:
+  case LayerKind::Sigmoid:
+  case LayerKind::Tanh:
+    r.checkKeys(keys, l.type);
+    break;
+  }
+  return l;
+}
+
+/// Rank bookkeeping: conv and pools need a 4-D input; the network must end
+/// in [batch, classes].
+void checkLayerOrder(const ModelSpec &spec) {
+  bool spatial = true; // the input is [N, C, H, W]
+  for (const LayerSpec &l : spec.layers) {
+    bool needsSpatial = l.kind == LayerKind::Conv2D ||
+                        l.kind == LayerKind::MaxPool2D ||
+                        l.kind == LayerKind::AvgPool2D;
+    if (needsSpatial && !spatial)
+      throw SpecError{layerContext(l) +
+                      ": needs a 4-D input (channels, height, width) but the "
+                      "layers before it have flattened the data"};
+    if (l.kind == LayerKind::Dense || l.kind == LayerKind::Flatten)
+      spatial = false;
+  }
+  if (spatial)
+    throw SpecError{layerContext(spec.layers.back()) +
+                    ": the last layer must give [batch, classes]; end the "
+                    "network with a dense layer"};
+}
+
+void parseSpec(const json &root, ModelSpec &spec) {
+  if (!root.is_object())
+    throw SpecError{"the spec must be a JSON object, got " + describe(root)};
+  ObjectReader r(root, "");
+  r.checkKeys({"name", "input", "layers", "loss", "initializer", "optimizer",
+               "batch_size", "epochs", "data"},
+              "the spec");
+  r.require("name");
+  r.require("input");
+  r.require("layers");
+  spec.name = r.string("name", "");
+  if (spec.name.empty())
+    r.fail("name", "must not be empty");
+
+  ObjectReader in = r.object("input");
+  in.checkKeys({"channels", "height", "width"}, "input");
+  for (const char *k : {"channels", "height", "width"})
+    in.require(k);
+  spec.channels = in.integer("channels", 0, 1);
+  spec.height = in.integer("height", 0, 1);
+  spec.width = in.integer("width", 0, 1);
+
+  const json &layers = r.at("layers");
+  if (!layers.is_array())
+    r.fail("layers", "must be an array, got " + describe(layers));
+  if (layers.empty())
+    r.fail("layers", "must not be empty");
+  std::map<std::string, int> typeCounts;
+  std::map<std::string, int64_t> seen;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    LayerSpec l = parseLayer(layers[i], int64_t(i), typeCounts);
+    auto [it, inserted] = seen.emplace(l.name, l.index);
+    if (!inserted)
+      throw SpecError{layerContext(l) + ": field 'name' '" + l.name +
+                      "' is already used by layer #" +
+                      std::to_string(it->second)};
+    spec.layers.push_back(std::move(l));
+  }
+  checkLayerOrder(spec);
+
+  spec.loss = r.string("loss", "softmax_cross_entropy",
+                       {"softmax_cross_entropy"});
+
+  if (r.has("initializer")) {
+    ObjectReader init = r.object("initializer");
+    InitializerSpec &s = spec.initializer;
+    s.type = init.string("type", "xavier", {"xavier", "normal"});
+    if (s.type == "xavier") {
+      init.checkKeys({"type", "distribution", "magnitude"}, "xavier");
+      s.distribution =
+          init.string("distribution", "uniform", {"uniform", "normal"});
+      s.magnitude = init.number("magnitude", 3.0);
+      if (!(s.magnitude > 0))
+        init.fail("magnitude", "must be positive");
+    } else {
+      init.checkKeys({"type", "sigma"}, "normal");
+      s.sigma = init.number("sigma", 0.01);
+      if (!(s.sigma > 0))
+        init.fail("sigma", "must be positive");
+    }
+  }
+
+  if (r.has("optimizer")) {
+    ObjectReader opt = r.object("optimizer");
+    OptimizerSpec &s = spec.optimizer;
+    s.type = opt.string("type", "sgd", {"sgd", "adam"});
+    if (s.type == "sgd")
+      opt.checkKeys({"type", "learning_rate", "momentum", "weight_decay",
+                     "nesterov"},
+                    "sgd");
+    else
+      opt.checkKeys({"type", "learning_rate", "beta1", "beta2", "epsilon",
+                     "weight_decay"},
+                    "adam");
+    s.learningRate = opt.number("learning_rate", 0.01);
+    if (!(s.learningRate > 0))
+      opt.fail("learning_rate", "must be positive");
+    s.weightDecay = opt.number("weight_decay", 0.0);
+    if (!(s.weightDecay >= 0))
+      opt.fail("weight_decay", "must be non-negative");
+    s.momentum = opt.number("momentum", 0.0);
+    if (!(s.momentum >= 0 && s.momentum < 1))
+      opt.fail("momentum", "must be in [0, 1)");
+    s.nesterov = opt.boolean("nesterov", false);
+    if (s.nesterov && s.momentum == 0)
+      opt.fail("nesterov", "needs a positive momentum");
+    s.beta1 = opt.number("beta1", 0.9);
+    s.beta2 = opt.number("beta2", 0.999);
+    if (!(s.beta1 >= 0 && s.beta1 < 1))
+      opt.fail("beta1", "must be in [0, 1)");
+    if (!(s.beta2 >= 0 && s.beta2 < 1))
+      opt.fail("beta2", "must be in [0, 1)");
+    s.epsilon = opt.number("epsilon", 1e-8);
+    if (!(s.epsilon > 0))
+      opt.fail("epsilon", "must be positive");
+  }
+
+  spec.batchSize = r.integer("batch_size", 128, 1);
+  spec.epochs = r.integer("epochs", 5, 1);
+
+  if (r.has("data")) {
+    ObjectReader data = r.object("data");
+    data.checkKeys({"dataset", "resize"}, "data");
+    spec.data.dataset = data.string("dataset", "fashion-mnist");
+    spec.data.resize = data.integer("resize", 0, 0);
+    if (spec.data.resize &&
+        (spec.height != spec.data.resize || spec.width != spec.data.resize))
+      data.fail("resize", "is " + std::to_string(spec.data.resize) +
+                              " but the input is " +
+                              std::to_string(spec.height) + "x" +
+                              std::to_string(spec.width));
+  }
+}
+
+} // namespace
+
+bool parseModelSpec(const std::string &text, ModelSpec &spec,
+                    std::string &error) {
+  try {
+    json root = json::parse(text);
+    spec = ModelSpec();
+    parseSpec(root, spec);
+    return true;
+  } catch (const SpecError &e) {
+    error = e.message;
+  } catch (const json::parse_error &e) {
+    // what() is "[json.exception.parse_error.101] parse error at line L,
+    // column C: ..."; keep the part after the tag.
+    std::string what = e.what();
+    size_t tag = what.find("] ");
+    error = "not valid JSON: " +
+            (tag == std::string::npos ? what : what.substr(tag + 2));
+  } catch (const std::exception &e) {
+    error = std::string("invalid spec: ") + e.what();
+  }
+  return false;
+}
+
+bool loadModelSpec(const std::string &path, ModelSpec &spec,
+                   std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open the spec file";
+    return false;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (!parseModelSpec(buffer.str(), spec, error)) {
+    error = path + ": " + error;
+    return false;
+  }
+  return true;
+}
+
+} // namespace alexc

@@ -1,0 +1,93 @@
+//===- ModelSpec.h - The JSON model spec ------------------------*- C++ -*-===//
+//
+// The model spec as plain data, parsed and validated from JSON. The schema
+// is documented in docs/spec.md. This library has no MLIR dependency.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_FRONTEND_MODELSPEC_H
+#define ALEXC_FRONTEND_MODELSPEC_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace alexc {
+
+/// A (height, width) pair; the spec accepts an int for both or `[h, w]`.
+struct HW {
+  int64_t h = 0, w = 0;
+  bool operator==(const HW &o) const { return h == o.h && w == o.w; }
+};
+
+enum class LayerKind {
+  Conv2D,
+  MaxPool2D,
+  AvgPool2D,
+  Dense,
+  Dropout,
+  Flatten,
+  ReLU,
+  Sigmoid,
+  Tanh
+};
+
+struct LayerSpec {
+  std::string name;   // unique; defaults to "<type>_<k>" (k-th of its type)
+  std::string type;   // as written: "conv2d", "max_pool2d", ...
+  LayerKind kind;
+  int64_t index = 0;  // position in "layers"
+  int64_t channels = 0; // conv2d
+  int64_t units = 0;    // dense
+  HW kernel;            // conv2d kernel_size, pools pool_size
+  HW strides{1, 1};
+  HW padding{0, 0};
+  std::string activation; // "", "relu", "sigmoid", "tanh"
+  bool useBias = true;
+  double rate = 0.0; // dropout
+};
+
+struct InitializerSpec {
+  std::string type = "xavier";          // "xavier" or "normal"
+  std::string distribution = "uniform"; // xavier: "uniform" or "normal"
+  double magnitude = 3.0;               // xavier
+  double sigma = 0.01;                  // normal
+};
+
+struct OptimizerSpec {
+  std::string type = "sgd"; // "sgd" or "adam"
+  double learningRate = 0.01;
+  double momentum = 0.0;
+  double weightDecay = 0.0;
+  bool nesterov = false;
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+};
+
+struct DataSpec {
+  std::string dataset = "fashion-mnist";
+  int64_t resize = 0; // 0: use the images as they are
+};
+
+struct ModelSpec {
+  std::string name;
+  int64_t channels = 0, height = 0, width = 0; // "input"
+  std::vector<LayerSpec> layers;
+  std::string loss = "softmax_cross_entropy";
+  InitializerSpec initializer;
+  OptimizerSpec optimizer;
+  int64_t batchSize = 128;
+  int64_t epochs = 5;
+  DataSpec data;
+};
+
+/// Parses and validates a spec. On failure returns false and sets `error` to
+/// one message that names the layer (name and index) and the field.
+bool parseModelSpec(const std::string &text, ModelSpec &spec,
+                    std::string &error);
+
+/// Reads `path` and parses it; errors are prefixed with the path.
+bool loadModelSpec(const std::string &path, ModelSpec &spec,
+                   std::string &error);
+
+} // namespace alexc
+
+#endif
