@@ -94,6 +94,7 @@ int main(int argc, char **argv) {
                 "use --emit=mlir to print the compiled IR");
 
   MLIRContext ctx;
+  ctx.printOpOnDiagnostic(false);
   // Diagnostics from verifiers and passes: one line each, naming the spec.
   ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
     llvm::errs() << "alexc: "

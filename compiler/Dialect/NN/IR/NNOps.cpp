@@ -282,8 +282,8 @@ LogicalResult DropoutOp::verify() {
   double rate = getRate().convertToDouble();
   if (!(rate >= 0.0 && rate < 1.0))
     return emitOpError() << "rate must be in [0, 1), got " << rate;
-  if (getStream() < 0)
-    return emitOpError() << "stream must be non-negative, got " << getStream();
+  if (int64_t stream = static_cast<int64_t>(getStream()); stream < 0)
+    return emitOpError() << "stream must be non-negative, got " << stream;
   return success();
 }
 

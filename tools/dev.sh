@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One entry point for a new checkout:
+#   tools/dev.sh run    install what is missing, build, run the main job
+#   tools/dev.sh test   install what is missing, build, run every test
+# BUILD_DIR (default: build) picks the build folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Every Debian package the build and the tests need (.ci/run installs the same).
+PACKAGES=(cmake ninja-build g++ llvm-19-dev llvm-19-tools libmlir-19-dev
+          mlir-19-tools nlohmann-json3-dev libfmt-dev libgtest-dev zlib1g-dev
+          dataset-fashion-mnist python3-torch)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "Missing Debian packages: ${missing[*]}" >&2
+    echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "Installing: ${missing[*]}"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+}
+
+build() {
+  local dir=${BUILD_DIR:-build}
+  cmake -G Ninja -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$dir"
+}
+
+case "${1:-}" in
+run)
+  install_missing
+  build
+  "${BUILD_DIR:-build}/bin/alexc" models/alexnet.json --emit=mlir
+  ;;
+test)
+  install_missing
+  build
+  ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2
+  ;;
+*)
+  echo "usage: tools/dev.sh run|test" >&2
+  exit 2
+  ;;
+esac
