@@ -41,15 +41,17 @@ cl::opt<Emit> emit("emit", cl::desc("Print an intermediate form instead of "
                                          "the nn dialect module")),
                    cl::cat(category));
 
-enum class Stage { Parsed, Shapes };
+enum class Stage { Parsed, Shapes, Autodiff };
 cl::opt<Stage> emitStage(
     "emit-stage", cl::desc("With --emit=mlir: the pipeline stage to print"),
-    cl::init(Stage::Shapes),
+    cl::init(Stage::Autodiff),
     cl::values(clEnumValN(Stage::Parsed, "parsed",
                           "as built from the spec, before shape inference"),
                clEnumValN(Stage::Shapes, "shapes",
-                          "after nn-shape-inference: every shape static "
-                          "(default)")),
+                          "after nn-shape-inference: every shape static"),
+               clEnumValN(Stage::Autodiff, "autodiff",
+                          "after nn-autodiff: @init, @gradients, "
+                          "@train_step, @eval_step (default)")),
     cl::cat(category));
 
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
@@ -115,6 +117,8 @@ int main(int argc, char **argv) {
   if (emitStage >= Stage::Shapes)
     pm.addPass(alexc::nn::createNNShapeInference(
         alexc::nn::NNShapeInferenceOptions{spec.batchSize}));
+  if (emitStage >= Stage::Autodiff)
+    pm.addPass(alexc::nn::createNNAutodiff());
   if (failed(pm.run(*module)))
     return 1;
 

@@ -278,13 +278,11 @@ LogicalResult TanhOp::inferShapes() {
   return success();
 }
 
+static LogicalResult verifyRate(Operation *op, double rate, int64_t stream);
+
 LogicalResult DropoutOp::verify() {
-  double rate = getRate().convertToDouble();
-  if (!(rate >= 0.0 && rate < 1.0))
-    return emitOpError() << "rate must be in [0, 1), got " << rate;
-  if (int64_t stream = static_cast<int64_t>(getStream()); stream < 0)
-    return emitOpError() << "stream must be non-negative, got " << stream;
-  return success();
+  return verifyRate(*this, getRate().convertToDouble(),
+                    static_cast<int64_t>(getStream()));
 }
 
 LogicalResult DropoutOp::inferShapes() {
@@ -320,3 +318,225 @@ LogicalResult CountCorrectOp::inferShapes() {
   refineArgument(getLabels(), 0, shapeOf(getLogits())[0]);
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Gradient ops
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Checks that `actual[dims[i]] == expected[i]` where both are static.
+LogicalResult expectDim(Operation *op, StringRef what, ArrayRef<int64_t> actual,
+                        unsigned dim, int64_t expected, StringRef why) {
+  if (conflict(actual[dim], expected))
+    return op->emitOpError() << what << " has " << actual[dim]
+                             << " at dimension " << dim << " but " << why
+                             << " gives " << expected;
+  return success();
+}
+
+/// A window op's output spatial size from its (static) input size must be
+/// the output gradient's.
+LogicalResult verifyWindowShapes(Operation *op, ArrayRef<int64_t> in,
+                                 ArrayRef<int64_t> out, ArrayRef<int64_t> window,
+                                 ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> padding) {
+  auto spatial = slideWindow([&] { return op->emitOpError(); }, "", in, window,
+                             strides, padding);
+  if (failed(spatial))
+    return failure();
+  if (conflict(spatial->first, out[2]) || conflict(spatial->second, out[3]))
+    return op->emitOpError()
+           << "output gradient is " << formatDims(out) << " but an input of "
+           << formatDims(in) << " gives " << spatial->first << "x"
+           << spatial->second << " outputs";
+  return success();
+}
+
+LogicalResult verifyWindowAttrs(Operation *op, ArrayRef<int64_t> strides,
+                                ArrayRef<int64_t> padding,
+                                ArrayRef<int64_t> window = {}) {
+  if (!window.empty() && failed(verifyPair(op, "window", window, false)))
+    return failure();
+  if (failed(verifyPair(op, "strides", strides, false)) ||
+      failed(verifyPair(op, "padding", padding, true)))
+    return failure();
+  return success();
+}
+
+}
+static LogicalResult verifyRate(Operation *op, double rate, int64_t stream) {
+  if (!(rate >= 0.0 && rate < 1.0))
+    return op->emitOpError() << "rate must be in [0, 1), got " << rate;
+  if (stream < 0)
+    return op->emitOpError() << "stream must be non-negative, got " << stream;
+  return success();
+}
+namespace {
+
+LogicalResult verifyStaticResult(Operation *op) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type.hasStaticShape())
+    return op->emitOpError() << "result must have a static shape, got "
+                             << type;
+  return success();
+}
+
+LogicalResult verifyNonNegative(Operation *op, StringRef name, double v) {
+  if (!(v >= 0.0))
+    return op->emitOpError() << name << " must be non-negative, got " << v;
+  return success();
+}
+} // namespace
+
+LogicalResult Conv2DInputGradOp::verify() {
+  if (failed(verifyWindowAttrs(*this, getStrides(), getPadding())))
+    return failure();
+  auto dy = shapeOf(getOutputGrad()), w = shapeOf(getWeight()),
+       dx = shapeOf(getInputGrad());
+  if (failed(expectDim(*this, "output gradient", dy, 1, w[0],
+                       "the weight's dimension 0")) ||
+      failed(expectDim(*this, "input gradient", dx, 1, w[1],
+                       "the weight's dimension 1")) ||
+      failed(expectDim(*this, "input gradient", dx, 0, dy[0],
+                       "the output gradient's batch")))
+    return failure();
+  return verifyWindowShapes(*this, dx, dy, {w[2], w[3]}, getStrides(),
+                            getPadding());
+}
+
+LogicalResult Conv2DWeightGradOp::verify() {
+  if (failed(verifyWindowAttrs(*this, getStrides(), getPadding())))
+    return failure();
+  auto x = shapeOf(getInput()), dy = shapeOf(getOutputGrad()),
+       dw = shapeOf(getWeightGrad());
+  if (failed(expectDim(*this, "output gradient", dy, 0, x[0],
+                       "the input's batch")) ||
+      failed(expectDim(*this, "weight gradient", dw, 0, dy[1],
+                       "the output gradient's channels")) ||
+      failed(expectDim(*this, "weight gradient", dw, 1, x[1],
+                       "the input's channels")))
+    return failure();
+  return verifyWindowShapes(*this, x, dy, {dw[2], dw[3]}, getStrides(),
+                            getPadding());
+}
+
+LogicalResult BiasGradOp::verify() {
+  auto dy = shapeOf(getOutputGrad());
+  if (dy.size() < 2)
+    return emitOpError() << "output gradient must have rank 2 or more, got "
+                         << dy.size();
+  return expectDim(*this, "bias gradient", shapeOf(getBiasGrad()), 0, dy[1],
+                   "the output gradient's dimension 1");
+}
+
+LogicalResult MaxPool2DGradOp::verify() {
+  if (failed(verifyWindowAttrs(*this, getStrides(), getPadding(), getWindow())))
+    return failure();
+  auto x = shapeOf(getInput()), dy = shapeOf(getOutputGrad());
+  if (getInput().getType() != getInputGrad().getType())
+    return emitOpError() << "input gradient must have the input's type";
+  if (failed(expectDim(*this, "output gradient", dy, 0, x[0], "the input")) ||
+      failed(expectDim(*this, "output gradient", dy, 1, x[1], "the input")))
+    return failure();
+  return verifyWindowShapes(*this, x, dy, getWindow(), getStrides(),
+                            getPadding());
+}
+
+LogicalResult AvgPool2DGradOp::verify() {
+  if (failed(verifyWindowAttrs(*this, getStrides(), getPadding(), getWindow())))
+    return failure();
+  auto dx = shapeOf(getInputGrad()), dy = shapeOf(getOutputGrad());
+  if (failed(expectDim(*this, "output gradient", dy, 0, dx[0],
+                       "the input gradient")) ||
+      failed(expectDim(*this, "output gradient", dy, 1, dx[1],
+                       "the input gradient")))
+    return failure();
+  return verifyWindowShapes(*this, dx, dy, getWindow(), getStrides(),
+                            getPadding());
+}
+
+LogicalResult DenseInputGradOp::verify() {
+  auto dy = shapeOf(getOutputGrad()), w = shapeOf(getWeight()),
+       dx = shapeOf(getInputGrad());
+  if (failed(expectDim(*this, "output gradient", dy, 1, w[0],
+                       "the weight's dimension 0")))
+    return failure();
+  return verifyResult(*this, {dy[0], w[1]});
+}
+
+LogicalResult DenseWeightGradOp::verify() {
+  auto x = shapeOf(getInput()), dy = shapeOf(getOutputGrad());
+  if (failed(expectDim(*this, "output gradient", dy, 0, x[0],
+                       "the input's batch")))
+    return failure();
+  return verifyResult(*this, {dy[1], x[1]});
+}
+
+LogicalResult DropoutGradOp::verify() {
+  return verifyRate(*this, getRate().convertToDouble(),
+                    static_cast<int64_t>(getStream()));
+}
+
+LogicalResult SoftmaxCrossEntropyGradOp::verify() {
+  return verifyLabels(*this, getLogits(), getLabels());
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getOutput().getType());
+  if (in.hasStaticShape() && out.hasStaticShape() &&
+      in.getNumElements() != out.getNumElements())
+    return emitOpError() << "input has " << in.getNumElements()
+                         << " elements but the result has "
+                         << out.getNumElements();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates and initialization
+//===----------------------------------------------------------------------===//
+
+LogicalResult SGDUpdateOp::verify() {
+  return verifyNonNegative(*this, "weight_decay",
+                           getWeightDecay().convertToDouble());
+}
+
+LogicalResult SGDMomentumUpdateOp::verify() {
+  double momentum = getMomentum().convertToDouble();
+  if (failed(verifyNonNegative(*this, "momentum", momentum)) ||
+      failed(verifyNonNegative(*this, "weight_decay",
+                               getWeightDecay().convertToDouble())))
+    return failure();
+  if (getNesterov() && momentum == 0.0)
+    return emitOpError() << "nesterov needs a positive momentum";
+  return success();
+}
+
+LogicalResult AdamUpdateOp::verify() {
+  for (auto [name, v] : {std::pair<StringRef, double>{"beta1", getBeta1().convertToDouble()},
+                         {"beta2", getBeta2().convertToDouble()}})
+    if (!(v >= 0.0 && v < 1.0))
+      return emitOpError() << name << " must be in [0, 1), got " << v;
+  if (!(getEpsilon().convertToDouble() > 0.0))
+    return emitOpError() << "epsilon must be positive";
+  return verifyNonNegative(*this, "weight_decay",
+                           getWeightDecay().convertToDouble());
+}
+
+LogicalResult RandomUniformOp::verify() {
+  if (!(getBound().convertToDouble() > 0.0))
+    return emitOpError() << "bound must be positive";
+  if (static_cast<int64_t>(getStream()) < 0)
+    return emitOpError() << "stream must be non-negative";
+  return verifyStaticResult(*this);
+}
+
+LogicalResult RandomNormalOp::verify() {
+  if (!(getStddev().convertToDouble() > 0.0))
+    return emitOpError() << "stddev must be positive";
+  if (static_cast<int64_t>(getStream()) < 0)
+    return emitOpError() << "stream must be non-negative";
+  return verifyStaticResult(*this);
+}
+
+LogicalResult ZerosOp::verify() { return verifyStaticResult(*this); }

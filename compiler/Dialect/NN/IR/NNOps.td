@@ -164,4 +164,276 @@ def NN_CountCorrectOp : NN_Op<"count_correct",
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Gradient ops (built by nn-autodiff)
+//===----------------------------------------------------------------------===//
+
+def NN_Conv2DInputGradOp : NN_Op<"conv2d_input_grad", [Pure]> {
+  let summary = "Gradient of conv2d with respect to its input";
+  let description = [{
+    `input_grad[n, c, h, w] = sum over (o, i, j) with h = y*sh + i - ph,
+    w = x*sw + j - pw of output_grad[n, o, y, x] * weight[o, c, i, j]`
+    (a transposed convolution). The result type fixes the input size, which
+    strides > 1 leave ambiguous otherwise.
+  }];
+  let arguments = (ins NN_F32Tensor4D:$output_grad, NN_F32Tensor4D:$weight,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
+  let results = (outs NN_F32Tensor4D:$input_grad);
+  let assemblyFormat = [{
+    $output_grad `,` $weight `strides` `=` $strides `padding` `=` $padding
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_Conv2DWeightGradOp : NN_Op<"conv2d_weight_grad", [Pure]> {
+  let summary = "Gradient of conv2d with respect to its weight";
+  let description = [{
+    `weight_grad[o, c, i, j] = sum_{n, y, x} output_grad[n, o, y, x] *
+    input[n, c, y*sh + i - ph, x*sw + j - pw]`. The result type fixes the
+    kernel size.
+  }];
+  let arguments = (ins NN_F32Tensor4D:$input, NN_F32Tensor4D:$output_grad,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
+  let results = (outs NN_F32Tensor4D:$weight_grad);
+  let assemblyFormat = [{
+    $input `,` $output_grad `strides` `=` $strides `padding` `=` $padding
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_BiasGradOp : NN_Op<"bias_grad", [Pure]> {
+  let summary = "Sum of the output gradient over every dimension but 1";
+  let description = [{
+    The bias gradient of conv2d ([N, O, H, W] -> [O]) and dense
+    ([N, O] -> [O]).
+  }];
+  let arguments = (ins NN_F32Tensor:$output_grad);
+  let results = (outs NN_F32Tensor1D:$bias_grad);
+  let assemblyFormat = "$output_grad attr-dict `:` type($output_grad) `->` type($bias_grad)";
+  let hasVerifier = 1;
+}
+
+def NN_MaxPool2DGradOp : NN_Op<"max_pool2d_grad", [Pure]> {
+  let summary = "Gradient of max_pool2d";
+  let description = [{
+    Routes each output gradient to the position of its window's maximum in
+    `input` (the first one in row-major order on ties, as PyTorch does);
+    contributions of overlapping windows add up.
+  }];
+  let arguments = (ins NN_F32Tensor4D:$input, NN_F32Tensor4D:$output_grad,
+                       DenseI64ArrayAttr:$window, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs NN_F32Tensor4D:$input_grad);
+  let assemblyFormat = [{
+    $input `,` $output_grad `window` `=` $window `strides` `=` $strides
+    `padding` `=` $padding attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_AvgPool2DGradOp : NN_Op<"avg_pool2d_grad", [Pure]> {
+  let summary = "Gradient of avg_pool2d";
+  let description = [{
+    Spreads each output gradient evenly (divided by the full window size)
+    over the unpadded positions of its window. The result type fixes the
+    input size.
+  }];
+  let arguments = (ins NN_F32Tensor4D:$output_grad, DenseI64ArrayAttr:$window,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
+  let results = (outs NN_F32Tensor4D:$input_grad);
+  let assemblyFormat = [{
+    $output_grad `window` `=` $window `strides` `=` $strides
+    `padding` `=` $padding attr-dict `:` type($output_grad) `->` type($input_grad)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_DenseInputGradOp : NN_Op<"dense_input_grad", [Pure]> {
+  let summary = "input_grad = output_grad * weight ([N, U] x [U, F])";
+  let arguments = (ins NN_F32Tensor2D:$output_grad, NN_F32Tensor2D:$weight);
+  let results = (outs NN_F32Tensor2D:$input_grad);
+  let assemblyFormat = [{
+    $output_grad `,` $weight attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_DenseWeightGradOp : NN_Op<"dense_weight_grad", [Pure]> {
+  let summary = "weight_grad = output_grad^T * input ([U, N] x [N, F])";
+  let arguments = (ins NN_F32Tensor2D:$input, NN_F32Tensor2D:$output_grad);
+  let results = (outs NN_F32Tensor2D:$weight_grad);
+  let assemblyFormat = [{
+    $input `,` $output_grad attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+class NN_ActivationGradOp<string mnemonic, string what> : NN_Op<mnemonic,
+    [Pure, SameOperandsAndResultType]> {
+  let summary = "Gradient of " # what # ", from its output";
+  let arguments = (ins NN_F32Tensor:$output, NN_F32Tensor:$output_grad);
+  let results = (outs NN_F32Tensor:$input_grad);
+  let assemblyFormat = "$output `,` $output_grad attr-dict `:` type($output)";
+}
+
+def NN_ReluGradOp : NN_ActivationGradOp<"relu_grad", "relu"> {
+  let description = [{ `input_grad = output > 0 ? output_grad : 0`. }];
+}
+def NN_SigmoidGradOp : NN_ActivationGradOp<"sigmoid_grad", "sigmoid"> {
+  let description = [{ `input_grad = output_grad * output * (1 - output)`. }];
+}
+def NN_TanhGradOp : NN_ActivationGradOp<"tanh_grad", "tanh"> {
+  let description = [{ `input_grad = output_grad * (1 - output^2)`. }];
+}
+
+def NN_DropoutGradOp : NN_Op<"dropout_grad",
+    [Pure, AllTypesMatch<["output_grad", "input_grad"]>]> {
+  let summary = "Gradient of dropout: the same mask, regenerated";
+  let arguments = (ins NN_F32Tensor:$output_grad, I64:$seed, I64:$step,
+                       F32Attr:$rate, I64Attr:$stream);
+  let results = (outs NN_F32Tensor:$input_grad);
+  let assemblyFormat = [{
+    $output_grad `,` $seed `,` $step `rate` `=` $rate `stream` `=` $stream
+    attr-dict `:` type($output_grad)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_SoftmaxCrossEntropyGradOp : NN_Op<"softmax_cross_entropy_grad", [Pure,
+    AllTypesMatch<["logits", "logits_grad"]>]> {
+  let summary = "Gradient of the mean softmax cross-entropy";
+  let description = [{
+    `logits_grad[n, k] = (softmax(logits[n])[k] - (k == labels[n])) / count`
+    for labelled rows (`count` of them), 0 for rows with a negative label.
+  }];
+  let arguments = (ins NN_F32Tensor2D:$logits, NN_LabelTensor:$labels);
+  let results = (outs NN_F32Tensor2D:$logits_grad);
+  let assemblyFormat = [{
+    $logits `,` $labels attr-dict `:` type($logits) `,` type($labels)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_AddOp : NN_Op<"add", [Pure, Commutative, SameOperandsAndResultType]> {
+  let summary = "Elementwise sum (gradient accumulation)";
+  let arguments = (ins NN_F32Tensor:$lhs, NN_F32Tensor:$rhs);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def NN_ReshapeOp : NN_Op<"reshape", [Pure]> {
+  let summary = "Same elements (row-major), another shape; the gradient of flatten";
+  let arguments = (ins NN_F32Tensor:$input);
+  let results = (outs NN_F32Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates (built by nn-autodiff)
+//===----------------------------------------------------------------------===//
+
+def NN_SGDUpdateOp : NN_Op<"sgd_update", [Pure,
+    AllTypesMatch<["param", "grad", "new_param"]>]> {
+  let summary = "Plain SGD: param - lr * (grad + weight_decay * param)";
+  let arguments = (ins NN_F32Tensor:$param, NN_F32Tensor:$grad, F32:$lr,
+                       F64Attr:$weight_decay);
+  let results = (outs NN_F32Tensor:$new_param);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $lr `weight_decay` `=` $weight_decay attr-dict
+    `:` type($param)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_SGDMomentumUpdateOp : NN_Op<"sgd_momentum_update", [Pure,
+    AllTypesMatch<["param", "grad", "momentum_buffer", "new_param",
+                   "new_momentum_buffer"]>]> {
+  let summary = "SGD with momentum, PyTorch semantics";
+  let description = [{
+    `d = grad + weight_decay * param; buf' = momentum * buf + d;
+    param' = param - lr * (nesterov ? d + momentum * buf' : buf')`.
+    A zero-initialized buffer gives PyTorch's first step (buf = d).
+  }];
+  let arguments = (ins NN_F32Tensor:$param, NN_F32Tensor:$grad,
+                       NN_F32Tensor:$momentum_buffer, F32:$lr,
+                       F64Attr:$momentum, F64Attr:$weight_decay,
+                       BoolAttr:$nesterov);
+  let results = (outs NN_F32Tensor:$new_param,
+                      NN_F32Tensor:$new_momentum_buffer);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $momentum_buffer `,` $lr `momentum` `=` $momentum
+    `weight_decay` `=` $weight_decay `nesterov` `=` $nesterov attr-dict
+    `:` type($param)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_AdamUpdateOp : NN_Op<"adam_update", [Pure,
+    AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq", "new_param",
+                   "new_exp_avg", "new_exp_avg_sq"]>]> {
+  let summary = "Adam, PyTorch semantics (L2 weight decay, not AdamW)";
+  let description = [{
+    With `t = step + 1` (`step` counts from 0) and
+    `g = grad + weight_decay * param`:
+    `m' = beta1 m + (1 - beta1) g`, `v' = beta2 v + (1 - beta2) g^2`,
+    `param' = param - lr / (1 - beta1^t) * m' /
+    (sqrt(v') / sqrt(1 - beta2^t) + epsilon)`.
+  }];
+  let arguments = (ins NN_F32Tensor:$param, NN_F32Tensor:$grad,
+                       NN_F32Tensor:$exp_avg, NN_F32Tensor:$exp_avg_sq,
+                       F32:$lr, I64:$step, F64Attr:$beta1, F64Attr:$beta2,
+                       F64Attr:$epsilon, F64Attr:$weight_decay);
+  let results = (outs NN_F32Tensor:$new_param, NN_F32Tensor:$new_exp_avg,
+                      NN_F32Tensor:$new_exp_avg_sq);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `,` $lr `,` $step
+    `beta1` `=` $beta1 `beta2` `=` $beta2 `epsilon` `=` $epsilon
+    `weight_decay` `=` $weight_decay attr-dict `:` type($param)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Initialization (built by nn-autodiff into @init)
+//===----------------------------------------------------------------------===//
+
+def NN_RandomUniformOp : NN_Op<"random_uniform", [Pure]> {
+  let summary = "Uniform random tensor on [-bound, bound)";
+  let description = [{
+    Element `i` is drawn from Philox-4x32-10 keyed by `seed`, with counter
+    (i / 4, stream | 2^31, 0, 0): the same values on every backend.
+  }];
+  let arguments = (ins I64:$seed, F64Attr:$bound, I64Attr:$stream);
+  let results = (outs NN_F32Tensor:$output);
+  let assemblyFormat = [{
+    $seed `bound` `=` $bound `stream` `=` $stream attr-dict `:` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_RandomNormalOp : NN_Op<"random_normal", [Pure]> {
+  let summary = "Normal random tensor with mean 0 and the given stddev";
+  let description = [{
+    Box-Muller on two Philox uniforms per element, keyed like
+    `nn.random_uniform`.
+  }];
+  let arguments = (ins I64:$seed, F64Attr:$stddev, I64Attr:$stream);
+  let results = (outs NN_F32Tensor:$output);
+  let assemblyFormat = [{
+    $seed `stddev` `=` $stddev `stream` `=` $stream attr-dict `:` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_ZerosOp : NN_Op<"zeros", [Pure]> {
+  let summary = "A tensor of zeros";
+  let arguments = (ins);
+  let results = (outs NN_F32Tensor:$output);
+  let assemblyFormat = "attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
 #endif // ALEXC_NN_OPS

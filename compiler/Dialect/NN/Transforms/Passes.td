@@ -21,4 +21,31 @@ def NNShapeInference : Pass<"nn-shape-inference", "::mlir::ModuleOp"> {
   let dependentDialects = ["::alexc::nn::NNDialect"];
 }
 
+def NNAutodiff : Pass<"nn-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Build the training, evaluation and initialization functions";
+  let description = [{
+    From `@forward` (parameters, images, seed, step -> logits) and `@loss`
+    (logits, labels -> mean loss), both with static shapes, builds
+
+      @init(seed) -> (params...)
+      @gradients(params..., images, labels, seed, step)
+          -> (loss, correct, grads...)
+      @train_step(params..., state..., images, labels, lr, seed, step)
+          -> (loss, correct, params'..., state'...)
+      @eval_step(params..., images, labels) -> (loss, correct)
+
+    by reverse-mode differentiation of the graph: ops in reverse
+    topological order, each op's gradient rule applied to the operands that
+    depend on a parameter, gradients summed where a value has several
+    users. The optimizer (`nn.optimizer`) and initializer
+    (`nn.initializer`) come from module attributes. `@forward` and `@loss`
+    are removed.
+  }];
+  let options = [
+    Option<"disableDropout", "disable-dropout", "bool", /*default=*/"false",
+           "Build @train_step and @gradients without dropout">
+  ];
+  let dependentDialects = ["::alexc::nn::NNDialect"];
+}
+
 #endif // ALEXC_NN_PASSES

@@ -1,0 +1,435 @@
+//===- Autodiff.cpp - Training step by reverse-mode differentiation -------===//
+//
+// Builds @init, @gradients, @train_step and @eval_step from @forward and
+// @loss (see Passes.td). The forward graph is cloned into each function; the
+// backward graph is built by walking the clone in reverse, applying each
+// op's gradient rule to the operands that depend on a parameter ("active"
+// values) and summing gradients where a value has several users.
+//
+//===----------------------------------------------------------------------===//
+#include "Dialect/NN/Transforms/GradientRules.h"
+#include "Dialect/NN/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include <cmath>
+
+namespace alexc::nn {
+#define GEN_PASS_DEF_NNAUTODIFF
+#include "Dialect/NN/Transforms/Passes.h.inc"
+} // namespace alexc::nn
+
+using namespace mlir;
+using namespace alexc::nn;
+
+namespace {
+
+/// @forward's calling convention: parameters, then images, seed, step.
+constexpr unsigned kForwardDataArgs = 3;
+
+struct Param {
+  std::string name;
+  RankedTensorType type;
+};
+
+/// Adds an argument or result name to the function being built.
+struct Signature {
+  SmallVector<Type> types;
+  SmallVector<std::string> names;
+  void add(Type t, StringRef name) {
+    types.push_back(t);
+    names.push_back(name.str());
+  }
+};
+
+class StepBuilder {
+public:
+  StepBuilder(ModuleOp module, func::FuncOp forward, func::FuncOp loss,
+              ArrayRef<Param> params)
+      : module(module), forward(forward), loss(loss), params(params),
+        b(module.getContext()) {}
+
+  /// Creates `func.func @name` with the given signatures and names, with an
+  /// entry block; the builder is left at its start.
+  func::FuncOp createFunc(StringRef name, const Signature &args,
+                          const Signature &results) {
+    b.setInsertionPointToEnd(module.getBody());
+    auto func = b.create<func::FuncOp>(
+        forward.getLoc(), name, b.getFunctionType(args.types, results.types));
+    for (auto [i, n] : llvm::enumerate(args.names))
+      func.setArgAttr(i, "nn.name", b.getStringAttr(n));
+    for (auto [i, n] : llvm::enumerate(results.names))
+      func.setResultAttr(i, "nn.name", b.getStringAttr(n));
+    b.setInsertionPointToStart(func.addEntryBlock());
+    return func;
+  }
+
+  /// Clones the forward graph and the loss. Returns (loss, correct); the
+  /// cloned ops are recorded in `ops` (in order) for the backward sweep.
+  std::pair<Value, Value> emitForward(ValueRange paramValues, Value images,
+                                      Value labels, Value seed, Value step,
+                                      bool dropout) {
+    IRMapping map;
+    Block &fwd = forward.getBody().front();
+    for (auto [i, p] : llvm::enumerate(paramValues))
+      map.map(fwd.getArgument(i), p);
+    unsigned n = paramValues.size();
+    map.map(fwd.getArgument(n), images);
+    if (seed) {
+      map.map(fwd.getArgument(n + 1), seed);
+      map.map(fwd.getArgument(n + 2), step);
+    }
+    ops.clear();
+    for (Operation &op : fwd.without_terminator()) {
+      if (auto drop = dyn_cast<DropoutOp>(op); drop && !dropout) {
+        map.map(drop.getOutput(), map.lookup(drop.getInput()));
+        continue;
+      }
+      ops.push_back(b.clone(op, map));
+    }
+    Value logits = map.lookup(fwd.getTerminator()->getOperand(0));
+
+    Block &lossBody = loss.getBody().front();
+    map.map(lossBody.getArgument(0), logits);
+    map.map(lossBody.getArgument(1), labels);
+    for (Operation &op : lossBody.without_terminator())
+      ops.push_back(b.clone(op, map));
+    Value lossValue = map.lookup(lossBody.getTerminator()->getOperand(0));
+    Value correct = b.create<CountCorrectOp>(
+        loss.getLoc(), RankedTensorType::get({}, b.getI32Type()), logits,
+        labels);
+    return {lossValue, correct};
+  }
+
+  /// Reverse sweep over the ops of the last emitForward. Returns the
+  /// gradient of each of `paramValues` (zeros for an unused parameter).
+  FailureOr<SmallVector<Value>> emitBackward(ValueRange paramValues) {
+    // Values that depend on a parameter.
+    llvm::DenseSet<Value> active(paramValues.begin(), paramValues.end());
+    for (Operation *op : ops)
+      if (llvm::any_of(op->getOperands(),
+                       [&](Value v) { return active.contains(v); }))
+        active.insert(op->getResults().begin(), op->getResults().end());
+
+    llvm::DenseMap<Value, Value> grads;
+    auto accumulate = [&](Value v, Value g) {
+      auto [it, inserted] = grads.try_emplace(v, g);
+      if (!inserted)
+        it->second = b.create<AddOp>(g.getLoc(), it->second, g);
+    };
+
+    // The loss is the root: d(loss)/d(loss) = 1, folded into the fused
+    // softmax-cross-entropy gradient.
+    auto root = dyn_cast<SoftmaxCrossEntropyOp>(ops.back());
+    if (!root)
+      return ops.back()->emitError()
+             << "nn-autodiff: the loss must be nn.softmax_cross_entropy";
+    accumulate(root.getLogits(),
+               b.create<SoftmaxCrossEntropyGradOp>(
+                   root.getLoc(), root.getLogits(), root.getLabels()));
+
+    for (Operation *op : llvm::reverse(ArrayRef(ops).drop_back())) {
+      if (op->getNumResults() != 1)
+        continue;
+      Value dy = grads.lookup(op->getResult(0));
+      if (!dy)
+        continue; // does not reach the loss
+      SmallVector<bool> needed;
+      for (Value operand : op->getOperands())
+        needed.push_back(active.contains(operand) &&
+                         isa<RankedTensorType>(operand.getType()));
+      SmallVector<Value> operandGrads;
+      if (failed(emitOperandGradients(b, op, dy, needed, operandGrads)))
+        return failure();
+      for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads))
+        if (g)
+          accumulate(operand, g);
+    }
+
+    SmallVector<Value> result;
+    for (Value p : paramValues) {
+      Value g = grads.lookup(p);
+      result.push_back(g ? g : b.create<ZerosOp>(p.getLoc(), p.getType()));
+    }
+    return result;
+  }
+
+  OpBuilder &builder() { return b; }
+
+private:
+  ModuleOp module;
+  func::FuncOp forward, loss;
+  ArrayRef<Param> params;
+  OpBuilder b;
+  SmallVector<Operation *> ops;
+};
+
+/// The optimizer read from the module's `nn.optimizer` attribute.
+struct Optimizer {
+  std::string type = "sgd";
+  double momentum = 0, weightDecay = 0, beta1 = 0.9, beta2 = 0.999,
+         epsilon = 1e-8;
+  bool nesterov = false;
+
+  static Optimizer from(DictionaryAttr attr) {
+    Optimizer o;
+    if (!attr)
+      return o;
+    auto num = [&](StringRef k, double def) {
+      auto a = attr.getAs<FloatAttr>(k);
+      return a ? a.getValueAsDouble() : def;
+    };
+    if (auto t = attr.getAs<StringAttr>("type"))
+      o.type = t.str();
+    o.momentum = num("momentum", 0);
+    o.weightDecay = num("weight_decay", 0);
+    o.beta1 = num("beta1", 0.9);
+    o.beta2 = num("beta2", 0.999);
+    o.epsilon = num("epsilon", 1e-8);
+    if (auto n = attr.getAs<BoolAttr>("nesterov"))
+      o.nesterov = n.getValue();
+    return o;
+  }
+
+  /// State tensors kept per parameter, by name suffix.
+  SmallVector<StringRef> stateNames() const {
+    if (type == "adam")
+      return {"exp_avg", "exp_avg_sq"};
+    if (momentum > 0)
+      return {"momentum"};
+    return {};
+  }
+};
+
+struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
+  using NNAutodiffBase::NNAutodiffBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    auto loss = module.lookupSymbol<func::FuncOp>("loss");
+    if (!forward || !loss) {
+      module.emitError() << "nn-autodiff needs func.func @forward and @loss";
+      return signalPassFailure();
+    }
+    if (forward.getNumArguments() < kForwardDataArgs) {
+      forward.emitError() << "@forward must take parameters, images, seed, "
+                             "step";
+      return signalPassFailure();
+    }
+    for (Type t : llvm::concat<const Type>(forward.getArgumentTypes(),
+                                           loss.getArgumentTypes()))
+      if (auto shaped = dyn_cast<ShapedType>(t); shaped && !shaped.hasStaticShape()) {
+        forward.emitError() << "nn-autodiff needs static shapes (run "
+                               "nn-shape-inference first), got "
+                            << t;
+        return signalPassFailure();
+      }
+
+    SmallVector<Param> params;
+    unsigned numParams = forward.getNumArguments() - kForwardDataArgs;
+    for (unsigned i = 0; i < numParams; ++i) {
+      auto name = forward.getArgAttrOfType<StringAttr>(i, "nn.name");
+      params.push_back({name ? name.str() : "param" + std::to_string(i),
+                        cast<RankedTensorType>(forward.getArgumentTypes()[i])});
+    }
+    Optimizer opt = Optimizer::from(
+        module->getAttrOfType<DictionaryAttr>("nn.optimizer"));
+    StepBuilder sb(module, forward, loss, params);
+
+    if (failed(buildInit(sb, params, module)) ||
+        failed(buildGradients(sb, params, forward, loss)) ||
+        failed(buildTrainStep(sb, params, opt, forward, loss)) ||
+        failed(buildEvalStep(sb, params, forward, loss)))
+      return signalPassFailure();
+    forward.erase();
+    loss.erase();
+  }
+
+  static Type imagesType(func::FuncOp forward) {
+    return forward.getArgumentTypes()[forward.getNumArguments() -
+                                      kForwardDataArgs];
+  }
+
+  LogicalResult buildInit(StepBuilder &sb, ArrayRef<Param> params,
+                          ModuleOp module) {
+    OpBuilder &b = sb.builder();
+    auto init = module->getAttrOfType<DictionaryAttr>("nn.initializer");
+    std::string type = "xavier", distribution = "uniform";
+    double magnitude = 3.0, sigma = 0.01;
+    if (init) {
+      if (auto t = init.getAs<StringAttr>("type"))
+        type = t.str();
+      if (auto d = init.getAs<StringAttr>("distribution"))
+        distribution = d.str();
+      if (auto m = init.getAs<FloatAttr>("magnitude"))
+        magnitude = m.getValueAsDouble();
+      if (auto s = init.getAs<FloatAttr>("sigma"))
+        sigma = s.getValueAsDouble();
+    }
+    Signature args, results;
+    args.add(b.getI64Type(), "seed");
+    for (const Param &p : params)
+      results.add(p.type, p.name);
+    auto func = sb.createFunc("init", args, results);
+    Value seed = func.getArgument(0);
+    SmallVector<Value> values;
+    for (auto [i, p] : llvm::enumerate(params)) {
+      Location loc = func.getLoc();
+      auto shape = p.type.getShape();
+      if (shape.size() < 2) { // biases start at zero
+        values.push_back(b.create<ZerosOp>(loc, p.type));
+        continue;
+      }
+      // MXNet's Xavier: fans count the kernel window.
+      double window = 1;
+      for (int64_t d : shape.drop_front(2))
+        window *= d;
+      double fanIn = shape[1] * window, fanOut = shape[0] * window;
+      double scale = std::sqrt(magnitude / ((fanIn + fanOut) / 2));
+      auto stream = b.getI64IntegerAttr(i);
+      if (type == "normal")
+        values.push_back(b.create<RandomNormalOp>(
+            loc, p.type, seed, b.getF64FloatAttr(sigma), stream));
+      else if (distribution == "normal")
+        values.push_back(b.create<RandomNormalOp>(
+            loc, p.type, seed, b.getF64FloatAttr(scale), stream));
+      else
+        values.push_back(b.create<RandomUniformOp>(
+            loc, p.type, seed, b.getF64FloatAttr(scale), stream));
+    }
+    b.create<func::ReturnOp>(func.getLoc(), values);
+    return success();
+  }
+
+  /// Arguments shared by @gradients and @train_step after the parameters
+  /// (and state): images, labels, [lr], seed, step.
+  static void addDataArgs(Signature &args, func::FuncOp forward,
+                          func::FuncOp loss, OpBuilder &b, bool withLr) {
+    args.add(imagesType(forward), "images");
+    args.add(loss.getArgumentTypes()[1], "labels");
+    if (withLr)
+      args.add(b.getF32Type(), "lr");
+    args.add(b.getI64Type(), "seed");
+    args.add(b.getI64Type(), "step");
+  }
+
+  static void addMetricResults(Signature &results, func::FuncOp loss,
+                               OpBuilder &b) {
+    results.add(loss.getResultTypes()[0], "loss");
+    results.add(RankedTensorType::get({}, b.getI32Type()), "correct");
+  }
+
+  LogicalResult buildGradients(StepBuilder &sb, ArrayRef<Param> params,
+                               func::FuncOp forward, func::FuncOp loss) {
+    OpBuilder &b = sb.builder();
+    Signature args, results;
+    for (const Param &p : params)
+      args.add(p.type, p.name);
+    addDataArgs(args, forward, loss, b, /*withLr=*/false);
+    addMetricResults(results, loss, b);
+    for (const Param &p : params)
+      results.add(p.type, p.name + ".grad");
+    auto func = sb.createFunc("gradients", args, results);
+    unsigned n = params.size();
+    ValueRange paramValues = func.getArguments().take_front(n);
+    auto [lossValue, correct] = sb.emitForward(
+        paramValues, func.getArgument(n), func.getArgument(n + 1),
+        func.getArgument(n + 2), func.getArgument(n + 3), !disableDropout);
+    auto grads = sb.emitBackward(paramValues);
+    if (failed(grads))
+      return failure();
+    SmallVector<Value> rets = {lossValue, correct};
+    rets.append(grads->begin(), grads->end());
+    b.create<func::ReturnOp>(func.getLoc(), rets);
+    return success();
+  }
+
+  LogicalResult buildTrainStep(StepBuilder &sb, ArrayRef<Param> params,
+                               const Optimizer &opt, func::FuncOp forward,
+                               func::FuncOp loss) {
+    OpBuilder &b = sb.builder();
+    auto stateNames = opt.stateNames();
+    Signature args, results;
+    for (const Param &p : params)
+      args.add(p.type, p.name);
+    for (const Param &p : params)
+      for (StringRef s : stateNames)
+        args.add(p.type, p.name + "." + s.str());
+    addDataArgs(args, forward, loss, b, /*withLr=*/true);
+    addMetricResults(results, loss, b);
+    for (const Param &p : params)
+      results.add(p.type, p.name);
+    for (const Param &p : params)
+      for (StringRef s : stateNames)
+        results.add(p.type, p.name + "." + s.str());
+    auto func = sb.createFunc("train_step", args, results);
+
+    unsigned n = params.size(), ns = stateNames.size();
+    ValueRange paramValues = func.getArguments().take_front(n);
+    ValueRange state = func.getArguments().slice(n, n * ns);
+    unsigned d = n + n * ns;
+    Value images = func.getArgument(d), labels = func.getArgument(d + 1),
+          lr = func.getArgument(d + 2), seed = func.getArgument(d + 3),
+          step = func.getArgument(d + 4);
+    auto [lossValue, correct] = sb.emitForward(paramValues, images, labels,
+                                               seed, step, !disableDropout);
+    auto grads = sb.emitBackward(paramValues);
+    if (failed(grads))
+      return failure();
+
+    SmallVector<Value> newParams, newState;
+    for (unsigned i = 0; i < n; ++i) {
+      Value w = paramValues[i], g = (*grads)[i];
+      Location loc = func.getLoc();
+      if (opt.type == "adam") {
+        auto update = b.create<AdamUpdateOp>(
+            loc, TypeRange{w.getType(), w.getType(), w.getType()}, w, g,
+            state[2 * i], state[2 * i + 1], lr, step,
+            b.getF64FloatAttr(opt.beta1), b.getF64FloatAttr(opt.beta2),
+            b.getF64FloatAttr(opt.epsilon), b.getF64FloatAttr(opt.weightDecay));
+        newParams.push_back(update.getNewParam());
+        newState.push_back(update.getNewExpAvg());
+        newState.push_back(update.getNewExpAvgSq());
+      } else if (ns == 1) {
+        auto update = b.create<SGDMomentumUpdateOp>(
+            loc, TypeRange{w.getType(), w.getType()}, w, g, state[i], lr,
+            b.getF64FloatAttr(opt.momentum), b.getF64FloatAttr(opt.weightDecay),
+            b.getBoolAttr(opt.nesterov));
+        newParams.push_back(update.getNewParam());
+        newState.push_back(update.getNewMomentumBuffer());
+      } else {
+        newParams.push_back(b.create<SGDUpdateOp>(
+            loc, w.getType(), w, g, lr, b.getF64FloatAttr(opt.weightDecay)));
+      }
+    }
+    SmallVector<Value> rets = {lossValue, correct};
+    rets.append(newParams);
+    rets.append(newState);
+    b.create<func::ReturnOp>(func.getLoc(), rets);
+    return success();
+  }
+
+  LogicalResult buildEvalStep(StepBuilder &sb, ArrayRef<Param> params,
+                              func::FuncOp forward, func::FuncOp loss) {
+    OpBuilder &b = sb.builder();
+    Signature args, results;
+    for (const Param &p : params)
+      args.add(p.type, p.name);
+    args.add(imagesType(forward), "images");
+    args.add(loss.getArgumentTypes()[1], "labels");
+    addMetricResults(results, loss, b);
+    auto func = sb.createFunc("eval_step", args, results);
+    unsigned n = params.size();
+    auto [lossValue, correct] = sb.emitForward(
+        func.getArguments().take_front(n), func.getArgument(n),
+        func.getArgument(n + 1), Value(), Value(), /*dropout=*/false);
+    b.create<func::ReturnOp>(func.getLoc(), ValueRange{lossValue, correct});
+    return success();
+  }
+};
+
+} // namespace
