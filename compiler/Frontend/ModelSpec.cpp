@@ -32,8 +32,8 @@ size_t editDistance(const std::string &a, const std::string &b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
       diag = up;
     }
   }
@@ -105,8 +105,9 @@ public:
     int64_t x = v.get<int64_t>();
     if (x < min)
       fail(key, std::string("must be ") +
-                    (min == 1 ? "positive" : min == 0 ? "non-negative"
-                                                       : ">= " + std::to_string(min)) +
+                    (min == 1   ? "positive"
+                     : min == 0 ? "non-negative"
+                                : ">= " + std::to_string(min)) +
                     ", got " + std::to_string(x));
     return x;
   }
@@ -183,17 +184,21 @@ private:
 };
 
 const std::map<std::string, LayerKind> kLayerKinds = {
-    {"conv2d", LayerKind::Conv2D},     {"max_pool2d", LayerKind::MaxPool2D},
-    {"avg_pool2d", LayerKind::AvgPool2D}, {"dense", LayerKind::Dense},
-    {"dropout", LayerKind::Dropout},   {"flatten", LayerKind::Flatten},
-    {"relu", LayerKind::ReLU},         {"sigmoid", LayerKind::Sigmoid},
+    {"conv2d", LayerKind::Conv2D},
+    {"max_pool2d", LayerKind::MaxPool2D},
+    {"avg_pool2d", LayerKind::AvgPool2D},
+    {"dense", LayerKind::Dense},
+    {"dropout", LayerKind::Dropout},
+    {"flatten", LayerKind::Flatten},
+    {"relu", LayerKind::ReLU},
+    {"sigmoid", LayerKind::Sigmoid},
     {"tanh", LayerKind::Tanh}};
 
 const std::vector<std::string> kActivations = {"relu", "sigmoid", "tanh"};
 
 std::string layerContext(const LayerSpec &l) {
-  return "layer '" + l.name + "' (" + l.type + ", #" +
-         std::to_string(l.index) + ")";
+  return "layer '" + l.name + "' (" + l.type + ", #" + std::to_string(l.index) +
+         ")";
 }
 
 LayerSpec parseLayer(const json &v, int64_t index,
@@ -210,8 +215,8 @@ LayerSpec parseLayer(const json &v, int64_t index,
     kinds.push_back(k);
   l.type = first.string("type", "", kinds);
   l.kind = kLayerKinds.at(l.type);
-  l.name = first.string("name", l.type + "_" +
-                                    std::to_string(typeCounts[l.type]++));
+  l.name =
+      first.string("name", l.type + "_" + std::to_string(typeCounts[l.type]++));
   if (l.name.empty())
     first.fail("name", "must not be empty");
 
@@ -334,8 +339,8 @@ void parseSpec(const json &root, ModelSpec &spec) {
   }
   checkLayerOrder(spec);
 
-  spec.loss = r.string("loss", "softmax_cross_entropy",
-                       {"softmax_cross_entropy"});
+  spec.loss =
+      r.string("loss", "softmax_cross_entropy", {"softmax_cross_entropy"});
 
   if (r.has("initializer")) {
     ObjectReader init = r.object("initializer");
@@ -361,9 +366,9 @@ void parseSpec(const json &root, ModelSpec &spec) {
     OptimizerSpec &s = spec.optimizer;
     s.type = opt.string("type", "sgd", {"sgd", "adam"});
     if (s.type == "sgd")
-      opt.checkKeys({"type", "learning_rate", "momentum", "weight_decay",
-                     "nesterov"},
-                    "sgd");
+      opt.checkKeys(
+          {"type", "learning_rate", "momentum", "weight_decay", "nesterov"},
+          "sgd");
     else
       opt.checkKeys({"type", "learning_rate", "beta1", "beta2", "epsilon",
                      "weight_decay"},

@@ -32,10 +32,10 @@ enum class LayerKind {
 };
 
 struct LayerSpec {
-  std::string name;   // unique; defaults to "<type>_<k>" (k-th of its type)
-  std::string type;   // as written: "conv2d", "max_pool2d", ...
+  std::string name; // unique; defaults to "<type>_<k>" (k-th of its type)
+  std::string type; // as written: "conv2d", "max_pool2d", ...
   LayerKind kind;
-  int64_t index = 0;  // position in "layers"
+  int64_t index = 0;    // position in "layers"
   int64_t channels = 0; // conv2d
   int64_t units = 0;    // dense
   HW kernel;            // conv2d kernel_size, pools pool_size

@@ -42,10 +42,11 @@ private:
     Block &entry = forward.getBody().front();
     // Parameters come before the images, seed and step.
     unsigned pos = entry.getNumArguments() - 3;
-    forward.insertArgument(pos, tensor(shape),
-                           b.getDictionaryAttr(b.getNamedAttr(
-                               "nn.name", b.getStringAttr(l.name + "." + what))),
-                           b.getUnknownLoc());
+    forward.insertArgument(
+        pos, tensor(shape),
+        b.getDictionaryAttr(
+            b.getNamedAttr("nn.name", b.getStringAttr(l.name + "." + what))),
+        b.getUnknownLoc());
     return entry.getArgument(pos);
   }
 
@@ -62,9 +63,8 @@ private:
   void buildForward() {
     auto images = tensor({kDyn, spec.channels, spec.height, spec.width});
     auto i64 = b.getI64Type();
-    forward = b.create<func::FuncOp>(
-        b.getUnknownLoc(), "forward",
-        b.getFunctionType({images, i64, i64}, {}));
+    forward = b.create<func::FuncOp>(b.getUnknownLoc(), "forward",
+                                     b.getFunctionType({images, i64, i64}, {}));
     Block *entry = forward.addEntryBlock();
     const char *names[] = {"images", "seed", "step"};
     for (unsigned i = 0; i < 3; ++i)
@@ -83,12 +83,11 @@ private:
       auto window = b.getDenseI64ArrayAttr({l.kernel.h, l.kernel.w});
       switch (l.kind) {
       case LayerKind::Conv2D: {
-        Value w = param(l, "weight",
-                        {l.channels, channels, l.kernel.h, l.kernel.w});
+        Value w =
+            param(l, "weight", {l.channels, channels, l.kernel.h, l.kernel.w});
         Value bias = l.useBias ? param(l, "bias", {l.channels}) : Value();
-        x = b.create<nn::Conv2DOp>(
-            loc, tensor({kDyn, l.channels, kDyn, kDyn}), x, w, bias, strides,
-            padding);
+        x = b.create<nn::Conv2DOp>(loc, tensor({kDyn, l.channels, kDyn, kDyn}),
+                                   x, w, bias, strides, padding);
         x = activation(loc, l.activation, x);
         channels = l.channels;
         break;
@@ -119,7 +118,8 @@ private:
       }
       case LayerKind::Dropout:
         x = b.create<nn::DropoutOp>(
-            loc, x.getType(), x, entry->getArgument(entry->getNumArguments() - 2),
+            loc, x.getType(), x,
+            entry->getArgument(entry->getNumArguments() - 2),
             entry->getArgument(entry->getNumArguments() - 1),
             b.getF32FloatAttr(l.rate), b.getI64IntegerAttr(dropoutStream++));
         break;
@@ -133,7 +133,8 @@ private:
         features = kDyn;
     }
     b.create<func::ReturnOp>(b.getUnknownLoc(), x);
-    forward.setType(b.getFunctionType(entry->getArgumentTypes(), {x.getType()}));
+    forward.setType(
+        b.getFunctionType(entry->getArgumentTypes(), {x.getType()}));
     classes = cast<RankedTensorType>(x.getType()).getDimSize(1);
   }
 
@@ -175,7 +176,8 @@ private:
         b.getNamedAttr("learning_rate", b.getF64FloatAttr(s.learningRate)),
         b.getNamedAttr("weight_decay", b.getF64FloatAttr(s.weightDecay))};
     if (s.type == "sgd") {
-      attrs.push_back(b.getNamedAttr("momentum", b.getF64FloatAttr(s.momentum)));
+      attrs.push_back(
+          b.getNamedAttr("momentum", b.getF64FloatAttr(s.momentum)));
       attrs.push_back(b.getNamedAttr("nesterov", b.getBoolAttr(s.nesterov)));
     } else {
       attrs.push_back(b.getNamedAttr("beta1", b.getF64FloatAttr(s.beta1)));

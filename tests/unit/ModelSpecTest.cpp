@@ -36,8 +36,8 @@ std::string errorOf(const json &j) { return errorOfText(j.dump()); }
 TEST(ModelSpec, ParsesShippedAlexNet) {
   ModelSpec spec;
   std::string error;
-  ASSERT_TRUE(alexc::loadModelSpec(ALEXC_MODELS_DIR "/alexnet.json", spec,
-                                   error))
+  ASSERT_TRUE(
+      alexc::loadModelSpec(ALEXC_MODELS_DIR "/alexnet.json", spec, error))
       << error;
   EXPECT_EQ(spec.name, "alexnet");
   ASSERT_EQ(spec.layers.size(), 13u);
@@ -59,8 +59,7 @@ TEST(ModelSpec, ParsesShippedAlexNet) {
 TEST(ModelSpec, ParsesShippedLeNet) {
   ModelSpec spec;
   std::string error;
-  ASSERT_TRUE(
-      alexc::loadModelSpec(ALEXC_MODELS_DIR "/lenet.json", spec, error))
+  ASSERT_TRUE(alexc::loadModelSpec(ALEXC_MODELS_DIR "/lenet.json", spec, error))
       << error;
   EXPECT_EQ(spec.height, 28);
   EXPECT_EQ(spec.layers.size(), 6u);
@@ -87,7 +86,8 @@ TEST(ModelSpec, AcceptsPairsAndAdam) {
   json j = minimalSpec();
   j["layers"][0]["kernel_size"] = {3, 5};
   j["layers"][0]["padding"] = {1, 2};
-  j["optimizer"] = {{"type", "adam"}, {"learning_rate", 0.001}, {"beta2", 0.99}};
+  j["optimizer"] = {
+      {"type", "adam"}, {"learning_rate", 0.001}, {"beta2", 0.99}};
   ModelSpec spec;
   std::string error;
   ASSERT_TRUE(alexc::parseModelSpec(j.dump(), spec, error)) << error;
@@ -100,7 +100,8 @@ TEST(ModelSpec, AcceptsPairsAndAdam) {
 // --- Malformed specs: each checked for its own message. ---
 
 TEST(ModelSpecErrors, NotJsonReportsLineAndColumn) {
-  std::string e = errorOfText("{\n  \"name\": \"x\",\n  \"input\": {channels: 1}\n}");
+  std::string e =
+      errorOfText("{\n  \"name\": \"x\",\n  \"input\": {channels: 1}\n}");
   EXPECT_NE(e.find("not valid JSON"), std::string::npos) << e;
   EXPECT_NE(e.find("line 3"), std::string::npos) << e;
   EXPECT_NE(e.find("column"), std::string::npos) << e;
@@ -120,21 +121,24 @@ TEST(ModelSpecErrors, MissingRequiredField) {
 TEST(ModelSpecErrors, MissingLayerField) {
   json j = minimalSpec();
   j["layers"][0].erase("channels");
-  EXPECT_EQ(errorOf(j), "layer 'conv1' (conv2d, #0): field 'channels' is required");
+  EXPECT_EQ(errorOf(j),
+            "layer 'conv1' (conv2d, #0): field 'channels' is required");
 }
 
 TEST(ModelSpecErrors, MisspeltKeyIsNotIgnored) {
   json j = minimalSpec();
   j["layers"][0]["kernal_size"] = 3;
-  EXPECT_EQ(errorOf(j), "layer 'conv1' (conv2d, #0): unknown key "
-                        "'kernal_size' for conv2d (did you mean 'kernel_size'?)");
+  EXPECT_EQ(errorOf(j),
+            "layer 'conv1' (conv2d, #0): unknown key "
+            "'kernal_size' for conv2d (did you mean 'kernel_size'?)");
 }
 
 TEST(ModelSpecErrors, UnknownTopLevelKey) {
   json j = minimalSpec();
   j["bacth_size"] = 64;
-  EXPECT_EQ(errorOf(j),
-            "unknown key 'bacth_size' for the spec (did you mean 'batch_size'?)");
+  EXPECT_EQ(
+      errorOf(j),
+      "unknown key 'bacth_size' for the spec (did you mean 'batch_size'?)");
 }
 
 TEST(ModelSpecErrors, UnknownLayerType) {
@@ -155,28 +159,32 @@ TEST(ModelSpecErrors, WrongFieldType) {
 TEST(ModelSpecErrors, FractionalInteger) {
   json j = minimalSpec();
   j["batch_size"] = 12.5;
-  EXPECT_EQ(errorOf(j), "field 'batch_size' must be an integer, got number 12.5");
+  EXPECT_EQ(errorOf(j),
+            "field 'batch_size' must be an integer, got number 12.5");
 }
 
 TEST(ModelSpecErrors, NonPositiveSize) {
   json j = minimalSpec();
   j["layers"][0]["channels"] = 0;
-  EXPECT_EQ(errorOf(j),
-            "layer 'conv1' (conv2d, #0): field 'channels' must be positive, got 0");
+  EXPECT_EQ(
+      errorOf(j),
+      "layer 'conv1' (conv2d, #0): field 'channels' must be positive, got 0");
 }
 
 TEST(ModelSpecErrors, NegativePadding) {
   json j = minimalSpec();
   j["layers"][0]["padding"] = {1, -1};
-  EXPECT_EQ(errorOf(j), "layer 'conv1' (conv2d, #0): field 'padding' must be a "
-                        "non-negative integer or [height, width], got array [1,-1]");
+  EXPECT_EQ(errorOf(j),
+            "layer 'conv1' (conv2d, #0): field 'padding' must be a "
+            "non-negative integer or [height, width], got array [1,-1]");
 }
 
 TEST(ModelSpecErrors, PairOfWrongLength) {
   json j = minimalSpec();
   j["layers"][1]["pool_size"] = {2, 2, 2};
-  EXPECT_EQ(errorOf(j), "layer 'pool1' (max_pool2d, #1): field 'pool_size' must "
-                        "have 2 values [height, width], got 3");
+  EXPECT_EQ(errorOf(j),
+            "layer 'pool1' (max_pool2d, #1): field 'pool_size' must "
+            "have 2 values [height, width], got 3");
 }
 
 TEST(ModelSpecErrors, DuplicateNames) {
@@ -196,16 +204,18 @@ TEST(ModelSpecErrors, DefaultNameCollidesWithExplicitOne) {
 
 TEST(ModelSpecErrors, DropoutRateOutOfRange) {
   json j = minimalSpec();
-  j["layers"].insert(j["layers"].begin() + 2, json::object({{"type", "dropout"}, {"rate", 1.0}}));
-  EXPECT_EQ(errorOf(j),
-            "layer 'dropout_0' (dropout, #2): field 'rate' must be in [0, 1), got 1.0");
+  j["layers"].insert(j["layers"].begin() + 2,
+                     json::object({{"type", "dropout"}, {"rate", 1.0}}));
+  EXPECT_EQ(errorOf(j), "layer 'dropout_0' (dropout, #2): field 'rate' must be "
+                        "in [0, 1), got 1.0");
 }
 
 TEST(ModelSpecErrors, UnknownActivation) {
   json j = minimalSpec();
   j["layers"][0]["activation"] = "gelu";
-  EXPECT_EQ(errorOf(j), "layer 'conv1' (conv2d, #0): field 'activation' must be "
-                        "one of 'relu', 'sigmoid', 'tanh', got 'gelu'");
+  EXPECT_EQ(errorOf(j),
+            "layer 'conv1' (conv2d, #0): field 'activation' must be "
+            "one of 'relu', 'sigmoid', 'tanh', got 'gelu'");
 }
 
 TEST(ModelSpecErrors, EmptyLayers) {
@@ -222,7 +232,8 @@ TEST(ModelSpecErrors, LayerNotAnObject) {
 
 TEST(ModelSpecErrors, ConvAfterFlatten) {
   json j = minimalSpec();
-  j["layers"].insert(j["layers"].begin() + 1, json::object({{"type", "flatten"}}));
+  j["layers"].insert(j["layers"].begin() + 1,
+                     json::object({{"type", "flatten"}}));
   EXPECT_EQ(errorOf(j), "layer 'pool1' (max_pool2d, #2): needs a 4-D input "
                         "(channels, height, width) but the layers before it "
                         "have flattened the data");
@@ -231,8 +242,9 @@ TEST(ModelSpecErrors, ConvAfterFlatten) {
 TEST(ModelSpecErrors, NetworkMustEndInClasses) {
   json j = minimalSpec();
   j["layers"].erase(2);
-  EXPECT_EQ(errorOf(j), "layer 'pool1' (max_pool2d, #1): the last layer must "
-                        "give [batch, classes]; end the network with a dense layer");
+  EXPECT_EQ(errorOf(j),
+            "layer 'pool1' (max_pool2d, #1): the last layer must "
+            "give [batch, classes]; end the network with a dense layer");
 }
 
 TEST(ModelSpecErrors, UnknownOptimizer) {

@@ -8,8 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "Dialect/NN/IR/NNOps.h"
 #include "Dialect/NN/Transforms/Passes.h"
+#include "Driver/Pipeline.h"
 #include "Frontend/ModelSpec.h"
-#include "Frontend/SpecToNN.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -34,14 +34,15 @@ cl::opt<std::string> specPath(cl::Positional, cl::desc("<model spec .json>"),
                               cl::Required, cl::cat(category));
 
 enum class Emit { None, MLIR };
-cl::opt<Emit> emit("emit", cl::desc("Print an intermediate form instead of "
-                                    "building an executable"),
-                   cl::init(Emit::None),
-                   cl::values(clEnumValN(Emit::MLIR, "mlir",
-                                         "the nn dialect module")),
-                   cl::cat(category));
+cl::opt<Emit>
+    emit("emit",
+         cl::desc("Print an intermediate form instead of "
+                  "building an executable"),
+         cl::init(Emit::None),
+         cl::values(clEnumValN(Emit::MLIR, "mlir", "the nn dialect module")),
+         cl::cat(category));
 
-enum class Stage { Parsed, Shapes, Autodiff };
+using alexc::Stage;
 cl::opt<Stage> emitStage(
     "emit-stage", cl::desc("With --emit=mlir: the pipeline stage to print"),
     cl::init(Stage::Autodiff),
@@ -61,6 +62,10 @@ cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
 cl::opt<int64_t> batchSize("batch-size",
                            cl::desc("Override the spec's batch_size"),
                            cl::init(0), cl::cat(category));
+
+cl::opt<bool> disableDropout("disable-dropout",
+                             cl::desc("Train without dropout"), cl::init(false),
+                             cl::cat(category));
 
 cl::opt<bool> printDebugInfo("print-locations",
                              cl::desc("Print op locations (the spec layer "
@@ -100,26 +105,19 @@ int main(int argc, char **argv) {
   // Diagnostics from verifiers and passes: one line each, naming the spec.
   ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
     llvm::errs() << "alexc: "
-                 << (diag.getSeverity() == DiagnosticSeverity::Error
-                         ? "error"
-                         : "note")
+                 << (diag.getSeverity() == DiagnosticSeverity::Error ? "error"
+                                                                     : "note")
                  << ": " << specPath << ": " << diag << "\n";
     for (Diagnostic &note : diag.getNotes())
       llvm::errs() << "alexc: note: " << note << "\n";
     return success();
   });
 
-  OwningOpRef<ModuleOp> module = alexc::buildNNModule(ctx, spec);
-  if (failed(verify(*module)))
-    return 1;
-
-  PassManager pm(&ctx);
-  if (emitStage >= Stage::Shapes)
-    pm.addPass(alexc::nn::createNNShapeInference(
-        alexc::nn::NNShapeInferenceOptions{spec.batchSize}));
-  if (emitStage >= Stage::Autodiff)
-    pm.addPass(alexc::nn::createNNAutodiff());
-  if (failed(pm.run(*module)))
+  alexc::PipelineOptions options;
+  options.stopAfter = emitStage;
+  options.disableDropout = disableDropout;
+  OwningOpRef<ModuleOp> module = alexc::compileSpec(ctx, spec, options);
+  if (!module)
     return 1;
 
   std::string errorMessage;

@@ -50,15 +50,14 @@ bool conflict(int64_t a, int64_t b) { return !isDyn(a) && !isDyn(b) && a != b; }
 LogicalResult verifyPair(Operation *op, StringRef name, ArrayRef<int64_t> v,
                          bool allowZero) {
   if (v.size() != 2)
-    return op->emitOpError() << "'" << name
-                             << "' must have 2 values (height, width), got "
-                             << v.size();
+    return op->emitOpError()
+           << "'" << name << "' must have 2 values (height, width), got "
+           << v.size();
   for (int64_t x : v)
     if (x < 0 || (!allowZero && x == 0))
-      return op->emitOpError()
-             << "'" << name << "' must be "
-             << (allowZero ? "non-negative" : "positive") << ", got "
-             << pairStr(v);
+      return op->emitOpError() << "'" << name << "' must be "
+                               << (allowZero ? "non-negative" : "positive")
+                               << ", got " << pairStr(v);
   return success();
 }
 
@@ -176,8 +175,7 @@ LogicalResult Conv2DOp::inferShapes() {
 // max_pool2d, avg_pool2d
 //===----------------------------------------------------------------------===//
 
-template <typename PoolOp>
-static LogicalResult verifyPool(PoolOp op) {
+template <typename PoolOp> static LogicalResult verifyPool(PoolOp op) {
   if (failed(verifyPair(op, "window", op.getWindow(), false)) ||
       failed(verifyPair(op, "strides", op.getStrides(), false)) ||
       failed(verifyPair(op, "padding", op.getPadding(), true)))
@@ -196,8 +194,7 @@ static LogicalResult verifyPool(PoolOp op) {
   return verifyResult(op, {in[0], in[1], spatial->first, spatial->second});
 }
 
-template <typename PoolOp>
-static LogicalResult inferPoolShapes(PoolOp op) {
+template <typename PoolOp> static LogicalResult inferPoolShapes(PoolOp op) {
   auto in = shapeOf(op.getInput());
   auto spatial = slideWindow(layerError(op), "", in, op.getWindow(),
                              op.getStrides(), op.getPadding());
@@ -230,7 +227,7 @@ LogicalResult DenseOp::verify() {
 LogicalResult DenseOp::inferShapes() {
   auto in = shapeOf(getInput());
   if (in[1] == 0)
-    return layerError (*this)() << "input has no features";
+    return layerError(*this)() << "input has no features";
   refineArgument(getWeight(), 1, in[1]);
   setResultShape(*this, {in[0], shapeOf(getWeight())[0]});
   return success();
@@ -328,16 +325,17 @@ namespace {
 LogicalResult expectDim(Operation *op, StringRef what, ArrayRef<int64_t> actual,
                         unsigned dim, int64_t expected, StringRef why) {
   if (conflict(actual[dim], expected))
-    return op->emitOpError() << what << " has " << actual[dim]
-                             << " at dimension " << dim << " but " << why
-                             << " gives " << expected;
+    return op->emitOpError()
+           << what << " has " << actual[dim] << " at dimension " << dim
+           << " but " << why << " gives " << expected;
   return success();
 }
 
 /// A window op's output spatial size from its (static) input size must be
 /// the output gradient's.
 LogicalResult verifyWindowShapes(Operation *op, ArrayRef<int64_t> in,
-                                 ArrayRef<int64_t> out, ArrayRef<int64_t> window,
+                                 ArrayRef<int64_t> out,
+                                 ArrayRef<int64_t> window,
                                  ArrayRef<int64_t> strides,
                                  ArrayRef<int64_t> padding) {
   auto spatial = slideWindow([&] { return op->emitOpError(); }, "", in, window,
@@ -363,7 +361,7 @@ LogicalResult verifyWindowAttrs(Operation *op, ArrayRef<int64_t> strides,
   return success();
 }
 
-}
+} // namespace
 static LogicalResult verifyRate(Operation *op, double rate, int64_t stream) {
   if (!(rate >= 0.0 && rate < 1.0))
     return op->emitOpError() << "rate must be in [0, 1), got " << rate;
@@ -376,8 +374,7 @@ namespace {
 LogicalResult verifyStaticResult(Operation *op) {
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
   if (!type.hasStaticShape())
-    return op->emitOpError() << "result must have a static shape, got "
-                             << type;
+    return op->emitOpError() << "result must have a static shape, got " << type;
   return success();
 }
 
@@ -513,8 +510,9 @@ LogicalResult SGDMomentumUpdateOp::verify() {
 }
 
 LogicalResult AdamUpdateOp::verify() {
-  for (auto [name, v] : {std::pair<StringRef, double>{"beta1", getBeta1().convertToDouble()},
-                         {"beta2", getBeta2().convertToDouble()}})
+  for (auto [name, v] :
+       {std::pair<StringRef, double>{"beta1", getBeta1().convertToDouble()},
+        {"beta2", getBeta2().convertToDouble()}})
     if (!(v >= 0.0 && v < 1.0))
       return emitOpError() << name << " must be in [0, 1), got " << v;
   if (!(getEpsilon().convertToDouble() > 0.0))

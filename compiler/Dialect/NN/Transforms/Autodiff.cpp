@@ -222,7 +222,8 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     }
     for (Type t : llvm::concat<const Type>(forward.getArgumentTypes(),
                                            loss.getArgumentTypes()))
-      if (auto shaped = dyn_cast<ShapedType>(t); shaped && !shaped.hasStaticShape()) {
+      if (auto shaped = dyn_cast<ShapedType>(t);
+          shaped && !shaped.hasStaticShape()) {
         forward.emitError() << "nn-autodiff needs static shapes (run "
                                "nn-shape-inference first), got "
                             << t;
@@ -236,8 +237,8 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
       params.push_back({name ? name.str() : "param" + std::to_string(i),
                         cast<RankedTensorType>(forward.getArgumentTypes()[i])});
     }
-    Optimizer opt = Optimizer::from(
-        module->getAttrOfType<DictionaryAttr>("nn.optimizer"));
+    Optimizer opt =
+        Optimizer::from(module->getAttrOfType<DictionaryAttr>("nn.optimizer"));
     StepBuilder sb(module, forward, loss, params);
 
     if (failed(buildInit(sb, params, module)) ||
@@ -250,8 +251,8 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
   }
 
   static Type imagesType(func::FuncOp forward) {
-    return forward.getArgumentTypes()[forward.getNumArguments() -
-                                      kForwardDataArgs];
+    return forward
+        .getArgumentTypes()[forward.getNumArguments() - kForwardDataArgs];
   }
 
   LogicalResult buildInit(StepBuilder &sb, ArrayRef<Param> params,

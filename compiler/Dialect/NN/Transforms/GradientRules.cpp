@@ -83,9 +83,9 @@ LogicalResult emitOperandGradients(OpBuilder &b, Operation *op, Value dy,
       })
       .Case([&](DropoutOp drop) {
         if (need(0))
-          grads[0] = b.create<DropoutGradOp>(loc, dy, drop.getSeed(),
-                                             drop.getStep(), drop.getRateAttr(),
-                                             drop.getStreamAttr());
+          grads[0] =
+              b.create<DropoutGradOp>(loc, dy, drop.getSeed(), drop.getStep(),
+                                      drop.getRateAttr(), drop.getStreamAttr());
         return success();
       })
       .Case([&](AddOp) {
@@ -95,9 +95,8 @@ LogicalResult emitOperandGradients(OpBuilder &b, Operation *op, Value dy,
         return success();
       })
       .Default([&](Operation *other) {
-        return other->emitError()
-               << "nn-autodiff: no gradient rule for '" << other->getName()
-               << "'";
+        return other->emitError() << "nn-autodiff: no gradient rule for '"
+                                  << other->getName() << "'";
       });
 }
 

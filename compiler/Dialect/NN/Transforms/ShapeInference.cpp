@@ -73,10 +73,10 @@ struct ShapeInferencePass
 
     for (BlockArgument arg : func.getArguments())
       if (!isStatic(arg.getType()))
-        return func.emitError() << "could not infer a static shape for "
-                                   "argument #"
-                                << arg.getArgNumber() << " (" << arg.getType()
-                                << ")";
+        return func.emitError()
+               << "could not infer a static shape for "
+                  "argument #"
+               << arg.getArgNumber() << " (" << arg.getType() << ")";
     auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
     func.setFunctionType(FunctionType::get(func.getContext(),
                                            func.getBody().getArgumentTypes(),

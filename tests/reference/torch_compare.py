@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""Compares alexc's training step with PyTorch's on the CPU.
+
+For a model spec, builds the same network in PyTorch (dropout disabled),
+draws weights, images and labels, and runs alexc's compiled training step in
+the reference interpreter (alexc-reference-step, float32). Checks that the
+loss and every parameter's gradient agree, and the parameters after one
+SGD-momentum step and one Adam step (from the same gradients), to 1e-4
+relative (errors are measured as max |ours - torch| / max |torch| over each
+tensor).
+
+Run with Debian's python3 (/usr/bin/python3), which has python3-torch.
+"""
+import argparse
+import copy
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+TOLERANCE = 1e-4
+
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    dtypes = {torch.float32: "F32", torch.int32: "I32", torch.int64: "I64"}
+    for name, t in tensors.items():
+        t = t.detach().contiguous().cpu()
+        data = t.numpy().tobytes()
+        header[name] = {"dtype": dtypes[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-(len(text) + 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for b in blobs:
+            f.write(b)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        assert info["dtype"] == "F32", (name, info["dtype"])
+        begin, end = info["data_offsets"]
+        buf = bytearray(data[8 + n + begin:8 + n + end])
+        out[name] = torch.frombuffer(buf, dtype=torch.float32).reshape(info["shape"]).clone()
+    return out
+
+
+def pair(v):
+    return tuple(v) if isinstance(v, list) else (v, v)
+
+
+class SpecNet(torch.nn.Module):
+    """The spec's network, with parameters named like alexc's ("conv1.weight")."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.steps = []
+        shape = (1, spec["input"]["channels"], spec["input"]["height"], spec["input"]["width"])
+        probe = torch.zeros(shape)
+        counts = {}
+        acts = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
+        for layer in spec["layers"]:
+            kind = layer["type"]
+            name = layer.get("name", f"{kind}_{counts.get(kind, 0)}")
+            counts[kind] = counts.get(kind, 0) + 1
+            if kind == "conv2d":
+                m = torch.nn.Conv2d(probe.shape[1], layer["channels"], pair(layer["kernel_size"]),
+                                    pair(layer.get("strides", 1)), pair(layer.get("padding", 0)),
+                                    bias=layer.get("use_bias", True))
+            elif kind in ("max_pool2d", "avg_pool2d"):
+                k = pair(layer["pool_size"])
+                s = pair(layer.get("strides", layer["pool_size"]))
+                p = pair(layer.get("padding", 0))
+                m = (torch.nn.MaxPool2d(k, s, p) if kind == "max_pool2d"
+                     else torch.nn.AvgPool2d(k, s, p, count_include_pad=True))
+            elif kind == "dense":
+                if probe.dim() != 2:
+                    self.steps.append(("", torch.nn.Flatten(), None))
+                    probe = torch.flatten(probe, 1)
+                m = torch.nn.Linear(probe.shape[1], layer["units"], bias=layer.get("use_bias", True))
+            elif kind == "flatten":
+                m = torch.nn.Flatten()
+            elif kind in acts:
+                m = None
+                self.steps.append(("", None, acts[kind]))
+                continue
+            elif kind == "dropout":
+                continue  # compared with dropout disabled
+            else:
+                raise ValueError(kind)
+            if m is not None and any(True for _ in m.parameters()):
+                self.add_module(name, m)
+            act = acts.get(layer.get("activation") or "")
+            self.steps.append((name, m, act))
+            with torch.no_grad():
+                probe = m(probe)
+
+    def forward(self, x):
+        for _, m, act in self.steps:
+            if m is not None:
+                x = m(x)
+            if act is not None:
+                x = act(x)
+        return x
+
+
+def rel_error(ours, ref):
+    scale = ref.abs().max().item()
+    err = (ours - ref).abs().max().item()
+    return err / scale if scale > 0 else err
+
+
+def run_ours(tool, spec, batch, inputs, workdir, tag, skip_gradients):
+    spec_path = os.path.join(workdir, f"{tag}.json")
+    with open(spec_path, "w") as f:
+        json.dump(spec, f)
+    in_path = os.path.join(workdir, "in.safetensors")
+    out_path = os.path.join(workdir, f"{tag}.out.safetensors")
+    write_safetensors(in_path, inputs)
+    cmd = [tool, spec_path, in_path, out_path, f"--batch-size={batch}", "--disable-dropout"]
+    if skip_gradients:
+        cmd.append("--skip-gradients")
+    subprocess.run(cmd, check=True)
+    return read_safetensors(out_path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--spec", required=True)
+    ap.add_argument("--tool", required=True, help="path to alexc-reference-step")
+    ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(2)
+    with open(args.spec) as f:
+        spec = json.load(f)
+    model = SpecNet(spec)
+    c, h, w = spec["input"]["channels"], spec["input"]["height"], spec["input"]["width"]
+    images = torch.rand(args.batch, c, h, w)
+    labels = torch.randint(0, 10, (args.batch,), dtype=torch.int32)
+    if args.batch > 2:
+        labels[-1] = -1  # a padding row: ignored by both losses
+    params = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    inputs = dict(params, images=images, labels=labels)
+
+    # Gradients.
+    start = time.time()
+    model.zero_grad()
+    logits = model(images)
+    loss = torch.nn.functional.cross_entropy(logits, labels.long(), ignore_index=-1)
+    loss.backward()
+    torch_grads = {k: p.grad.detach().clone() for k, p in model.named_parameters()}
+
+    failures = []
+    worst = {}
+
+    def check(what, ours, ref):
+        e = rel_error(ours, ref)
+        kind = what.split(" ")[0]
+        worst[kind] = max(worst.get(kind, 0.0), e)
+        if not e < TOLERANCE:
+            failures.append(f"{what}: relative error {e:.3g}")
+
+    optimizers = [
+        ("sgd", {"type": "sgd", "learning_rate": 0.05, "momentum": 0.9,
+                 "weight_decay": 1e-3, "nesterov": True},
+         lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=1e-3, nesterov=True)),
+        ("adam", {"type": "adam", "learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.99,
+                  "epsilon": 1e-8, "weight_decay": 1e-3},
+         lambda ps: torch.optim.Adam(ps, lr=1e-3, betas=(0.9, 0.99), eps=1e-8, weight_decay=1e-3)),
+    ]
+    with tempfile.TemporaryDirectory() as workdir:
+        for i, (tag, opt_spec, make_opt) in enumerate(optimizers):
+            s = copy.deepcopy(spec)
+            s["optimizer"] = opt_spec
+            ours = run_ours(args.tool, s, args.batch, inputs, workdir, tag, skip_gradients=i > 0)
+            if i == 0:
+                ours_loss = ours["loss"].item()
+                check("loss", ours["loss"].reshape(()), loss.detach())
+                correct = (logits.argmax(1) == labels.long()).sum().item()
+                if int(ours["correct"].item()) != correct:
+                    failures.append(f"correct: ours {int(ours['correct'].item())}, torch {correct}")
+                for k, g in torch_grads.items():
+                    check(f"gradient {k}", ours[k + ".grad"], g)
+                ours_grads = {k: ours[k + ".grad"] for k in torch_grads}
+            # The update is checked on our own gradients (already compared
+            # above): Adam's first step, lr * g / (|g| + eps), turns the
+            # float32 noise of gradients near zero into visible differences
+            # that say nothing about the optimizer.
+            ref = copy.deepcopy(model)
+            for (k, p) in ref.named_parameters():
+                p.grad = ours_grads[k].clone()
+            make_opt(ref.parameters()).step()
+            for k, v in ref.state_dict().items():
+                check(f"{tag}-step {k}", ours[k + ".updated"], v)
+    elapsed = time.time() - start
+
+    print(f"{spec['name']} at batch {args.batch}: loss ours {ours_loss:.6f}, torch "
+          f"{loss.item():.6f}; largest relative errors: " +
+          ", ".join(f"{k} {v:.2e}" for k, v in sorted(worst.items())) +
+          f"; {elapsed:.1f} s")
+    if failures:
+        print("FAILED:\n  " + "\n  ".join(failures))
+        return 1
+    print("PASSED")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
