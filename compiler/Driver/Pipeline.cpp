@@ -1,5 +1,6 @@
 //===- Pipeline.cpp - Spec to IR, stage by stage --------------------------===//
 #include "Driver/Pipeline.h"
+#include "Dialect/Kernel/Transforms/Passes.h"
 #include "Dialect/NN/Transforms/Passes.h"
 #include "Frontend/SpecToNN.h"
 
@@ -22,6 +23,10 @@ OwningOpRef<ModuleOp> compileSpec(MLIRContext &ctx, const ModelSpec &spec,
   if (options.stopAfter >= Stage::Autodiff)
     pm.addPass(
         nn::createNNAutodiff(nn::NNAutodiffOptions{options.disableDropout}));
+  if (options.stopAfter >= Stage::Fused)
+    pm.addPass(kernel::createKernelFusion());
+  if (options.stopAfter >= Stage::Planned)
+    pm.addPass(kernel::createKernelMemoryPlan());
   if (failed(pm.run(*module)))
     return nullptr;
   return module;

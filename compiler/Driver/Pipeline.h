@@ -9,10 +9,10 @@
 namespace alexc {
 
 /// Pipeline stages, in order; compileSpec stops after the requested one.
-enum class Stage { Parsed, Shapes, Autodiff };
+enum class Stage { Parsed, Shapes, Autodiff, Fused, Planned };
 
 struct PipelineOptions {
-  Stage stopAfter = Stage::Autodiff;
+  Stage stopAfter = Stage::Planned;
   bool disableDropout = false;
 };
 

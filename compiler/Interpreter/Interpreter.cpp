@@ -1,5 +1,6 @@
 //===- Interpreter.cpp - Reference interpreter for the nn dialect ---------===//
 #include "Interpreter/Interpreter.h"
+#include "Dialect/Kernel/IR/KernelOps.h"
 #include "Dialect/NN/IR/NNOps.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -53,30 +54,47 @@ public:
       }
       values[arg] = std::move(value);
     }
+    return runBlock(body);
+  }
+
+private:
+  /// Runs the ops of `block` (whose arguments are already bound) and
+  /// returns the operands of its terminator.
+  llvm::Expected<std::vector<RtValue<T>>> runBlock(Block &block) {
     // Free each value after its last use: full-size AlexNet in double fits.
     llvm::DenseMap<Value, Operation *> lastUse;
-    for (Operation &op : body)
+    for (Operation &op : block)
       for (Value v : op.getOperands())
         lastUse[v] = &op;
 
-    for (Operation &op : body) {
-      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+    for (Operation &op : block) {
+      if (op.hasTrait<OpTrait::IsTerminator>()) {
         std::vector<RtValue<T>> results;
-        for (Value v : ret.getOperands())
+        for (Value v : op.getOperands())
           results.push_back(values.lookup(v));
         return results;
       }
-      if (llvm::Error err = execute(&op))
+      if (auto launch = dyn_cast<kernel::LaunchOp>(op)) {
+        // A fused kernel: its body, on its inputs.
+        for (auto [arg, input] :
+             llvm::zip(launch.getBlock().getArguments(), launch.getInputs()))
+          values[arg] = values.lookup(input);
+        auto results = runBlock(launch.getBlock());
+        if (!results)
+          return results.takeError();
+        for (auto [r, v] : llvm::zip(launch.getResults(), *results))
+          values[r] = std::move(v);
+      } else if (llvm::Error err = execute(&op)) {
         return std::move(err);
+      }
       for (Value v : op.getOperands())
         if (lastUse.lookup(v) == &op)
           values.erase(v);
     }
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "interpreter: function has no return");
+                                   "interpreter: block has no terminator");
   }
 
-private:
   static std::string formatShape(const std::vector<int64_t> &s) {
     std::string r;
     for (size_t i = 0; i < s.size(); ++i)
@@ -139,6 +157,7 @@ private:
               return true;
             })
             .Case([&](FlattenOp o) { return reshape(o); })
+            .Case([&](kernel::ViewOp o) { return reshape(o); })
             .Case([&](ReshapeOp o) { return reshape(o); })
             .Case([&](ReluOp o) {
               set(o, ref::relu(t(o.getInput())));

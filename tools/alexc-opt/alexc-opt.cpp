@@ -1,4 +1,5 @@
 //===- alexc-opt.cpp - mlir-opt with the alexc dialects and passes --------===//
+#include "Dialect/Kernel/Transforms/Passes.h"
 #include "Dialect/NN/IR/NNOps.h"
 #include "Dialect/NN/Transforms/Passes.h"
 
@@ -11,9 +12,10 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<alexc::nn::NNDialect, mlir::func::FuncDialect,
+  registry.insert<alexc::nn::NNDialect, alexc::kernel::KernelDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
   alexc::nn::registerNNPasses();
+  alexc::kernel::registerKernelPasses();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   return mlir::asMainReturnCode(

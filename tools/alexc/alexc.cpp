@@ -9,6 +9,7 @@
 #include "Dialect/NN/IR/NNOps.h"
 #include "Dialect/NN/Transforms/Passes.h"
 #include "Driver/Pipeline.h"
+#include "Driver/Stats.h"
 #include "Frontend/ModelSpec.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,6 +23,9 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <vector>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -45,14 +49,19 @@ cl::opt<Emit>
 using alexc::Stage;
 cl::opt<Stage> emitStage(
     "emit-stage", cl::desc("With --emit=mlir: the pipeline stage to print"),
-    cl::init(Stage::Autodiff),
+    cl::init(Stage::Planned),
     cl::values(clEnumValN(Stage::Parsed, "parsed",
                           "as built from the spec, before shape inference"),
                clEnumValN(Stage::Shapes, "shapes",
                           "after nn-shape-inference: every shape static"),
                clEnumValN(Stage::Autodiff, "autodiff",
                           "after nn-autodiff: @init, @gradients, "
-                          "@train_step, @eval_step (default)")),
+                          "@train_step, @eval_step"),
+               clEnumValN(Stage::Fused, "fused",
+                          "after kernel-fusion: kernel.launch groups"),
+               clEnumValN(Stage::Planned, "planned",
+                          "after kernel-memory-plan: offsets in the arena "
+                          "(default)")),
     cl::cat(category));
 
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
@@ -62,6 +71,10 @@ cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
 cl::opt<int64_t> batchSize("batch-size",
                            cl::desc("Override the spec's batch_size"),
                            cl::init(0), cl::cat(category));
+
+// `--stats` is taken out of argv before LLVM's parser sees it: LLVM
+// registers an option of that name (its pass statistics) itself.
+bool stats = false;
 
 cl::opt<bool> disableDropout("disable-dropout",
                              cl::desc("Train without dropout"), cl::init(false),
@@ -81,11 +94,24 @@ int fail(const std::string &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  std::vector<char *> args;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0 && (!strcmp(argv[i], "--stats") || !strcmp(argv[i], "-stats")))
+      stats = true;
+    else
+      args.push_back(argv[i]);
+  }
+  argc = static_cast<int>(args.size());
+  argv = args.data();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "alexc: compile a neural-network model spec into a training program\n\n"
-      "  alexc models/alexnet.json --emit=mlir     print the nn dialect\n");
+      "  alexc models/alexnet.json --emit=mlir     print the planned IR\n"
+      "  alexc models/alexnet.json --stats         op and kernel counts, "
+      "memory plan,\n"
+      "                                            FLOPs of the training "
+      "step\n");
 
   alexc::ModelSpec spec;
   std::string error;
@@ -96,7 +122,7 @@ int main(int argc, char **argv) {
   if (batchSize > 0)
     spec.batchSize = batchSize;
 
-  if (emit == Emit::None)
+  if (emit == Emit::None && !stats)
     return fail("building a training executable is not implemented yet; "
                 "use --emit=mlir to print the compiled IR");
 
@@ -119,6 +145,21 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = alexc::compileSpec(ctx, spec, options);
   if (!module)
     return 1;
+
+  if (stats) {
+    for (StringRef name : {"train_step", "eval_step"}) {
+      auto func = module->lookupSymbol<func::FuncOp>(name);
+      if (!func || !func->hasAttr("kernel.arena_bytes"))
+        return fail("--stats needs the planned stage (the default)");
+      alexc::printStats(llvm::outs(),
+                        ("@" + name + " of '" + spec.name + "' at batch " +
+                         std::to_string(spec.batchSize) + ":")
+                            .str(),
+                        alexc::collectStats(func));
+    }
+    if (emit == Emit::None)
+      return 0;
+  }
 
   std::string errorMessage;
   auto output = openOutputFile(outputPath, &errorMessage);

@@ -1,0 +1,107 @@
+//===- KernelOps.cpp - The kernel dialect ---------------------------------===//
+#include "Dialect/Kernel/IR/KernelOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace alexc::kernel;
+
+#include "Dialect/Kernel/IR/KernelDialect.cpp.inc"
+
+void KernelDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "Dialect/Kernel/IR/KernelOps.cpp.inc"
+      >();
+}
+
+#define GET_OP_CLASSES
+#include "Dialect/Kernel/IR/KernelOps.cpp.inc"
+
+static const char *const kKinds[] = {"conv",      "gemm",      "pool",
+                                     "elementwise", "reduction", "loss",
+                                     "optimizer", "fill"};
+
+LogicalResult LaunchOp::verify() {
+  if (llvm::find(kKinds, getKind()) == std::end(kKinds))
+    return emitOpError() << "unknown kind '" << getKind() << "'";
+  Block &block = getBlock();
+  if (block.getNumArguments() != getInputs().size())
+    return emitOpError() << "body has " << block.getNumArguments()
+                         << " arguments for " << getInputs().size()
+                         << " inputs";
+  for (auto [i, arg, input] :
+       llvm::enumerate(block.getArguments(), getInputs()))
+    if (arg.getType() != input.getType())
+      return emitOpError() << "body argument #" << i << " has type "
+                           << arg.getType() << " but input #" << i
+                           << " has type " << input.getType();
+  auto yield = cast<YieldOp>(block.getTerminator());
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError() << "yields " << yield.getValues().size()
+                         << " values whose types differ from the results";
+  if (auto offsets = (*this)->getAttrOfType<DenseI64ArrayAttr>("offsets"))
+    if (offsets.size() != static_cast<int64_t>(getNumResults()))
+      return emitOpError() << "has " << offsets.size() << " offsets for "
+                           << getNumResults() << " results";
+  return success();
+}
+
+// kernel.launch "name" kind = "conv" (%a, %b : ta, tb) -> (tr) {body}
+void LaunchOp::print(OpAsmPrinter &p) {
+  p << " ";
+  p.printAttribute(getNameAttr());
+  p << " kind = ";
+  p.printAttribute(getKindAttr());
+  p << " (";
+  p << getInputs();
+  if (!getInputs().empty())
+    p << " : " << getInputs().getTypes();
+  p << ") -> (" << getResultTypes() << ")";
+  p.printOptionalAttrDictWithKeyword((*this)->getAttrs(),
+                                     {"name", "kind"});
+  p << " ";
+  p.printRegion(getBody(), /*printEntryBlockArgs=*/true,
+                /*printBlockTerminators=*/true);
+}
+
+ParseResult LaunchOp::parse(OpAsmParser &parser, OperationState &result) {
+  StringAttr name, kind;
+  SmallVector<OpAsmParser::UnresolvedOperand> inputs;
+  SmallVector<Type> inputTypes, resultTypes;
+  if (parser.parseAttribute(name, "name", result.attributes) ||
+      parser.parseKeyword("kind") || parser.parseEqual() ||
+      parser.parseAttribute(kind, "kind", result.attributes) ||
+      parser.parseLParen() || parser.parseOperandList(inputs))
+    return failure();
+  if (!inputs.empty() &&
+      (parser.parseColon() || parser.parseTypeList(inputTypes)))
+    return failure();
+  if (parser.parseRParen() || parser.parseArrow() || parser.parseLParen())
+    return failure();
+  if (failed(parser.parseOptionalRParen())) {
+    if (parser.parseTypeList(resultTypes) || parser.parseRParen())
+      return failure();
+  }
+  if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
+    return failure();
+  if (parser.resolveOperands(inputs, inputTypes, parser.getNameLoc(),
+                             result.operands))
+    return failure();
+  result.addTypes(resultTypes);
+  Region *body = result.addRegion();
+  if (parser.parseRegion(*body, /*arguments=*/{}))
+    return failure();
+  return success();
+}
+
+LogicalResult ViewOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getOutput().getType());
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError() << "input has " << in.getNumElements()
+                         << " elements but the result has "
+                         << out.getNumElements();
+  return success();
+}

@@ -1,0 +1,17 @@
+//===- KernelOps.h - The kernel dialect -------------------------*- C++ -*-===//
+#ifndef ALEXC_DIALECT_KERNEL_IR_KERNELOPS_H
+#define ALEXC_DIALECT_KERNEL_IR_KERNELOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "Dialect/Kernel/IR/KernelDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "Dialect/Kernel/IR/KernelOps.h.inc"
+
+#endif

@@ -1,0 +1,301 @@
+//===- Fusion.cpp - Group nn ops into kernels -----------------------------===//
+//
+// A greedy pass over each function's ops, in order. Every nn op either
+// starts a kernel (a group) or joins an earlier one; groups are then turned
+// into kernel.launch ops placed where their last member was. An op may join
+// a group only if every value the group already produces for other users is
+// used after this op: then the launch, placed at the group's last member,
+// still defines each value before its uses.
+//
+//===----------------------------------------------------------------------===//
+#include "Dialect/Kernel/Transforms/Passes.h"
+#include "Dialect/NN/IR/LayerInfo.h"
+#include "Dialect/NN/IR/NNOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace alexc::kernel {
+#define GEN_PASS_DEF_KERNELFUSION
+#include "Dialect/Kernel/Transforms/Passes.h.inc"
+} // namespace alexc::kernel
+
+using namespace mlir;
+using namespace alexc;
+
+namespace {
+
+struct Group {
+  SmallVector<Operation *> ops;
+  std::string kind;
+  std::string role; // "forward", "input_grad", ...
+};
+
+/// The kind and role of a kernel started by `op`, or none if `op` is an
+/// elementwise op that may fuse into its producer.
+std::optional<std::pair<StringRef, StringRef>> anchorKind(Operation *op) {
+  using R = std::optional<std::pair<StringRef, StringRef>>;
+  return llvm::TypeSwitch<Operation *, R>(op)
+      .Case([](nn::Conv2DOp) { return R({"conv", "forward"}); })
+      .Case([](nn::Conv2DInputGradOp) { return R({"conv", "input_grad"}); })
+      .Case([](nn::Conv2DWeightGradOp) { return R({"conv", "weight_grad"}); })
+      .Case([](nn::DenseOp) { return R({"gemm", "forward"}); })
+      .Case([](nn::DenseInputGradOp) { return R({"gemm", "input_grad"}); })
+      .Case([](nn::DenseWeightGradOp) { return R({"gemm", "weight_grad"}); })
+      .Case<nn::MaxPool2DOp, nn::AvgPool2DOp>(
+          [](Operation *) { return R({"pool", "forward"}); })
+      .Case<nn::MaxPool2DGradOp, nn::AvgPool2DGradOp>(
+          [](Operation *) { return R({"pool", "input_grad"}); })
+      .Case<nn::SoftmaxCrossEntropyOp, nn::SoftmaxCrossEntropyGradOp,
+            nn::CountCorrectOp>([](Operation *) { return R({"loss", "loss"}); })
+      .Case([](nn::BiasGradOp) { return R({"reduction", "bias_grad"}); })
+      .Case<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(
+          [](Operation *) { return R({"optimizer", "update"}); })
+      .Case<nn::RandomUniformOp, nn::RandomNormalOp, nn::ZerosOp>(
+          [](Operation *) { return R({"fill", "init"}); })
+      .Default([](Operation *) { return R(); });
+}
+
+/// For an elementwise op, the operand that carries the fused chain (the
+/// others are read as extra inputs).
+SmallVector<Value> chainOperands(Operation *op) {
+  return llvm::TypeSwitch<Operation *, SmallVector<Value>>(op)
+      .Case<nn::ReluOp, nn::SigmoidOp, nn::TanhOp>(
+          [](Operation *o) { return SmallVector<Value>{o->getOperand(0)}; })
+      .Case([](nn::DropoutOp o) { return SmallVector<Value>{o.getInput()}; })
+      .Case([](nn::DropoutGradOp o) {
+        return SmallVector<Value>{o.getOutputGrad()};
+      })
+      .Case<nn::ReluGradOp, nn::SigmoidGradOp, nn::TanhGradOp>(
+          [](Operation *o) { return SmallVector<Value>{o->getOperand(1)}; })
+      .Case([](nn::AddOp o) {
+        return SmallVector<Value>{o.getLhs(), o.getRhs()};
+      })
+      .Default([](Operation *) { return SmallVector<Value>{}; });
+}
+
+class FunctionFuser {
+public:
+  explicit FunctionFuser(func::FuncOp func) : func(func) {}
+
+  LogicalResult run() {
+    Block &body = func.getBody().front();
+    for (Operation &op : body)
+      order[&op] = order.size();
+
+    for (Operation &op : body.without_terminator()) {
+      if (isa<nn::FlattenOp, nn::ReshapeOp>(op))
+        continue; // become views
+      if (op.getDialect() != op.getContext()->getLoadedDialect("nn"))
+        return op.emitError() << "kernel-fusion: unexpected op";
+      assign(&op);
+    }
+    materialize();
+    return success();
+  }
+
+private:
+  /// Joins `op` to a group or starts one.
+  void assign(Operation *op) {
+    if (auto kind = anchorKind(op)) {
+      // Siblings that read the same data as an existing kernel.
+      if (auto bias = dyn_cast<nn::BiasGradOp>(op))
+        if (Group *g = findReader(bias.getOutputGrad(), [](Operation *o) {
+              return isa<nn::Conv2DWeightGradOp, nn::DenseWeightGradOp>(o);
+            }))
+          if (canJoin(*g, op))
+            return join(*g, op);
+      if (isa<nn::CountCorrectOp, nn::SoftmaxCrossEntropyGradOp>(op))
+        if (Group *g = findReader(op->getOperand(0), [](Operation *o) {
+              return isa<nn::SoftmaxCrossEntropyOp>(o);
+            }))
+          if (canJoin(*g, op))
+            return join(*g, op);
+      if (kind->first == "optimizer" && optimizerGroup &&
+          canJoin(groups[*optimizerGroup], op))
+        return join(groups[*optimizerGroup], op);
+      startGroup(op, kind->first, kind->second);
+      if (kind->first == "optimizer")
+        optimizerGroup = groups.size() - 1;
+      return;
+    }
+    // Elementwise: an epilogue of the kernel producing its chain operand,
+    // also through a flatten/reshape used by nothing else.
+    for (Value v : chainOperands(op)) {
+      Operation *def = v.getDefiningOp();
+      Operation *view = nullptr;
+      if (def && isa<nn::FlattenOp, nn::ReshapeOp>(def) && v.hasOneUse()) {
+        view = def;
+        def = def->getOperand(0).getDefiningOp();
+      }
+      if (!def)
+        continue;
+      auto it = groupOf.find(def);
+      if (it == groupOf.end())
+        continue;
+      Group &g = groups[it->second];
+      if (g.kind == "optimizer" || g.kind == "fill")
+        continue;
+      if (view && canJoin(g, view)) {
+        join(g, view);
+        if (canJoin(g, op))
+          return join(g, op);
+        g.ops.pop_back(); // the view alone gains nothing
+        groupOf.erase(view);
+        continue;
+      }
+      if (!view && canJoin(g, op))
+        return join(g, op);
+    }
+    startGroup(op, "elementwise", "elementwise");
+  }
+
+  /// The group of an op that reads `v` and satisfies `pred`.
+  template <typename Pred> Group *findReader(Value v, Pred pred) {
+    for (Operation *user : v.getUsers())
+      if (pred(user))
+        if (auto it = groupOf.find(user); it != groupOf.end())
+          return &groups[it->second];
+    return nullptr;
+  }
+
+  /// Joining is legal if no value of the group has a user outside it that
+  /// comes before `op` (the launch will be placed at `op`).
+  bool canJoin(const Group &g, Operation *op) {
+    llvm::SmallPtrSet<Operation *, 8> members(g.ops.begin(), g.ops.end());
+    for (Operation *member : g.ops)
+      for (Operation *user : member->getUsers())
+        if (user != op && !members.contains(user) && order[user] < order[op])
+          return false;
+    return true;
+  }
+
+  void join(Group &g, Operation *op) {
+    g.ops.push_back(op);
+    groupOf[op] = &g - groups.data();
+  }
+
+  void startGroup(Operation *op, StringRef kind, StringRef role) {
+    groups.push_back(Group{{op}, kind.str(), role.str()});
+    groupOf[op] = groups.size() - 1;
+  }
+
+  std::string kernelName(const Group &g) {
+    std::string base;
+    if (g.kind == "optimizer")
+      base = "optimizer_update";
+    else if (g.kind == "loss")
+      base = "softmax_cross_entropy";
+    else if (auto info = nn::getLayerInfo(g.ops.front()->getLoc()))
+      base = info->name + "_" + g.role;
+    else
+      base = g.ops.front()->getName().stripDialect().str();
+    if (g.kind == "fill") // initializers are named by the parameter
+      if (auto ret = func.getResultAttrOfType<StringAttr>(resultIndexOf(g), "nn.name"))
+        base = "init_" + ret.str();
+    for (char &c : base)
+      if (!isalnum(static_cast<unsigned char>(c)))
+        c = '_';
+    std::string name = base;
+    for (int i = 1; !names.insert(name).second; ++i)
+      name = base + "_" + std::to_string(i);
+    return name;
+  }
+
+  unsigned resultIndexOf(const Group &g) {
+    Operation *ret = func.getBody().front().getTerminator();
+    for (OpOperand &use : g.ops.front()->getResult(0).getUses())
+      if (use.getOwner() == ret)
+        return use.getOperandNumber();
+    return 0;
+  }
+
+  void materialize() {
+    OpBuilder b(func.getContext());
+    // Views first: they move no data.
+    func.walk([&](Operation *op) {
+      if (!isa<nn::FlattenOp, nn::ReshapeOp>(op) || groupOf.count(op))
+        return;
+      b.setInsertionPoint(op);
+      auto view = b.create<kernel::ViewOp>(op->getLoc(),
+                                           op->getResult(0).getType(),
+                                           op->getOperand(0));
+      op->getResult(0).replaceAllUsesWith(view.getResult());
+      op->erase();
+    });
+
+    for (Group &g : groups) {
+      llvm::SmallPtrSet<Operation *, 8> members(g.ops.begin(), g.ops.end());
+      llvm::SetVector<Value> inputs;
+      SmallVector<Value> yielded;
+      for (Operation *op : g.ops) {
+        for (Value v : op->getOperands())
+          if (!members.contains(v.getDefiningOp()))
+            inputs.insert(v);
+        for (Value r : op->getResults())
+          if (llvm::any_of(r.getUsers(), [&](Operation *u) {
+                return !members.contains(u);
+              }))
+            yielded.push_back(r);
+      }
+      Operation *last = g.ops.front();
+      for (Operation *op : g.ops)
+        if (order[op] > order[last])
+          last = op;
+      b.setInsertionPointAfter(last);
+      SmallVector<Type> resultTypes;
+      for (Value v : yielded)
+        resultTypes.push_back(v.getType());
+      auto launch = b.create<kernel::LaunchOp>(
+          g.ops.front()->getLoc(), resultTypes, b.getStringAttr(kernelName(g)),
+          b.getStringAttr(g.kind), inputs.getArrayRef());
+      Block *block = new Block();
+      launch.getBody().push_back(block);
+      IRMapping map;
+      for (Value v : inputs)
+        map.map(v, block->addArgument(v.getType(), v.getLoc()));
+      OpBuilder inner = OpBuilder::atBlockEnd(block);
+      SmallVector<Operation *> sorted(g.ops);
+      llvm::sort(sorted, [&](Operation *a, Operation *c) {
+        return order[a] < order[c];
+      });
+      for (Operation *op : sorted)
+        inner.clone(*op, map);
+      SmallVector<Value> inside;
+      for (Value v : yielded)
+        inside.push_back(map.lookup(v));
+      inner.create<kernel::YieldOp>(g.ops.front()->getLoc(), inside);
+      for (auto [v, r] : llvm::zip(yielded, launch.getResults()))
+        v.replaceUsesWithIf(r, [&](OpOperand &use) {
+          return !members.contains(use.getOwner());
+        });
+      for (Operation *op : llvm::reverse(sorted)) {
+        op->dropAllUses();
+        op->erase();
+      }
+    }
+  }
+
+  func::FuncOp func;
+  std::vector<Group> groups;
+  llvm::DenseMap<Operation *, size_t> groupOf;
+  llvm::DenseMap<Operation *, size_t> order;
+  std::optional<size_t> optimizerGroup;
+  llvm::StringSet<> names;
+};
+
+struct KernelFusionPass
+    : alexc::kernel::impl::KernelFusionBase<KernelFusionPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!func.isExternal() && failed(FunctionFuser(func).run()))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,61 @@
+//===- Liveness.cpp - Buffers and lifetimes of a kernel function ----------===//
+#include "Dialect/Kernel/Transforms/Liveness.h"
+#include "Dialect/Kernel/IR/KernelOps.h"
+
+using namespace mlir;
+
+namespace alexc::kernel {
+
+int64_t alignedBytes(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t)
+    return 0;
+  int64_t bytes = t.getNumElements() *
+                  std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
+  return (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+}
+
+FunctionBuffers computeBuffers(func::FuncOp func) {
+  FunctionBuffers fb;
+  Block &body = func.getBody().front();
+  auto newBuffer = [&](Value v, int64_t start, StringRef placement) {
+    fb.bufferOf[v] = fb.buffers.size();
+    fb.buffers.push_back(
+        Buffer{v, start, start, alignedBytes(v.getType()), placement.str()});
+  };
+  for (BlockArgument arg : body.getArguments())
+    if (isa<RankedTensorType>(arg.getType()))
+      newBuffer(arg, -1, "argument");
+
+  int64_t index = 0;
+  for (Operation &op : body) {
+    // Uses extend the lifetime of the buffer behind each operand.
+    for (Value v : op.getOperands())
+      if (auto it = fb.bufferOf.find(v); it != fb.bufferOf.end())
+        fb.buffers[it->second].end =
+            std::max(fb.buffers[it->second].end, index);
+    if (auto view = dyn_cast<ViewOp>(op)) {
+      fb.bufferOf[view.getResult()] = fb.bufferOf.lookup(view.getInput());
+    } else if (auto launch = dyn_cast<LaunchOp>(op)) {
+      auto inplace = launch->getAttrOfType<DenseI64ArrayAttr>("inplace");
+      auto placement = launch->getAttrOfType<ArrayAttr>("placement");
+      auto offsets = launch->getAttrOfType<DenseI64ArrayAttr>("offsets");
+      for (auto [i, r] : llvm::enumerate(launch.getResults())) {
+        if (inplace && inplace[i] >= 0) {
+          fb.bufferOf[r] = fb.bufferOf.lookup(launch.getInputs()[inplace[i]]);
+          continue;
+        }
+        StringRef place = "arena";
+        if (placement)
+          place = cast<StringAttr>(placement[i]).getValue();
+        newBuffer(r, index, place);
+        if (offsets)
+          fb.buffers.back().offset = offsets[i];
+      }
+    }
+    ++index;
+  }
+  return fb;
+}
+
+} // namespace alexc::kernel

@@ -1,0 +1,218 @@
+//===- MemoryPlan.cpp - Static memory planning of kernel functions --------===//
+//
+// Every transient kernel result gets an offset in one arena; two buffers may
+// share bytes only if their lifetimes do not overlap. Offsets are chosen
+// greedily by size (largest first, lowest offset that fits among the
+// already placed buffers that are live at the same time), which is what
+// TensorFlow Lite's arena planner does and is close to optimal on chains.
+//
+//===----------------------------------------------------------------------===//
+#include "Dialect/Kernel/Transforms/Liveness.h"
+#include "Dialect/Kernel/Transforms/Passes.h"
+#include "Dialect/NN/IR/NNOps.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace alexc::kernel {
+#define GEN_PASS_DEF_KERNELMEMORYPLAN
+#define GEN_PASS_DEF_KERNELCHECKPLAN
+#include "Dialect/Kernel/Transforms/Passes.h.inc"
+} // namespace alexc::kernel
+
+using namespace mlir;
+using namespace alexc;
+using namespace alexc::kernel;
+
+namespace {
+
+bool overlaps(const Buffer &a, const Buffer &b) {
+  return a.start <= b.end && b.start <= a.end;
+}
+
+/// For each result of an optimizer launch, the input it updates in place:
+/// the parameter or state operand of the update op that yields it.
+SmallVector<int64_t> optimizerInplace(LaunchOp launch) {
+  SmallVector<int64_t> inplace(launch.getNumResults(), -1);
+  auto yield = cast<YieldOp>(launch.getBlock().getTerminator());
+  for (auto [i, v] : llvm::enumerate(yield.getValues())) {
+    auto res = dyn_cast<OpResult>(v);
+    if (!res)
+      continue;
+    Operation *op = res.getOwner();
+    // Result k of an update overwrites: new_param <- param (operand 0);
+    // momentum buffer (operand 2) or exp_avg/exp_avg_sq (operands 2, 3).
+    unsigned operand = res.getResultNumber() == 0 ? 0 : res.getResultNumber() + 1;
+    if (!isa<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(op))
+      continue;
+    if (auto arg = dyn_cast<BlockArgument>(op->getOperand(operand)))
+      if (isa<BlockArgument>(launch.getInputs()[arg.getArgNumber()]))
+        inplace[i] = arg.getArgNumber();
+  }
+  return inplace;
+}
+
+struct KernelMemoryPlanPass
+    : alexc::kernel::impl::KernelMemoryPlanBase<KernelMemoryPlanPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!func.isExternal())
+        planFunction(func);
+  }
+
+  void planFunction(func::FuncOp func) {
+    Builder b(func.getContext());
+    Block &body = func.getBody().front();
+
+    // 1. In-place updates: optimizer results overwrite their parameters and
+    // state; an elementwise kernel overwrites an input that dies with it.
+    SmallVector<LaunchOp> launches(body.getOps<LaunchOp>());
+    for (LaunchOp launch : launches) {
+      SmallVector<int64_t> inplace(launch.getNumResults(), -1);
+      if (launch.getKind() == "optimizer")
+        inplace = optimizerInplace(launch);
+      launch->setAttr("inplace", b.getDenseI64ArrayAttr(inplace));
+    }
+    for (LaunchOp launch : launches) {
+      if (launch.getKind() != "elementwise" || launch.getNumResults() != 1)
+        continue;
+      FunctionBuffers fb = computeBuffers(func);
+      int64_t index = std::distance(body.begin(), launch->getIterator());
+      for (auto [j, input] : llvm::enumerate(launch.getInputs())) {
+        if (input.getType() != launch.getResult(0).getType())
+          continue;
+        auto it = fb.bufferOf.find(input);
+        if (it == fb.bufferOf.end())
+          continue;
+        const Buffer &buf = fb.buffers[it->second];
+        if (buf.placement != "arena" || buf.end != index)
+          continue;
+        launch->setAttr("inplace",
+                        b.getDenseI64ArrayAttr({static_cast<int64_t>(j)}));
+        break;
+      }
+    }
+
+    // 2. Placement: returned values and what the optimizer reads
+    // (gradients) persist; the rest is transient.
+    FunctionBuffers fb = computeBuffers(func);
+    auto persist = [&](Value v) {
+      if (auto it = fb.bufferOf.find(v); it != fb.bufferOf.end())
+        if (fb.buffers[it->second].placement == "arena")
+          fb.buffers[it->second].placement = "persistent";
+    };
+    for (Value v : body.getTerminator()->getOperands())
+      persist(v);
+    for (LaunchOp launch : launches)
+      if (launch.getKind() == "optimizer")
+        for (Value v : launch.getInputs())
+          persist(v);
+
+    // 3. Offsets. Persistent buffers are laid out one after another.
+    int64_t persistentBytes = 0;
+    for (Buffer &buf : fb.buffers)
+      if (buf.placement == "persistent") {
+        buf.offset = persistentBytes;
+        persistentBytes += buf.bytes;
+      }
+    SmallVector<Buffer *> arena;
+    for (Buffer &buf : fb.buffers)
+      if (buf.placement == "arena")
+        arena.push_back(&buf);
+    llvm::stable_sort(arena, [](Buffer *a, Buffer *c) {
+      return a->bytes > c->bytes;
+    });
+    int64_t arenaBytes = 0;
+    SmallVector<Buffer *> placed;
+    for (Buffer *buf : arena) {
+      // Live neighbours, by offset; take the first gap that fits.
+      SmallVector<Buffer *> live;
+      for (Buffer *p : placed)
+        if (overlaps(*p, *buf))
+          live.push_back(p);
+      llvm::sort(live, [](Buffer *a, Buffer *c) { return a->offset < c->offset; });
+      int64_t offset = 0;
+      for (Buffer *p : live) {
+        if (p->offset - offset >= buf->bytes)
+          break;
+        offset = std::max(offset, p->offset + p->bytes);
+      }
+      buf->offset = offset;
+      arenaBytes = std::max(arenaBytes, offset + buf->bytes);
+      placed.push_back(buf);
+    }
+
+    // 4. Annotate.
+    for (LaunchOp launch : launches) {
+      auto inplace = launch->getAttrOfType<DenseI64ArrayAttr>("inplace");
+      SmallVector<int64_t> offsets;
+      SmallVector<Attribute> placement;
+      for (auto [i, r] : llvm::enumerate(launch.getResults())) {
+        if (inplace[i] >= 0) {
+          offsets.push_back(-1);
+          placement.push_back(b.getStringAttr("inplace"));
+          continue;
+        }
+        const Buffer &buf = fb.buffers[fb.bufferOf.lookup(r)];
+        offsets.push_back(buf.offset);
+        placement.push_back(b.getStringAttr(buf.placement));
+      }
+      launch->setAttr("offsets", b.getDenseI64ArrayAttr(offsets));
+      launch->setAttr("placement", b.getArrayAttr(placement));
+    }
+    func->setAttr("kernel.arena_bytes", b.getI64IntegerAttr(arenaBytes));
+    func->setAttr("kernel.persistent_bytes",
+                  b.getI64IntegerAttr(persistentBytes));
+  }
+};
+
+struct KernelCheckPlanPass
+    : alexc::kernel::impl::KernelCheckPlanBase<KernelCheckPlanPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      FunctionBuffers fb = computeBuffers(func);
+      auto arenaBytes = func->getAttrOfType<IntegerAttr>("kernel.arena_bytes");
+      for (size_t i = 0; i < fb.buffers.size(); ++i) {
+        const Buffer &a = fb.buffers[i];
+        if (a.placement == "argument")
+          continue;
+        if (a.offset < 0) {
+          emitDefinerError(a) << "has no planned offset";
+          return signalPassFailure();
+        }
+        if (a.placement == "arena" && arenaBytes &&
+            a.offset + a.bytes > arenaBytes.getInt()) {
+          emitDefinerError(a) << "ends past the arena";
+          return signalPassFailure();
+        }
+        for (size_t j = i + 1; j < fb.buffers.size(); ++j) {
+          const Buffer &c = fb.buffers[j];
+          if (c.placement != a.placement || !overlaps(a, c))
+            continue;
+          if (a.offset < c.offset + c.bytes && c.offset < a.offset + a.bytes) {
+            emitDefinerError(a)
+                << "overlaps a live buffer of "
+                << describe(c) << " in the " << a.placement << " (bytes ["
+                << a.offset << ", " << a.offset + a.bytes << ") and ["
+                << c.offset << ", " << c.offset + c.bytes << "))";
+            return signalPassFailure();
+          }
+        }
+      }
+    }
+  }
+
+  static std::string describe(const Buffer &buf) {
+    if (auto launch = buf.root.getDefiningOp<LaunchOp>())
+      return ("'" + launch.getName() + "'").str();
+    return "an argument";
+  }
+  InFlightDiagnostic emitDefinerError(const Buffer &buf) {
+    Operation *op = buf.root.getDefiningOp();
+    return op->emitError() << "memory plan: the buffer of " << describe(buf)
+                           << " ";
+  }
+};
+
+} // namespace

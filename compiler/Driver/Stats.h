@@ -1,0 +1,34 @@
+//===- Stats.h - Size and cost figures of a compiled step -------*- C++ -*-===//
+#ifndef ALEXC_DRIVER_STATS_H
+#define ALEXC_DRIVER_STATS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace alexc {
+
+struct StepStats {
+  int64_t opsBeforeFusion = 0; // nn ops (flatten/reshape counted as views)
+  int64_t kernels = 0;         // kernel.launch ops
+  int64_t views = 0;
+  int64_t arenaBytes = 0;         // planned transient arena
+  int64_t intermediateBytes = 0;  // sum of transient buffers, no reuse
+  int64_t persistentBytes = 0;    // gradients and returned values
+  int64_t parameterBytes = 0;
+  int64_t gradientBytes = 0;
+  int64_t optimizerStateBytes = 0;
+  double convGemmFlops = 0; // multiply-adds counted as 2
+};
+
+/// Figures of a planned function (after kernel-memory-plan).
+StepStats collectStats(mlir::func::FuncOp func);
+
+/// FLOPs of the convolutions and GEMMs of an nn op (0 for other ops).
+double flopsOf(mlir::Operation *op);
+
+void printStats(llvm::raw_ostream &os, llvm::StringRef title,
+                const StepStats &s);
+
+} // namespace alexc
+
+#endif
