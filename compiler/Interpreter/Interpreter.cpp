@@ -57,6 +57,13 @@ public:
     return runBlock(body);
   }
 
+  llvm::Expected<std::vector<RtValue<T>>> runBody(Block &block,
+                                                  std::vector<RtValue<T>> args) {
+    for (auto [arg, value] : llvm::zip(block.getArguments(), args))
+      values[arg] = std::move(value);
+    return runBlock(block);
+  }
+
 private:
   /// Runs the ops of `block` (whose arguments are already bound) and
   /// returns the operands of its terminator.
@@ -322,5 +329,14 @@ template llvm::Expected<std::vector<RtValue<float>>>
     interpret<float>(func::FuncOp, std::vector<RtValue<float>>);
 template llvm::Expected<std::vector<RtValue<double>>>
     interpret<double>(func::FuncOp, std::vector<RtValue<double>>);
+
+template <typename T>
+llvm::Expected<std::vector<RtValue<T>>>
+interpretBlock(Block &block, std::vector<RtValue<T>> args) {
+  return Executor<T>().runBody(block, std::move(args));
+}
+
+template llvm::Expected<std::vector<RtValue<float>>>
+interpretBlock<float>(Block &, std::vector<RtValue<float>>);
 
 } // namespace alexc::interp

@@ -48,6 +48,14 @@ template <typename T>
 llvm::Expected<std::vector<RtValue<T>>> interpret(mlir::func::FuncOp func,
                                                   std::vector<RtValue<T>> args);
 
+/// Runs the ops of a block (a kernel.launch body) on values bound to its
+/// arguments; returns the operands of its terminator.
+template <typename T>
+llvm::Expected<std::vector<RtValue<T>>>
+interpretBlock(mlir::Block &block, std::vector<RtValue<T>> args);
+
+extern template llvm::Expected<std::vector<RtValue<float>>>
+interpretBlock<float>(mlir::Block &, std::vector<RtValue<float>>);
 extern template llvm::Expected<std::vector<RtValue<float>>>
     interpret<float>(mlir::func::FuncOp, std::vector<RtValue<float>>);
 extern template llvm::Expected<std::vector<RtValue<double>>>

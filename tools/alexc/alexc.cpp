@@ -1,34 +1,39 @@
 //===- alexc.cpp - The alexc compiler driver ------------------------------===//
 //
-//   alexc SPEC.json --emit=mlir [--emit-stage=parsed|shapes]
-//
-// Parses the model spec, builds the nn dialect module and runs the pipeline
-// up to the requested stage.
+//   alexc SPEC.json -o NAME            build a training executable
+//   alexc SPEC.json --emit=mlir|cpp    print the IR (any stage) or the C++
+//   alexc SPEC.json --stats            counts, memory plan, FLOPs
+//   alexc SPEC.json --interpret ...    train with the reference interpreter
 //
 //===----------------------------------------------------------------------===//
+#include "Codegen/CppEmitter.h"
 #include "Dialect/NN/IR/NNOps.h"
-#include "Dialect/NN/Transforms/Passes.h"
 #include "Driver/Pipeline.h"
 #include "Driver/Stats.h"
+#include "Driver/Toolchain.h"
 #include "Frontend/ModelSpec.h"
+#include "Interpreter/InterpreterExecutor.h"
+#include "runtime/Trainer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Verifier.h"
-#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cstring>
 #include <vector>
 
 using namespace mlir;
 namespace cl = llvm::cl;
+using alexc::Stage;
 
 namespace {
 
@@ -37,94 +42,166 @@ cl::OptionCategory category("alexc options");
 cl::opt<std::string> specPath(cl::Positional, cl::desc("<model spec .json>"),
                               cl::Required, cl::cat(category));
 
-enum class Emit { None, MLIR };
-cl::opt<Emit>
-    emit("emit",
-         cl::desc("Print an intermediate form instead of "
-                  "building an executable"),
-         cl::init(Emit::None),
-         cl::values(clEnumValN(Emit::MLIR, "mlir", "the nn dialect module")),
-         cl::cat(category));
+enum class Emit { None, MLIR, Cpp };
+cl::opt<Emit> emit("emit",
+                   cl::desc("Print an intermediate form instead of building"),
+                   cl::init(Emit::None),
+                   cl::values(clEnumValN(Emit::MLIR, "mlir",
+                                         "the IR at --emit-stage"),
+                              clEnumValN(Emit::Cpp, "cpp",
+                                         "the generated C++ source")),
+                   cl::cat(category));
 
-using alexc::Stage;
 cl::opt<Stage> emitStage(
     "emit-stage", cl::desc("With --emit=mlir: the pipeline stage to print"),
     cl::init(Stage::Planned),
-    cl::values(clEnumValN(Stage::Parsed, "parsed",
-                          "as built from the spec, before shape inference"),
-               clEnumValN(Stage::Shapes, "shapes",
-                          "after nn-shape-inference: every shape static"),
-               clEnumValN(Stage::Autodiff, "autodiff",
-                          "after nn-autodiff: @init, @gradients, "
-                          "@train_step, @eval_step"),
-               clEnumValN(Stage::Fused, "fused",
-                          "after kernel-fusion: kernel.launch groups"),
-               clEnumValN(Stage::Planned, "planned",
-                          "after kernel-memory-plan: offsets in the arena "
-                          "(default)")),
+    cl::values(
+        clEnumValN(Stage::Parsed, "parsed",
+                   "as built from the spec, before shape inference"),
+        clEnumValN(Stage::Shapes, "shapes",
+                   "after nn-shape-inference: every shape static"),
+        clEnumValN(Stage::Autodiff, "autodiff",
+                   "after nn-autodiff: @init, @gradients, @train_step, "
+                   "@eval_step"),
+        clEnumValN(Stage::Fused, "fused",
+                   "after kernel-fusion: kernel.launch groups"),
+        clEnumValN(Stage::Planned, "planned",
+                   "after kernel-memory-plan: offsets in the arena (default)")),
     cl::cat(category));
 
-cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
-                                cl::value_desc("file"), cl::init("-"),
-                                cl::cat(category));
+cl::opt<std::string> outputPath(
+    "o", cl::desc("The training executable to build (with --emit: the file "
+                  "to print to, default stdout)"),
+    cl::value_desc("file"), cl::cat(category));
+
+cl::opt<std::string> keepSources(
+    "keep-sources", cl::desc("Write the generated sources to this folder and "
+                             "keep them"),
+    cl::value_desc("dir"), cl::cat(category));
+
+cl::opt<std::string> cxx("cxx", cl::desc("Host C++ compiler (default c++)"),
+                         cl::init("c++"), cl::cat(category));
+
+cl::opt<std::string> cxxflags(
+    "cxxflags",
+    cl::desc("Flags for the host compiler (default: -O3 -march=native "
+             "-fopenmp)"),
+    cl::init("-O3 -march=native -fopenmp"), cl::cat(category));
+
+enum class Target { Cpu };
+cl::opt<Target> target("target", cl::desc("Code to generate"),
+                       cl::init(Target::Cpu),
+                       cl::values(clEnumValN(Target::Cpu, "cpu",
+                                             "C++ with OpenMP (default)")),
+                       cl::cat(category));
 
 cl::opt<int64_t> batchSize("batch-size",
                            cl::desc("Override the spec's batch_size"),
                            cl::init(0), cl::cat(category));
 
-// `--stats` is taken out of argv before LLVM's parser sees it: LLVM
-// registers an option of that name (its pass statistics) itself.
-bool stats = false;
-
-cl::opt<bool> disableDropout("disable-dropout",
-                             cl::desc("Train without dropout"), cl::init(false),
-                             cl::cat(category));
+cl::opt<bool> disableDropout(
+    "disable-dropout",
+    cl::desc("With --emit: build the IR without dropout (executables take "
+             "--disable-dropout at run time)"),
+    cl::init(false), cl::cat(category));
 
 cl::opt<bool> printDebugInfo("print-locations",
                              cl::desc("Print op locations (the spec layer "
                                       "each op comes from)"),
                              cl::init(false), cl::cat(category));
 
+// Taken out of argv before LLVM's parser sees them: LLVM registers a
+// `-stats` option of its own, and everything after --interpret belongs to
+// the training loop.
+bool stats = false;
+bool interpretMode = false;
+
 int fail(const std::string &message) {
   llvm::errs() << "alexc: error: " << message << "\n";
   return 1;
+}
+
+bool readFile(const std::string &path, std::string &text) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf)
+    return false;
+  text = (*buf)->getBuffer().str();
+  return true;
+}
+
+int interpret(const alexc::ModelSpec &spec, const std::string &hash,
+              MLIRContext &ctx, std::vector<char *> trainerArgs) {
+  alexc::PipelineOptions on, off;
+  off.disableDropout = true;
+  auto withDropout = alexc::compileSpec(ctx, spec, on);
+  auto withoutDropout = alexc::compileSpec(ctx, spec, off);
+  if (!withDropout || !withoutDropout)
+    return 1;
+  alexc::rt::ModelConfig config =
+      alexc::interp::configFromModule(*withDropout, spec, hash);
+  return alexc::rt::trainMain(
+      int(trainerArgs.size()), trainerArgs.data(), config,
+      [&](const std::string &device, std::string &error)
+          -> std::unique_ptr<alexc::rt::Executor> {
+        if (device != "cpu") {
+          error = "--interpret runs on the CPU only";
+          return nullptr;
+        }
+        return alexc::interp::createInterpreterExecutor(
+            *withDropout, *withoutDropout, config);
+      });
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  std::vector<char *> args;
+  const char *argv0 = argv[0];
+  std::vector<char *> args, trainerArgs;
   for (int i = 0; i < argc; ++i) {
-    if (i > 0 && (!strcmp(argv[i], "--stats") || !strcmp(argv[i], "-stats")))
+    if (interpretMode) {
+      trainerArgs.push_back(argv[i]);
+    } else if (i > 0 && !strcmp(argv[i], "--interpret")) {
+      interpretMode = true;
+      trainerArgs.push_back(argv[0]);
+    } else if (i > 0 &&
+               (!strcmp(argv[i], "--stats") || !strcmp(argv[i], "-stats"))) {
       stats = true;
-    else
+    } else {
       args.push_back(argv[i]);
+    }
   }
-  argc = static_cast<int>(args.size());
+  argc = int(args.size());
   argv = args.data();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "alexc: compile a neural-network model spec into a training program\n\n"
-      "  alexc models/alexnet.json --emit=mlir     print the planned IR\n"
-      "  alexc models/alexnet.json --stats         op and kernel counts, "
-      "memory plan,\n"
-      "                                            FLOPs of the training "
-      "step\n");
+      "  alexc models/alexnet.json -o alexnet_train   build; then run\n"
+      "                                               ./alexnet_train --help\n"
+      "  alexc models/alexnet.json --emit=mlir        print the planned IR\n"
+      "  alexc models/alexnet.json --emit=cpp         print the generated C++\n"
+      "  alexc models/alexnet.json --stats            op and kernel counts,\n"
+      "                                               memory plan, FLOPs\n"
+      "  alexc models/lenet.json --interpret [FLAGS]  train in the reference\n"
+      "                                               interpreter; FLAGS as "
+      "for\n"
+      "                                               the executable "
+      "(--epochs, ...)\n");
 
+  std::string specText;
+  if (!readFile(specPath, specText))
+    return fail(specPath + ": cannot open the spec file");
   alexc::ModelSpec spec;
   std::string error;
-  if (!alexc::loadModelSpec(specPath, spec, error))
-    return fail(error);
+  if (!alexc::parseModelSpec(specText, spec, error))
+    return fail(specPath + ": " + error);
   if (batchSize < 0)
     return fail("--batch-size must be positive");
   if (batchSize > 0)
     spec.batchSize = batchSize;
-
-  if (emit == Emit::None && !stats)
-    return fail("building a training executable is not implemented yet; "
-                "use --emit=mlir to print the compiled IR");
+  std::string hash = alexc::codegen::hashSpec(specText + "\nbatch " +
+                                              std::to_string(spec.batchSize));
 
   MLIRContext ctx;
   ctx.printOpOnDiagnostic(false);
@@ -132,15 +209,22 @@ int main(int argc, char **argv) {
   ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
     llvm::errs() << "alexc: "
                  << (diag.getSeverity() == DiagnosticSeverity::Error ? "error"
-                                                                     : "note")
+                                                                      : "note")
                  << ": " << specPath << ": " << diag << "\n";
     for (Diagnostic &note : diag.getNotes())
       llvm::errs() << "alexc: note: " << note << "\n";
     return success();
   });
 
+  if (interpretMode)
+    return interpret(spec, hash, ctx, trainerArgs);
+
+  if (emit == Emit::None && !stats && outputPath.empty())
+    return fail("nothing to do: give -o FILE to build a training executable, "
+                "or --emit, --stats, --interpret (see --help)");
+
   alexc::PipelineOptions options;
-  options.stopAfter = emitStage;
+  options.stopAfter = emit == Emit::MLIR ? emitStage.getValue() : Stage::Planned;
   options.disableDropout = disableDropout;
   OwningOpRef<ModuleOp> module = alexc::compileSpec(ctx, spec, options);
   if (!module)
@@ -157,18 +241,79 @@ int main(int argc, char **argv) {
                             .str(),
                         alexc::collectStats(func));
     }
-    if (emit == Emit::None)
+    if (emit == Emit::None && outputPath.empty())
       return 0;
   }
 
-  std::string errorMessage;
-  auto output = openOutputFile(outputPath, &errorMessage);
-  if (!output)
-    return fail(errorMessage);
-  OpPrintingFlags flags;
-  if (printDebugInfo)
-    flags.enableDebugInfo();
-  module->print(output->os(), flags);
-  output->keep();
+  if (emit == Emit::MLIR) {
+    std::string errorMessage;
+    auto output = openOutputFile(outputPath.empty() ? "-" : outputPath.getValue(),
+                                 &errorMessage);
+    if (!output)
+      return fail(errorMessage);
+    OpPrintingFlags flags;
+    if (printDebugInfo)
+      flags.enableDebugInfo();
+    module->print(output->os(), flags);
+    output->keep();
+    return 0;
+  }
+
+  std::string source;
+  llvm::raw_string_ostream sourceStream(source);
+  if (failed(alexc::codegen::emitCpp(*module, spec, hash, sourceStream)))
+    return 1;
+  if (emit == Emit::Cpp) {
+    std::string errorMessage;
+    auto output = openOutputFile(outputPath.empty() ? "-" : outputPath.getValue(),
+                                 &errorMessage);
+    if (!output)
+      return fail(errorMessage);
+    output->os() << source;
+    output->keep();
+    return 0;
+  }
+
+  // Build: sources into a folder, the host compiler, the runtime.
+  alexc::RuntimePaths runtime;
+  if (!alexc::findRuntime(argv0, runtime, error))
+    return fail(error);
+  llvm::SmallString<256> dir;
+  if (!keepSources.empty()) {
+    dir = keepSources;
+    if (auto ec = llvm::sys::fs::create_directories(dir))
+      return fail(keepSources + ": cannot create: " + ec.message());
+  } else if (auto ec = llvm::sys::fs::createUniqueDirectory("alexc", dir)) {
+    return fail("cannot create a temporary folder: " + ec.message());
+  }
+  llvm::SmallString<256> sourcePath(dir);
+  llvm::sys::path::append(sourcePath, spec.name + "_cpu.cpp");
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(sourcePath, ec);
+    if (ec)
+      return fail(sourcePath.str().str() + ": " + ec.message());
+    os << source;
+  }
+  alexc::BuildRequest req;
+  req.cxx = cxx;
+  req.cxxflags = cxxflags;
+  req.sources = {sourcePath.str().str()};
+  req.output = outputPath;
+  llvm::errs() << "alexc: building " << outputPath << " (" << req.cxx << " "
+               << req.cxxflags << ")\n";
+  auto start = std::chrono::steady_clock::now();
+  bool ok = alexc::buildExecutable(req, runtime, error);
+  if (keepSources.empty())
+    llvm::sys::fs::remove_directories(dir);
+  if (!ok)
+    return fail(error);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  llvm::errs() << "alexc: wrote " << outputPath << " in "
+               << llvm::format("%.1f", seconds) << " s; run ./"
+               << llvm::sys::path::filename(outputPath)
+               << " --help for its options\n";
   return 0;
 }

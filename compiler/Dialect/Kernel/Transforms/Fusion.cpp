@@ -197,7 +197,7 @@ private:
       base = g.ops.front()->getName().stripDialect().str();
     if (g.kind == "fill") // initializers are named by the parameter
       if (auto ret = func.getResultAttrOfType<StringAttr>(resultIndexOf(g), "nn.name"))
-        base = "init_" + ret.str();
+        base = ret.str();
     for (char &c : base)
       if (!isalnum(static_cast<unsigned char>(c)))
         c = '_';

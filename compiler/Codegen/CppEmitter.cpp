@@ -1,0 +1,571 @@
+//===- CppEmitter.cpp - Planned kernel IR to C++ --------------------------===//
+//
+// Each kernel.launch becomes one C++ function. Its anchor op (the first op
+// of the body) picks a kernel template of runtime/cpu/Kernels.h; the
+// elementwise ops after it become the template's epilogue, a loop over the
+// finished range of the output that keeps the value in a register from op
+// to op and stores only what the kernel yields.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/CppEmitter.h"
+#include "Codegen/Locations.h"
+#include "Dialect/Kernel/IR/KernelOps.h"
+#include "Dialect/NN/IR/NNOps.h"
+#include "Driver/Stats.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstdio>
+
+using namespace mlir;
+
+namespace alexc::codegen {
+
+std::string hashSpec(const std::string &text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return llvm::formatv("{0:x-16}", h).str();
+}
+
+namespace {
+
+std::string floatLit(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<float>(v));
+  std::string s = buf;
+  if (s.find_first_of(".en") == std::string::npos)
+    s += ".0";
+  return s + "f";
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+int64_t numElements(Value v) {
+  return cast<RankedTensorType>(v.getType()).getNumElements();
+}
+
+std::string quoted(StringRef s) {
+  std::string r = "\"";
+  for (char c : s)
+    r += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  return r + "\"";
+}
+
+class Emitter {
+public:
+  Emitter(raw_ostream &os) : os(os) {}
+
+  LogicalResult emitFunction(func::FuncOp func) {
+    FunctionLocations locs(func);
+    std::string fname = func.getSymName().str();
+    auto arena = func->getAttrOfType<IntegerAttr>("kernel.arena_bytes");
+    auto persistent =
+        func->getAttrOfType<IntegerAttr>("kernel.persistent_bytes");
+    if (!arena || !persistent)
+      return func.emitError() << "C++ emitter: @" << fname
+                              << " has no memory plan";
+    os << "\n//===--- @" << fname << " ---===//\n";
+    std::vector<std::pair<std::string, kernel::LaunchOp>> kernels;
+    for (auto launch : func.getBody().front().getOps<kernel::LaunchOp>()) {
+      std::string name = fname + "_" + launch.getName().str();
+      os << "\n// " << launch.getName() << " (" << launch.getKind() << "):";
+      for (Operation &op : launch.getBlock().without_terminator())
+        os << " " << op.getName().getStringRef();
+      os << "\nstatic void " << name << "(const Frame &f) {\n";
+      if (failed(emitLaunch(launch, locs)))
+        return failure();
+      os << "}\n";
+      kernels.push_back({name, launch});
+    }
+
+    // The step: every kernel in order, then results that live elsewhere
+    // copied to the caller's buffers.
+    os << "\nstatic void " << fname << "_run(const Frame &f) {\n";
+    for (auto &[name, launch] : kernels)
+      os << "  " << name << "(f);\n";
+    Operation *ret = func.getBody().front().getTerminator();
+    for (auto [k, v] : llvm::enumerate(ret->getOperands())) {
+      auto loc = locs.lookup(v);
+      if (!loc || (loc->kind == ValueLocation::Result &&
+                   loc->index == int64_t(k)))
+        continue;
+      std::string p = locs.pointer(v);
+      os << llvm::formatv("  if (f.results[{0}] && f.results[{0}] != {1})\n"
+                          "    std::memcpy(f.results[{0}], {1}, {2});\n",
+                          k, p, numElements(v) * 4);
+    }
+    os << "}\n";
+
+    os << "\nstatic const KernelInfo " << fname << "_kernels[] = {\n";
+    for (auto &[name, launch] : kernels) {
+      double flops = 0;
+      launch.walk([&](Operation *op) { flops += flopsOf(op); });
+      os << "    {" << quoted(launch.getName()) << ", "
+         << quoted(launch.getKind()) << ", " << llvm::formatv("{0:e}", flops)
+         << ", " << name << "},\n";
+    }
+    if (kernels.empty())
+      os << "    {\"\", \"\", 0.0, nullptr},\n";
+    os << "};\n";
+    emitTensorTable(fname + "_args", func.getArgumentTypes(),
+                    [&](unsigned i) { return func.getArgAttrOfType<StringAttr>(i, "nn.name"); });
+    emitTensorTable(fname + "_results", func.getResultTypes(),
+                    [&](unsigned i) { return func.getResultAttrOfType<StringAttr>(i, "nn.name"); });
+    functions.push_back(llvm::formatv(
+        "    {{{0}, {1}, {2}_args, {3}, {2}_results, {4}, {5}, {6}, "
+        "{2}_kernels, {2}_run},\n",
+        quoted(fname), func.getNumArguments(), fname, func.getNumResults(),
+        arena.getInt(), persistent.getInt(), kernels.size()));
+    return success();
+  }
+
+  template <typename NameFn>
+  void emitTensorTable(const std::string &name, TypeRange types, NameFn nameOf) {
+    os << "static const TensorInfo " << name << "[] = {\n";
+    for (auto [i, t] : llvm::enumerate(types)) {
+      StringAttr n = nameOf(i);
+      std::string elt = "kF32";
+      int64_t rank = 0, numel = 1;
+      std::string dims = "{0, 0, 0, 0}";
+      if (auto tt = dyn_cast<RankedTensorType>(t)) {
+        rank = tt.getRank();
+        numel = tt.getNumElements();
+        if (tt.getElementType().isInteger(32))
+          elt = "kI32";
+        SmallVector<int64_t, 4> d(tt.getShape());
+        d.resize(4, 0);
+        dims = llvm::formatv("{{{0}, {1}, {2}, {3}}", d[0], d[1], d[2], d[3]);
+      } else if (t.isInteger(64)) {
+        elt = "kI64";
+      }
+      os << "    {" << quoted(n ? n.getValue() : "") << ", " << elt << ", "
+         << rank << ", " << dims << ", " << numel << "},\n";
+    }
+    if (types.empty())
+      os << "    {\"\", kF32, 0, {0, 0, 0, 0}, 0},\n";
+    os << "};\n";
+  }
+
+  const std::vector<std::string> &functionEntries() const { return functions; }
+
+private:
+  /// Declares `float *name = <pointer>;` for a value and returns the name.
+  std::string bind(Value v, const FunctionLocations &locs,
+                   const std::string &name) {
+    os << "  " << cppElementType(v.getType()) << " *" << name << " = "
+       << locs.pointer(v) << ";\n";
+    return name;
+  }
+
+  /// The fused elementwise ops after the anchor, as an epilogue lambda over
+  /// [b, e) of the flat output. The anchor wrote `primary`; `start` is the
+  /// anchor's value.
+  LogicalResult emitEpilogue(kernel::LaunchOp launch,
+                             ArrayRef<Operation *> chain, Value start,
+                             const std::string &primary,
+                             const FunctionLocations &locs, bool fromInput) {
+    if (chain.empty() && !fromInput) {
+      os << "NoEpilogue{}";
+      return success();
+    }
+    auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
+    auto yielded = [&](Value v) {
+      return llvm::is_contained(yield.getValues(), v);
+    };
+    std::string loop;
+    llvm::raw_string_ostream s(loop);
+    s << "[&](int64_t b, int64_t e) {\n    for (int64_t i = b; i < e; ++i) {\n";
+    s << "      float v = " << primary << "[i];\n";
+    Value cur = start;
+    int tmp = 0;
+    for (Operation *op : chain) {
+      auto ext = [&](Value v) { return "(" + locs.pointer(v) + ")[i]"; };
+      auto chainOperand = [&](Value v) { return v == cur; };
+      bool ok = llvm::TypeSwitch<Operation *, bool>(op)
+          .Case([&](nn::ReluOp o) {
+            s << "      v = v > 0.f ? v : 0.f;\n";
+            return chainOperand(o.getInput());
+          })
+          .Case([&](nn::SigmoidOp o) {
+            s << "      v = 1.f / (1.f + std::exp(-v));\n";
+            return chainOperand(o.getInput());
+          })
+          .Case([&](nn::TanhOp o) {
+            s << "      v = std::tanh(v);\n";
+            return chainOperand(o.getInput());
+          })
+          .Case<nn::DropoutOp, nn::DropoutGradOp>([&](Operation *o) {
+            float rate = o->getAttrOfType<FloatAttr>("rate").getValue().convertToFloat();
+            float scale = 1.f / (1.f - rate);
+            int64_t stream = o->getAttrOfType<IntegerAttr>("stream").getInt();
+            s << "      if (f.dropout)\n        v = alexc::rng::dropoutKeep("
+                 "f.seed, f.step, "
+              << stream << "u, uint64_t(i), " << floatLit(rate)
+              << ") ? v * " << floatLit(scale) << " : 0.f;\n";
+            return chainOperand(o->getOperand(0));
+          })
+          .Case([&](nn::ReluGradOp o) {
+            s << "      v = " << ext(o.getOutput()) << " > 0.f ? v : 0.f;\n";
+            return chainOperand(o.getOutputGrad());
+          })
+          .Case([&](nn::SigmoidGradOp o) {
+            s << "      { float y" << tmp << " = " << ext(o.getOutput())
+              << "; v = v * y" << tmp << " * (1.f - y" << tmp << "); }\n";
+            ++tmp;
+            return chainOperand(o.getOutputGrad());
+          })
+          .Case([&](nn::TanhGradOp o) {
+            s << "      { float y" << tmp << " = " << ext(o.getOutput())
+              << "; v = v * (1.f - y" << tmp << " * y" << tmp << "); }\n";
+            ++tmp;
+            return chainOperand(o.getOutputGrad());
+          })
+          .Case([&](nn::AddOp o) {
+            Value other = o.getLhs() == cur ? o.getRhs() : o.getLhs();
+            s << "      v = v + " << ext(other) << ";\n";
+            return chainOperand(o.getLhs()) || chainOperand(o.getRhs());
+          })
+          .Case<nn::ReshapeOp, nn::FlattenOp>([&](Operation *o) {
+            return chainOperand(o->getOperand(0));
+          })
+          .Default([](Operation *) { return false; });
+      if (!ok)
+        return op->emitError() << "C++ emitter: cannot fuse '" << op->getName()
+                               << "' as an epilogue of kernel '"
+                               << launch.getName() << "'";
+      cur = op->getResult(0);
+      if (yielded(cur) && locs.pointer(cur) != primary)
+        s << "      (" << locs.pointer(cur) << ")[i] = v;\n";
+    }
+    if (yielded(cur) && locs.pointer(cur) == primary)
+      s << "      " << primary << "[i] = v;\n";
+    s << "    }\n  }";
+    os << s.str();
+    return success();
+  }
+
+  /// The buffer the anchor writes: its own if it is yielded, else that of
+  /// the last yielded value of its epilogue chain.
+  std::string primaryBuffer(kernel::LaunchOp launch, Value anchor,
+                            ArrayRef<Operation *> chain,
+                            const FunctionLocations &locs) {
+    auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
+    if (llvm::is_contained(yield.getValues(), anchor) || chain.empty())
+      return locs.pointer(anchor);
+    for (Operation *op : llvm::reverse(chain))
+      if (llvm::is_contained(yield.getValues(), op->getResult(0)))
+        return locs.pointer(op->getResult(0));
+    return locs.pointer(anchor);
+  }
+
+  LogicalResult emitLaunch(kernel::LaunchOp launch,
+                           const FunctionLocations &locs) {
+    Operation *anchor = launch.getAnchor();
+    SmallVector<Operation *> rest;
+    for (Operation &op : launch.getBlock().without_terminator())
+      if (&op != anchor)
+        rest.push_back(&op);
+
+    // Anchors with an epilogue.
+    auto withEpilogue = [&](auto emitCall) -> LogicalResult {
+      Value out = anchor->getResult(0);
+      std::string primary = primaryBuffer(launch, out, rest, locs);
+      os << "  float *out = " << primary << ";\n";
+      emitCall();
+      os << ",\n      ";
+      if (failed(emitEpilogue(launch, rest, out, "out", locs, false)))
+        return failure();
+      os << ");\n";
+      return success();
+    };
+    auto ptr = [&](Value v) { return locs.pointer(v); };
+
+    return llvm::TypeSwitch<Operation *, LogicalResult>(anchor)
+        .Case([&](nn::Conv2DOp op) {
+          auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight()),
+               y = shapeOf(op.getOutput());
+          return withEpilogue([&] {
+            os << llvm::formatv(
+                "  conv2dForward(ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+                "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, {15}, out",
+                x[0], x[1], x[2], x[3], w[0], w[2], w[3], op.getStrides()[0],
+                op.getStrides()[1], op.getPadding()[0], op.getPadding()[1],
+                y[2], y[3], ptr(op.getInput()), ptr(op.getWeight()),
+                op.getBias() ? ptr(op.getBias()) : "nullptr");
+          });
+        })
+        .Case([&](nn::Conv2DInputGradOp op) {
+          auto x = shapeOf(op.getInputGrad()), w = shapeOf(op.getWeight()),
+               y = shapeOf(op.getOutputGrad());
+          return withEpilogue([&] {
+            os << llvm::formatv(
+                "  conv2dInputGrad(ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+                "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, out",
+                x[0], x[1], x[2], x[3], w[0], w[2], w[3], op.getStrides()[0],
+                op.getStrides()[1], op.getPadding()[0], op.getPadding()[1],
+                y[2], y[3], ptr(op.getOutputGrad()), ptr(op.getWeight()));
+          });
+        })
+        .Case([&](nn::Conv2DWeightGradOp op) {
+          auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeightGrad()),
+               y = shapeOf(op.getOutputGrad());
+          std::string db = "nullptr";
+          for (Operation *o : rest)
+            if (auto bg = dyn_cast<nn::BiasGradOp>(o))
+              db = ptr(bg);
+          os << llvm::formatv(
+              "  conv2dWeightGrad(ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+              "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, {15}, {16});\n",
+              x[0], x[1], x[2], x[3], w[0], w[2], w[3], op.getStrides()[0],
+              op.getStrides()[1], op.getPadding()[0], op.getPadding()[1], y[2],
+              y[3], ptr(op.getInput()), ptr(op.getOutputGrad()), ptr(op), db);
+          return success();
+        })
+        .Case([&](nn::DenseOp op) {
+          auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight());
+          return withEpilogue([&] {
+            os << llvm::formatv("  denseForward({0}, {1}, {2}, {3}, {4}, {5}, out",
+                                x[0], x[1], w[0], ptr(op.getInput()),
+                                ptr(op.getWeight()),
+                                op.getBias() ? ptr(op.getBias()) : "nullptr");
+          });
+        })
+        .Case([&](nn::DenseInputGradOp op) {
+          auto dy = shapeOf(op.getOutputGrad()), w = shapeOf(op.getWeight());
+          return withEpilogue([&] {
+            os << llvm::formatv("  denseInputGrad({0}, {1}, {2}, {3}, {4}, out",
+                                dy[0], w[1], w[0], ptr(op.getOutputGrad()),
+                                ptr(op.getWeight()));
+          });
+        })
+        .Case([&](nn::DenseWeightGradOp op) {
+          auto x = shapeOf(op.getInput()), dy = shapeOf(op.getOutputGrad());
+          std::string db = "nullptr";
+          for (Operation *o : rest)
+            if (auto bg = dyn_cast<nn::BiasGradOp>(o))
+              db = ptr(bg);
+          os << llvm::formatv(
+              "  denseWeightGrad({0}, {1}, {2}, {3}, {4}, {5}, {6});\n", x[0],
+              x[1], dy[1], ptr(op.getInput()), ptr(op.getOutputGrad()),
+              ptr(op), db);
+          return success();
+        })
+        .Case<nn::MaxPool2DOp, nn::AvgPool2DOp, nn::MaxPool2DGradOp,
+              nn::AvgPool2DGradOp>([&](Operation *op) {
+          bool grad = isa<nn::MaxPool2DGradOp, nn::AvgPool2DGradOp>(op);
+          Value in = grad ? op->getResult(0) : op->getOperand(0);
+          Value out = grad ? op->getOperand(op->getNumOperands() - 1)
+                           : op->getResult(0);
+          auto x = shapeOf(in), y = shapeOf(out);
+          auto window = op->getAttrOfType<DenseI64ArrayAttr>("window");
+          auto strides = op->getAttrOfType<DenseI64ArrayAttr>("strides");
+          auto padding = op->getAttrOfType<DenseI64ArrayAttr>("padding");
+          std::string geom = llvm::formatv(
+              "PoolGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, "
+              "{10}, {11}}",
+              x[0], x[1], x[2], x[3], window[0], window[1], strides[0],
+              strides[1], padding[0], padding[1], y[2], y[3]);
+          return withEpilogue([&] {
+            if (isa<nn::MaxPool2DOp>(op))
+              os << "  maxPoolForward(" << geom << ", " << ptr(op->getOperand(0))
+                 << ", out";
+            else if (isa<nn::AvgPool2DOp>(op))
+              os << "  avgPoolForward(" << geom << ", " << ptr(op->getOperand(0))
+                 << ", out";
+            else if (isa<nn::MaxPool2DGradOp>(op))
+              os << "  maxPoolGrad(" << geom << ", " << ptr(op->getOperand(0))
+                 << ", " << ptr(op->getOperand(1)) << ", out";
+            else
+              os << "  avgPoolGrad(" << geom << ", " << ptr(op->getOperand(0))
+                 << ", out";
+          });
+        })
+        .Case<nn::SoftmaxCrossEntropyOp, nn::CountCorrectOp,
+              nn::SoftmaxCrossEntropyGradOp>([&](Operation *op) {
+          Value logits = op->getOperand(0), labels = op->getOperand(1);
+          std::string loss = "nullptr", correct = "nullptr", grad = "nullptr";
+          for (Operation &o : launch.getBlock().without_terminator()) {
+            if (isa<nn::SoftmaxCrossEntropyOp>(o))
+              loss = ptr(o.getResult(0));
+            else if (isa<nn::CountCorrectOp>(o))
+              correct = ptr(o.getResult(0));
+            else if (isa<nn::SoftmaxCrossEntropyGradOp>(o))
+              grad = ptr(o.getResult(0));
+          }
+          auto l = shapeOf(logits);
+          os << llvm::formatv(
+              "  softmaxCrossEntropy({0}, {1}, {2}, {3}, {4}, {5}, {6});\n",
+              l[0], l[1], ptr(logits), ptr(labels), loss, correct, grad);
+          return success();
+        })
+        .Case<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(
+            [&](Operation *) { return emitOptimizer(launch, locs); })
+        .Case<nn::RandomUniformOp, nn::RandomNormalOp, nn::ZerosOp>(
+            [&](Operation *) {
+              for (Operation &o : launch.getBlock().without_terminator()) {
+                Value out = o.getResult(0);
+                int64_t n = numElements(out);
+                if (auto u = dyn_cast<nn::RandomUniformOp>(o))
+                  os << "  fillUniform(" << ptr(out) << ", " << n << ", "
+                     << locs.scalar(u.getSeed()) << ", " << u.getStream()
+                     << "u, " << llvm::formatv("{0:e17}", u.getBound().convertToDouble())
+                     << ");\n";
+                else if (auto r = dyn_cast<nn::RandomNormalOp>(o))
+                  os << "  fillNormal(" << ptr(out) << ", " << n << ", "
+                     << locs.scalar(r.getSeed()) << ", " << r.getStream()
+                     << "u, " << llvm::formatv("{0:e17}", r.getStddev().convertToDouble())
+                     << ");\n";
+                else
+                  os << "  fillZero(" << ptr(out) << ", " << n << ");\n";
+              }
+              return success();
+            })
+        .Case([&](nn::BiasGradOp op) {
+          auto dy = shapeOf(op.getOutputGrad());
+          int64_t inner = 1;
+          for (int64_t d : dy.drop_front(2))
+            inner *= d;
+          os << llvm::formatv("  biasGrad({0}, {1}, {2}, {3}, {4});\n", dy[0],
+                              dy[1], inner, ptr(op.getOutputGrad()), ptr(op));
+          return success();
+        })
+        .Default([&](Operation *op) -> LogicalResult {
+          // A standalone elementwise chain, read from its first input.
+          SmallVector<Operation *> chain = {anchor};
+          chain.append(rest);
+          Value in = op->getOperand(isa<nn::ReluGradOp, nn::SigmoidGradOp,
+                                        nn::TanhGradOp>(op)
+                                        ? 1
+                                        : 0);
+          auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
+          if (yield.getValues().empty())
+            return success();
+          Value last = yield.getValues().back();
+          os << "  const float *in = " << ptr(in) << ";\n";
+          os << "  float *out = " << ptr(last) << ";\n";
+          os << "  parallelEpilogue(" << numElements(last) << ", ";
+          // Start from the input: copy it in, then run the whole chain.
+          std::string loop;
+          if (failed(emitEpilogue(launch, chain, in, "in", locs, true)))
+            return failure();
+          os << ");\n";
+          return success();
+        });
+  }
+
+  LogicalResult emitOptimizer(kernel::LaunchOp launch,
+                              const FunctionLocations &locs) {
+    auto ptr = [&](Value v) { return locs.pointer(v); };
+    auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
+    // Results that do not live where their input does start as a copy.
+    for (auto [i, v] : llvm::enumerate(yield.getValues())) {
+      auto res = cast<OpResult>(v);
+      Operation *op = res.getOwner();
+      unsigned operand = res.getResultNumber() == 0 ? 0 : res.getResultNumber() + 1;
+      Value in = op->getOperand(operand);
+      if (locs.lookup(in) != locs.lookup(v))
+        os << "  std::memcpy(" << ptr(v) << ", " << ptr(in) << ", "
+           << numElements(v) * 4 << ");\n";
+    }
+    os << "  const Update updates[] = {\n";
+    int count = 0;
+    for (Operation &o : launch.getBlock().without_terminator()) {
+      auto d = [&](StringRef name) {
+        auto a = o.getAttrOfType<FloatAttr>(name);
+        return a ? floatLit(a.getValueAsDouble()) : std::string("0.f");
+      };
+      auto nesterov = o.getAttrOfType<BoolAttr>("nesterov");
+      std::string kind, s1 = "nullptr", s2 = "nullptr";
+      if (isa<nn::SGDUpdateOp>(o)) {
+        kind = "SGD";
+      } else if (isa<nn::SGDMomentumUpdateOp>(o)) {
+        kind = "Momentum";
+        s1 = ptr(o.getResult(1));
+      } else {
+        kind = "Adam";
+        s1 = ptr(o.getResult(1));
+        s2 = ptr(o.getResult(2));
+      }
+      os << "      {UpdateKind::" << kind << ", " << ptr(o.getResult(0)) << ", "
+         << ptr(o.getOperand(1)) << ", " << s1 << ", " << s2 << ", "
+         << numElements(o.getResult(0)) << ", " << d("momentum") << ", "
+         << d("weight_decay") << ", " << d("beta1") << ", " << d("beta2")
+         << ", " << d("epsilon") << ", "
+         << (nesterov && nesterov.getValue() ? "true" : "false") << "},\n";
+      ++count;
+    }
+    os << "  };\n  applyUpdates(updates, " << count << ", f.lr, f.step);\n";
+    return success();
+  }
+
+  raw_ostream &os;
+  std::vector<std::string> functions;
+};
+
+} // namespace
+
+LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
+                      const std::string &specHash, raw_ostream &os) {
+  os << "// Generated by alexc from the model spec '" << spec.name
+     << "' (spec hash " << specHash << ").\n"
+     << "// One function per kernel; the step functions call them in order.\n"
+     << "#include \"runtime/Model.h\"\n#include \"runtime/cpu/Kernels.h\"\n\n"
+     << "#include <cstring>\n\n"
+     << "namespace {\nusing namespace alexc::cpu;\nusing namespace alexc::rt;\n";
+  Emitter emitter(os);
+  SmallVector<func::FuncOp> funcs;
+  for (StringRef name : {"init", "train_step", "eval_step", "gradients"})
+    if (auto f = module.lookupSymbol<func::FuncOp>(name)) {
+      if (failed(emitter.emitFunction(f)))
+        return failure();
+      funcs.push_back(f);
+    }
+  auto train = module.lookupSymbol<func::FuncOp>("train_step");
+  auto init = module.lookupSymbol<func::FuncOp>("init");
+  if (!train || !init)
+    return module.emitError() << "C++ emitter: no @train_step or @init";
+  unsigned numParams = init.getNumResults();
+  unsigned numState = 0;
+  for (unsigned i = numParams; i < train.getNumArguments(); ++i) {
+    auto n = train.getArgAttrOfType<StringAttr>(i, "nn.name");
+    if (n && n.getValue() == "images")
+      break;
+    ++numState;
+  }
+  os << "\nstatic const FunctionInfo functions[] = {\n";
+  for (const std::string &entry : emitter.functionEntries())
+    os << entry;
+  os << "};\n} // namespace\n\n";
+
+  int64_t classes = cast<RankedTensorType>(
+                        train.getArgumentTypes()[numParams + numState + 1])
+                        .getDimSize(0);
+  (void)classes;
+  // The number of classes is the width of the logits (the loss gradient).
+  int64_t numClasses = 0;
+  train.walk([&](nn::SoftmaxCrossEntropyOp op) {
+    numClasses = cast<RankedTensorType>(op.getLogits().getType()).getDimSize(1);
+  });
+  os << "extern \"C\" const ModelDescriptor *alexc_model() {\n"
+     << "  static const ModelDescriptor model = {\n"
+     << "      kModelAbiVersion, " << quoted(spec.name) << ", "
+     << quoted(specHash) << ", \"cpu\",\n"
+     << llvm::formatv("      {0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9},\n",
+                      spec.batchSize, spec.channels, spec.height, spec.width,
+                      numClasses, spec.data.resize, spec.epochs,
+                      llvm::formatv("{0:e17}", spec.optimizer.learningRate).str(),
+                      quoted(spec.optimizer.type), quoted(spec.data.dataset))
+     << "      " << numParams << ", train_step_args, " << numState
+     << ", train_step_args + " << numParams << ",\n"
+     << "      " << funcs.size() << ", functions};\n"
+     << "  return &model;\n}\n";
+  return success();
+}
+
+} // namespace alexc::codegen

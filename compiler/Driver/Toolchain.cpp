@@ -1,0 +1,80 @@
+//===- Toolchain.cpp - Build generated sources into an executable ---------===//
+#include "Driver/Toolchain.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+namespace alexc {
+
+bool findRuntime(const char *argv0, RuntimePaths &paths, std::string &error) {
+  static int anchor;
+  std::string exe = llvm::sys::fs::getMainExecutable(argv0, &anchor);
+  llvm::SmallString<256> prefix(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(exe)));
+  llvm::SmallString<256> lib(prefix), inc(prefix);
+  llvm::sys::path::append(lib, "lib", "alexc");
+  llvm::sys::path::append(inc, "include", "alexc");
+  llvm::SmallString<256> probe(lib);
+  llvm::sys::path::append(probe, "libalexc_runtime.a");
+  if (!llvm::sys::fs::exists(probe)) {
+    error = "cannot find the alexc runtime (looked for " + probe.str().str() +
+            "); is alexc installed with its lib/alexc folder?";
+    return false;
+  }
+  paths = {lib.str().str(), inc.str().str()};
+  return true;
+}
+
+bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
+                     std::string &error) {
+  auto cxx = llvm::sys::findProgramByName(req.cxx);
+  if (!cxx) {
+    error = "cannot find the C++ compiler '" + req.cxx + "' (see --cxx)";
+    return false;
+  }
+  std::vector<std::string> args = {*cxx};
+  llvm::SmallVector<llvm::StringRef> flags;
+  llvm::StringRef(req.cxxflags).split(flags, ' ', -1, false);
+  for (llvm::StringRef f : flags)
+    args.push_back(f.str());
+  args.push_back("-std=c++17");
+  args.push_back("-I" + runtime.includeDir);
+  if (req.shared) {
+    args.push_back("-shared");
+    args.push_back("-fPIC");
+  }
+  for (const std::string &s : req.sources)
+    args.push_back(s);
+  args.push_back("-o");
+  args.push_back(req.output);
+  if (req.withMain && !req.shared)
+    args.push_back(runtime.libDir + "/libalexc_runtime_main.a");
+  args.push_back(runtime.libDir + "/libalexc_runtime.a");
+  args.push_back("-lz");
+  args.push_back("-fopenmp");
+
+  llvm::SmallString<128> log;
+  llvm::sys::fs::createTemporaryFile("alexc-cxx", "log", log);
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
+                                                log.str()};
+  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string execError;
+  int rc = llvm::sys::ExecuteAndWait(*cxx, argRefs, std::nullopt, redirects,
+                                     0, 0, &execError);
+  if (rc != 0) {
+    error = "the C++ compiler failed (exit " + std::to_string(rc) + ")";
+    if (!execError.empty())
+      error += ": " + execError;
+    error += "\ncommand: " + llvm::join(args, " ");
+    if (auto buf = llvm::MemoryBuffer::getFile(log))
+      error += "\n" + (*buf)->getBuffer().take_back(4000).str();
+  }
+  llvm::sys::fs::remove(log);
+  return rc == 0;
+}
+
+} // namespace alexc

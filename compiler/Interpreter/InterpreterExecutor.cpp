@@ -1,0 +1,160 @@
+//===- InterpreterExecutor.cpp - The training loop on the IR --------------===//
+#include "Interpreter/InterpreterExecutor.h"
+#include "Interpreter/Interpreter.h"
+
+#include "Dialect/NN/IR/NNOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <cstring>
+#include <map>
+
+using namespace mlir;
+
+namespace alexc::interp {
+
+static std::vector<int64_t> shapeOf(Type t) {
+  auto s = cast<RankedTensorType>(t).getShape();
+  return {s.begin(), s.end()};
+}
+
+rt::ModelConfig configFromModule(ModuleOp module, const ModelSpec &spec,
+                                 const std::string &specHash) {
+  rt::ModelConfig c;
+  c.name = spec.name;
+  c.specHash = specHash;
+  c.optimizer = spec.optimizer.type;
+  c.dataset = spec.data.dataset;
+  c.batchSize = spec.batchSize;
+  c.channels = spec.channels;
+  c.height = spec.height;
+  c.width = spec.width;
+  c.resize = spec.data.resize;
+  c.epochs = spec.epochs;
+  c.learningRate = spec.optimizer.learningRate;
+  auto init = module.lookupSymbol<func::FuncOp>("init");
+  auto train = module.lookupSymbol<func::FuncOp>("train_step");
+  for (unsigned i = 0; i < init.getNumResults(); ++i)
+    c.params.push_back(
+        {init.getResultAttrOfType<StringAttr>(i, "nn.name").str(),
+         shapeOf(init.getResultTypes()[i])});
+  for (unsigned i = init.getNumResults(); i < train.getNumArguments(); ++i) {
+    auto name = train.getArgAttrOfType<StringAttr>(i, "nn.name").str();
+    if (name == "images")
+      break;
+    c.state.push_back({name, shapeOf(train.getArgumentTypes()[i])});
+  }
+  train.walk([&](Operation *op) {
+    if (op->getName().getStringRef() == "nn.softmax_cross_entropy")
+      c.classes = cast<RankedTensorType>(op->getOperand(0).getType())
+                      .getDimSize(1);
+  });
+  return c;
+}
+
+namespace {
+
+using Value32 = RtValue<float>;
+using Tensor32 = ref::Tensor<float>;
+
+class InterpreterExecutor : public rt::Executor {
+public:
+  InterpreterExecutor(ModuleOp withDropout, ModuleOp withoutDropout,
+                      const rt::ModelConfig &config)
+      : withDropout(withDropout), withoutDropout(withoutDropout),
+        config(config) {
+    for (const auto &t : config.params)
+      tensors[t.name] = Tensor32(t.shape);
+    for (const auto &t : config.state)
+      tensors[t.name] = Tensor32(t.shape);
+  }
+
+  std::string device() const override { return "interpreter"; }
+
+  void initialize(uint64_t seed) override {
+    auto init = withDropout.lookupSymbol<func::FuncOp>("init");
+    auto results = check(interpret<float>(init, {Value32::integer(int64_t(seed))}));
+    for (unsigned i = 0; i < results.size(); ++i)
+      tensors[config.params[i].name] = results[i].tensor();
+    for (const auto &t : config.state)
+      tensors[t.name] = Tensor32(t.shape);
+  }
+
+  rt::StepResult trainStep(const float *images, const int32_t *labels,
+                           float lr, uint64_t seed, uint64_t step,
+                           bool dropout) override {
+    auto f = (dropout ? withDropout : withoutDropout)
+                 .lookupSymbol<func::FuncOp>("train_step");
+    auto results = check(interpret<float>(
+        f, arguments(f, images, labels, lr, seed, step)));
+    for (unsigned i = 2; i < results.size(); ++i)
+      tensors[f.getResultAttrOfType<StringAttr>(i, "nn.name").str()] =
+          std::move(results[i].tensor());
+    return {results[0].tensor()[0], int32_t(results[1].tensor()[0])};
+  }
+
+  rt::StepResult evalStep(const float *images, const int32_t *labels) override {
+    auto f = withDropout.lookupSymbol<func::FuncOp>("eval_step");
+    auto results =
+        check(interpret<float>(f, arguments(f, images, labels, 0, 0, 0)));
+    return {results[0].tensor()[0], int32_t(results[1].tensor()[0])};
+  }
+
+  void readTensor(const std::string &name, float *data) override {
+    const Tensor32 &t = tensors.at(name);
+    std::memcpy(data, t.data.data(), t.data.size() * 4);
+  }
+  void writeTensor(const std::string &name, const float *data) override {
+    Tensor32 &t = tensors.at(name);
+    std::memcpy(t.data.data(), data, t.data.size() * 4);
+  }
+
+private:
+  std::vector<Value32> arguments(func::FuncOp f, const float *images,
+                                 const int32_t *labels, float lr,
+                                 uint64_t seed, uint64_t step) {
+    std::vector<Value32> args;
+    for (unsigned i = 0; i < f.getNumArguments(); ++i) {
+      std::string name = f.getArgAttrOfType<StringAttr>(i, "nn.name").str();
+      Type type = f.getArgumentTypes()[i];
+      if (name == "lr")
+        args.push_back(Value32::scalar(lr));
+      else if (name == "seed")
+        args.push_back(Value32::integer(int64_t(seed)));
+      else if (name == "step")
+        args.push_back(Value32::integer(int64_t(step)));
+      else if (name == "images" || name == "labels") {
+        Tensor32 t(shapeOf(type));
+        for (int64_t k = 0; k < t.size(); ++k)
+          t[k] = name == "images" ? images[k] : float(labels[k]);
+        args.push_back(std::move(t));
+      } else {
+        args.push_back(tensors.at(name));
+      }
+    }
+    return args;
+  }
+
+  static std::vector<Value32>
+  check(llvm::Expected<std::vector<Value32>> r) {
+    if (!r) {
+      std::fprintf(stderr, "error: %s\n", llvm::toString(r.takeError()).c_str());
+      std::exit(1);
+    }
+    return std::move(*r);
+  }
+
+  ModuleOp withDropout, withoutDropout;
+  rt::ModelConfig config;
+  std::map<std::string, Tensor32> tensors;
+};
+
+} // namespace
+
+std::unique_ptr<rt::Executor>
+createInterpreterExecutor(ModuleOp withDropout, ModuleOp withoutDropout,
+                          const rt::ModelConfig &config) {
+  return std::make_unique<InterpreterExecutor>(withDropout, withoutDropout,
+                                               config);
+}
+
+} // namespace alexc::interp

@@ -1,0 +1,224 @@
+//===- CpuExecutor.cpp - Runs a model's generated CPU code ----------------===//
+#include "runtime/CpuExecutor.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+namespace alexc::rt {
+
+const FunctionInfo *findFunction(const ModelDescriptor &model,
+                                 const std::string &name) {
+  for (int i = 0; i < model.numFunctions; ++i)
+    if (name == model.functions[i].name)
+      return &model.functions[i];
+  return nullptr;
+}
+
+static std::vector<int64_t> shapeOf(const TensorInfo &t) {
+  return std::vector<int64_t>(t.shape, t.shape + t.rank);
+}
+
+ModelConfig configFromDescriptor(const ModelDescriptor &m) {
+  ModelConfig c;
+  c.name = m.name;
+  c.specHash = m.specHash;
+  c.optimizer = m.optimizer;
+  c.dataset = m.dataset;
+  c.batchSize = m.batchSize;
+  c.channels = m.channels;
+  c.height = m.height;
+  c.width = m.width;
+  c.classes = m.classes;
+  c.resize = m.resize;
+  c.epochs = m.epochs;
+  c.learningRate = m.learningRate;
+  for (int i = 0; i < m.numParams; ++i)
+    c.params.push_back({m.params[i].name, shapeOf(m.params[i])});
+  for (int i = 0; i < m.numState; ++i)
+    c.state.push_back({m.state[i].name, shapeOf(m.state[i])});
+  return c;
+}
+
+namespace {
+
+/// 64-byte aligned, zeroed float storage.
+struct Buffer {
+  void *data = nullptr;
+  size_t bytes = 0;
+  explicit Buffer(size_t n = 0) : bytes((n + 63) / 64 * 64) {
+    if (bytes) {
+      data = std::aligned_alloc(64, bytes);
+      if (!data)
+        throw std::bad_alloc();
+      std::memset(data, 0, bytes);
+    }
+  }
+  Buffer(Buffer &&o) noexcept : data(o.data), bytes(o.bytes) {
+    o.data = nullptr;
+  }
+  Buffer &operator=(Buffer &&o) noexcept {
+    std::swap(data, o.data);
+    std::swap(bytes, o.bytes);
+    return *this;
+  }
+  ~Buffer() { std::free(data); }
+  float *f() { return static_cast<float *>(data); }
+};
+
+class CpuExecutor : public Executor {
+public:
+  explicit CpuExecutor(const ModelDescriptor &m) : model(m) {
+    init = findFunction(m, "init");
+    train = findFunction(m, "train_step");
+    eval = findFunction(m, "eval_step");
+    int64_t arenaBytes = 0;
+    for (int i = 0; i < m.numFunctions; ++i)
+      arenaBytes = std::max(arenaBytes, m.functions[i].arenaBytes);
+    arena = Buffer(arenaBytes);
+    persistentTrain = Buffer(train->persistentBytes);
+    persistentOther =
+        Buffer(std::max(init->persistentBytes, eval->persistentBytes));
+    for (int i = 0; i < m.numParams; ++i)
+      tensors.emplace(m.params[i].name, Buffer(m.params[i].numElements * 4));
+    for (int i = 0; i < m.numState; ++i)
+      tensors.emplace(m.state[i].name, Buffer(m.state[i].numElements * 4));
+  }
+
+  std::string device() const override { return "cpu"; }
+
+  void initialize(uint64_t seed) override {
+    std::vector<void *> args(init->numArgs, nullptr), results;
+    for (int i = 0; i < init->numResults; ++i)
+      results.push_back(tensors.at(init->results[i].name).data);
+    Frame f{args.data(), results.data(), static_cast<uint8_t *>(arena.data),
+            static_cast<uint8_t *>(persistentOther.data), 0.f, seed, 0, 0};
+    run(*init, f);
+    for (int i = 0; i < model.numState; ++i) {
+      Buffer &b = tensors.at(model.state[i].name);
+      std::memset(b.data, 0, b.bytes);
+    }
+  }
+
+  StepResult trainStep(const float *images, const int32_t *labels, float lr,
+                       uint64_t seed, uint64_t step, bool dropout) override {
+    return call(*train, images, labels, lr, seed, step, dropout,
+                persistentTrain);
+  }
+
+  StepResult evalStep(const float *images, const int32_t *labels) override {
+    return call(*eval, images, labels, 0.f, 0, 0, false, persistentOther);
+  }
+
+  void readTensor(const std::string &name, float *data) override {
+    Buffer &b = tensors.at(name);
+    std::memcpy(data, b.data, size(name) * 4);
+  }
+  void writeTensor(const std::string &name, const float *data) override {
+    Buffer &b = tensors.at(name);
+    std::memcpy(b.data, data, size(name) * 4);
+  }
+
+  void setProfiling(bool on) override { profiling = on; }
+
+  std::string profileReport() override {
+    if (kernelSeconds.empty())
+      return "";
+    double total = 0;
+    for (auto &[k, s] : kernelSeconds)
+      total += s;
+    std::string out;
+    char line[256];
+    std::snprintf(line, sizeof(line), "%-34s %10s %10s %9s %7s\n", "kernel",
+                  "ms/step", "GFLOP/s", "kind", "share");
+    out += line;
+    for (const KernelInfo *k : kernelOrder) {
+      double s = kernelSeconds[k] / std::max<int64_t>(1, kernelCalls[k]);
+      std::snprintf(line, sizeof(line), "%-34s %10.2f %10.1f %9s %6.1f%%\n",
+                    k->name, s * 1e3, s > 0 ? k->flops / s / 1e9 : 0.0,
+                    k->kind, 100.0 * kernelSeconds[k] / total);
+      out += line;
+    }
+    return out;
+  }
+
+private:
+  int64_t size(const std::string &name) {
+    for (int i = 0; i < model.numParams; ++i)
+      if (name == model.params[i].name)
+        return model.params[i].numElements;
+    for (int i = 0; i < model.numState; ++i)
+      if (name == model.state[i].name)
+        return model.state[i].numElements;
+    throw std::out_of_range(name);
+  }
+
+  void run(const FunctionInfo &fn, const Frame &f) {
+    if (!profiling) {
+      fn.run(f);
+      return;
+    }
+    for (int k = 0; k < fn.numKernels; ++k) {
+      const KernelInfo *info = &fn.kernels[k];
+      auto t0 = std::chrono::steady_clock::now();
+      info->run(f);
+      double s = std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - t0)
+                     .count();
+      if (!kernelSeconds.count(info))
+        kernelOrder.push_back(info);
+      kernelSeconds[info] += s;
+      kernelCalls[info] += 1;
+    }
+  }
+
+  StepResult call(const FunctionInfo &fn, const float *images,
+                  const int32_t *labels, float lr, uint64_t seed,
+                  uint64_t step, bool dropout, Buffer &persistent) {
+    std::vector<void *> args(fn.numArgs, nullptr), results(fn.numResults);
+    for (int i = 0; i < fn.numArgs; ++i) {
+      std::string name = fn.args[i].name;
+      if (name == "images")
+        args[i] = const_cast<float *>(images);
+      else if (name == "labels")
+        args[i] = const_cast<int32_t *>(labels);
+      else if (auto it = tensors.find(name); it != tensors.end())
+        args[i] = it->second.data;
+    }
+    StepResult r;
+    for (int i = 0; i < fn.numResults; ++i) {
+      std::string name = fn.results[i].name;
+      if (name == "loss")
+        results[i] = &r.loss;
+      else if (name == "correct")
+        results[i] = &r.correct;
+      else
+        results[i] = tensors.at(name).data; // updated in place
+    }
+    Frame f{args.data(), results.data(), static_cast<uint8_t *>(arena.data),
+            static_cast<uint8_t *>(persistent.data), lr, seed, step,
+            dropout ? 1 : 0};
+    run(fn, f);
+    return r;
+  }
+
+  const ModelDescriptor &model;
+  const FunctionInfo *init, *train, *eval;
+  Buffer arena, persistentTrain, persistentOther;
+  std::map<std::string, Buffer> tensors;
+  bool profiling = false;
+  std::map<const KernelInfo *, double> kernelSeconds;
+  std::map<const KernelInfo *, int64_t> kernelCalls;
+  std::vector<const KernelInfo *> kernelOrder;
+};
+
+} // namespace
+
+std::unique_ptr<Executor> createCpuExecutor(const ModelDescriptor &model) {
+  return std::make_unique<CpuExecutor>(model);
+}
+
+} // namespace alexc::rt

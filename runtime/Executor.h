@@ -1,0 +1,69 @@
+//===- Executor.h - The step interface every backend implements -*- C++ -*-===//
+//
+// The training loop (Trainer.h) drives a model through this interface only:
+// the CPU backend runs generated code, the reference interpreter runs the
+// IR, the CUDA backend runs generated kernels. Parameters and optimizer
+// state live inside the executor (on the device for CUDA); the loop reads
+// and writes them by name for checkpoints.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_RUNTIME_EXECUTOR_H
+#define ALEXC_RUNTIME_EXECUTOR_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace alexc::rt {
+
+struct NamedShape {
+  std::string name;
+  std::vector<int64_t> shape;
+  int64_t numElements() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+};
+
+/// What the training loop needs to know about a compiled model.
+struct ModelConfig {
+  std::string name, specHash, optimizer, dataset;
+  int64_t batchSize = 0, channels = 0, height = 0, width = 0, classes = 0;
+  int64_t resize = 0, epochs = 0;
+  double learningRate = 0;
+  std::vector<NamedShape> params, state;
+};
+
+struct StepResult {
+  float loss = 0;    // mean over the labelled rows of the batch
+  int32_t correct = 0;
+};
+
+class Executor {
+public:
+  virtual ~Executor() = default;
+  /// "cpu", "cuda", "interpreter".
+  virtual std::string device() const = 0;
+  /// Parameters from the compiled initializer; optimizer state to zero.
+  virtual void initialize(uint64_t seed) = 0;
+  /// One training step on a batch ([batch, C, H, W] images, labels with -1
+  /// for padding rows); updates parameters and state.
+  virtual StepResult trainStep(const float *images, const int32_t *labels,
+                               float lr, uint64_t seed, uint64_t step,
+                               bool dropout) = 0;
+  virtual StepResult evalStep(const float *images, const int32_t *labels) = 0;
+  /// Copies a parameter or state tensor (by name) out of / into the
+  /// executor; `data` has the tensor's number of elements.
+  virtual void readTensor(const std::string &name, float *data) = 0;
+  virtual void writeTensor(const std::string &name, const float *data) = 0;
+  /// Per-kernel times of the last steps, when the backend can measure them.
+  virtual std::string profileReport() { return ""; }
+  virtual void setProfiling(bool) {}
+};
+
+} // namespace alexc::rt
+
+#endif

@@ -1,0 +1,90 @@
+//===- Model.h - What a compiled model exposes to the runtime -------------===//
+//
+// The C ABI between generated code and the runtime. A compiled model defines
+// `alexc_model()`, which returns a ModelDescriptor: the spec's settings, the
+// parameters and optimizer state, and the compiled functions (init,
+// train_step, eval_step, gradients), each with its argument and result
+// tensors, its memory plan and its kernels.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_RUNTIME_MODEL_H
+#define ALEXC_RUNTIME_MODEL_H
+
+#include <cstdint>
+
+namespace alexc::rt {
+
+constexpr int kModelAbiVersion = 1;
+
+enum ElementType : int32_t { kF32 = 0, kI32 = 1, kI64 = 2 };
+
+struct TensorInfo {
+  const char *name; // "conv1.weight", "images", "lr", ...
+  int32_t elementType;
+  int32_t rank; // 0 for scalars
+  int64_t shape[4];
+  int64_t numElements;
+};
+
+/// Everything one call of a compiled function reads and writes. `args` and
+/// `results` have one entry per argument and result of the function (null
+/// for scalars, which come from the fields below). A result that the plan
+/// computes in place of an argument is written there; the runtime passes
+/// the same pointer for both.
+struct Frame {
+  void *const *args;
+  void *const *results;
+  uint8_t *arena;      // FunctionInfo::arenaBytes, 64-byte aligned
+  uint8_t *persistent; // FunctionInfo::persistentBytes
+  float lr;
+  uint64_t seed;
+  uint64_t step;
+  int32_t dropout; // 0: dropout layers pass everything through
+};
+
+typedef void (*KernelFn)(const Frame &);
+
+struct KernelInfo {
+  const char *name; // "conv1_forward"
+  const char *kind; // conv, gemm, pool, elementwise, reduction, loss, ...
+  double flops;     // of its convolutions and GEMMs
+  KernelFn run;
+};
+
+struct FunctionInfo {
+  const char *name; // "train_step"
+  int32_t numArgs;
+  const TensorInfo *args;
+  int32_t numResults;
+  const TensorInfo *results;
+  int64_t arenaBytes;
+  int64_t persistentBytes;
+  int32_t numKernels;
+  const KernelInfo *kernels;
+  KernelFn run; // all kernels in order
+};
+
+struct ModelDescriptor {
+  int32_t abiVersion;
+  const char *name;
+  const char *specHash; // hex digest of the spec text
+  const char *backend;  // "cpu"
+  int64_t batchSize, channels, height, width, classes;
+  int64_t resize; // 0: none
+  int64_t epochs;
+  double learningRate;
+  const char *optimizer; // "sgd", "adam"
+  const char *dataset;
+  int32_t numParams;
+  const TensorInfo *params;
+  int32_t numState; // optimizer state tensors, in train_step order
+  const TensorInfo *state;
+  int32_t numFunctions;
+  const FunctionInfo *functions;
+};
+
+} // namespace alexc::rt
+
+extern "C" const alexc::rt::ModelDescriptor *alexc_model();
+
+#endif

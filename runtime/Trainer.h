@@ -1,0 +1,24 @@
+//===- Trainer.h - The training loop and its command line -------*- C++ -*-===//
+#ifndef ALEXC_RUNTIME_TRAINER_H
+#define ALEXC_RUNTIME_TRAINER_H
+
+#include "runtime/Executor.h"
+
+#include <functional>
+
+namespace alexc::rt {
+
+/// Creates the executor for a device ("cpu", "cuda"); returns null and sets
+/// `error` when that device cannot be used.
+using ExecutorFactory = std::function<std::unique_ptr<Executor>(
+    const std::string &device, std::string &error)>;
+
+/// Parses the training flags (`--help` lists them), loads the data, and
+/// trains and evaluates. Returns the process exit code: 0 done, 1 bad
+/// input, 3 a non-finite loss, 130 interrupted.
+int trainMain(int argc, char **argv, const ModelConfig &config,
+              const ExecutorFactory &factory);
+
+} // namespace alexc::rt
+
+#endif

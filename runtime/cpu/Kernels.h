@@ -1,0 +1,544 @@
+//===- Kernels.h - CPU kernel templates the generated code calls ----------===//
+//
+// Convolutions and GEMMs as packed, blocked GEMMs (Gemm.h) over im2col
+// columns; pooling, loss, optimizer and initialization loops. Every kernel
+// parallelizes with OpenMP (over the batch when it is large enough, inside
+// the GEMM otherwise) and calls `epilogue(begin, end)` on each finished range
+// of its flat output, where the generated code applies the fused
+// elementwise ops while the data is still in cache.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_RUNTIME_CPU_KERNELS_H
+#define ALEXC_RUNTIME_CPU_KERNELS_H
+
+#include "runtime/Philox.h"
+#include "runtime/cpu/Gemm.h"
+
+#include <cmath>
+#include <limits>
+
+namespace alexc::cpu {
+
+inline int maxThreads() {
+#ifdef _OPENMP
+  return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+inline int threadId() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+struct NoEpilogue {
+  void operator()(int64_t, int64_t) const {}
+};
+
+/// Applies `epilogue` to [0, n) in parallel chunks.
+template <typename Epi> void parallelEpilogue(int64_t n, Epi &&epilogue) {
+  constexpr int64_t chunk = 1 << 14;
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < n; b += chunk)
+    epilogue(b, std::min(n, b + chunk));
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+struct ConvGeom {
+  int64_t N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW;
+  int64_t ckk() const { return C * KH * KW; }
+  int64_t ohw() const { return OH * OW; }
+  bool pointwise() const {
+    return KH == 1 && KW == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0;
+  }
+};
+
+/// col[(c, i, j)][(oy, ox)] = x[c][oy*SH + i - PH][ox*SW + j - PW] (0 in the
+/// padding), for one image.
+inline void im2col(const ConvGeom &g, const float *x, float *col) {
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t i = 0; i < g.KH; ++i)
+      for (int64_t j = 0; j < g.KW; ++j) {
+        float *row = col + ((c * g.KH + i) * g.KW + j) * g.ohw();
+        for (int64_t oy = 0; oy < g.OH; ++oy) {
+          int64_t iy = oy * g.SH + i - g.PH;
+          float *out = row + oy * g.OW;
+          if (iy < 0 || iy >= g.H) {
+            std::memset(out, 0, g.OW * sizeof(float));
+            continue;
+          }
+          const float *in = x + (c * g.H + iy) * g.W;
+          for (int64_t ox = 0; ox < g.OW; ++ox) {
+            int64_t ix = ox * g.SW + j - g.PW;
+            out[ox] = ix >= 0 && ix < g.W ? in[ix] : 0.f;
+          }
+        }
+      }
+}
+
+/// The transpose of im2col: colT[(oy, ox)][(c, i, j)], so that the weight
+/// gradient's GEMM reads both operands contiguously.
+inline void im2colT(const ConvGeom &g, const float *x, float *colT) {
+  int64_t ckk = g.ckk();
+  for (int64_t oy = 0; oy < g.OH; ++oy)
+    for (int64_t ox = 0; ox < g.OW; ++ox) {
+      float *out = colT + (oy * g.OW + ox) * ckk;
+      for (int64_t c = 0; c < g.C; ++c)
+        for (int64_t i = 0; i < g.KH; ++i) {
+          int64_t iy = oy * g.SH + i - g.PH;
+          for (int64_t j = 0; j < g.KW; ++j) {
+            int64_t ix = ox * g.SW + j - g.PW;
+            *out++ = iy >= 0 && iy < g.H && ix >= 0 && ix < g.W
+                         ? x[(c * g.H + iy) * g.W + ix]
+                         : 0.f;
+          }
+        }
+    }
+}
+
+/// dx[c][iy][ix] += col[(c, i, j)][(oy, ox)] for one image.
+inline void col2imAdd(const ConvGeom &g, const float *col, float *dx) {
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t i = 0; i < g.KH; ++i)
+      for (int64_t j = 0; j < g.KW; ++j) {
+        const float *row = col + ((c * g.KH + i) * g.KW + j) * g.ohw();
+        for (int64_t oy = 0; oy < g.OH; ++oy) {
+          int64_t iy = oy * g.SH + i - g.PH;
+          if (iy < 0 || iy >= g.H)
+            continue;
+          float *out = dx + (c * g.H + iy) * g.W;
+          const float *in = row + oy * g.OW;
+          for (int64_t ox = 0; ox < g.OW; ++ox) {
+            int64_t ix = ox * g.SW + j - g.PW;
+            if (ix >= 0 && ix < g.W)
+              out[ix] += in[ox];
+          }
+        }
+      }
+}
+
+inline float *scratch(size_t n) {
+  static thread_local std::vector<float> buffer;
+  if (buffer.size() < n)
+    buffer.resize(n);
+  return buffer.data();
+}
+
+/// Runs body(n, gemmIsParallel) for every image: in parallel over images
+/// when there are enough of them, else one by one with parallel GEMMs.
+template <typename Body> void forEachImage(int64_t N, Body &&body) {
+  int threads = maxThreads();
+  if (N >= threads) {
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t n = 0; n < N; ++n)
+      body(n, false);
+  } else {
+    for (int64_t n = 0; n < N; ++n)
+      body(n, true);
+  }
+}
+
+inline void runGemm(bool parallel, int64_t M, int64_t N, int64_t K, MatView A,
+                    MatView B, float *C, int64_t ldc, bool accumulate) {
+  if (parallel)
+    gemmParallel(M, N, K, A, B, C, ldc, accumulate);
+  else
+    gemm(M, N, K, A, B, C, ldc, accumulate);
+}
+
+/// y[n] = w * im2col(x[n]) + b.
+template <typename Epi>
+void conv2dForward(const ConvGeom &g, const float *x, const float *w,
+                   const float *b, float *y, Epi &&epilogue) {
+  int64_t ckk = g.ckk(), ohw = g.ohw(), outImage = g.O * ohw;
+  forEachImage(g.N, [&](int64_t n, bool parallel) {
+    const float *xn = x + n * g.C * g.H * g.W;
+    const float *col = xn;
+    if (!g.pointwise()) {
+      float *buf = scratch(ckk * ohw);
+      im2col(g, xn, buf);
+      col = buf;
+    }
+    float *yn = y + n * outImage;
+    runGemm(parallel, g.O, ohw, ckk, MatView{w, ckk, 1}, MatView{col, ohw, 1},
+            yn, ohw, false);
+    if (b)
+      for (int64_t o = 0; o < g.O; ++o)
+        for (int64_t k = 0; k < ohw; ++k)
+          yn[o * ohw + k] += b[o];
+    epilogue(n * outImage, (n + 1) * outImage);
+  });
+}
+
+/// dx[n] = col2im(w^T * dy[n]).
+template <typename Epi>
+void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
+                     float *dx, Epi &&epilogue) {
+  int64_t ckk = g.ckk(), ohw = g.ohw(), inImage = g.C * g.H * g.W;
+  forEachImage(g.N, [&](int64_t n, bool parallel) {
+    float *dxn = dx + n * inImage;
+    const float *dyn = dy + n * g.O * ohw;
+    if (g.pointwise()) {
+      runGemm(parallel, ckk, ohw, g.O, MatView{w, 1, ckk},
+              MatView{dyn, ohw, 1}, dxn, ohw, false);
+    } else {
+      float *col = scratch(ckk * ohw);
+      runGemm(parallel, ckk, ohw, g.O, MatView{w, 1, ckk},
+              MatView{dyn, ohw, 1}, col, ohw, false);
+      std::memset(dxn, 0, inImage * sizeof(float));
+      col2imAdd(g, col, dxn);
+    }
+    epilogue(n * inImage, (n + 1) * inImage);
+  });
+}
+
+/// dw = sum_n dy[n] * im2col(x[n])^T, db = sum of dy over batch and space.
+/// Each thread accumulates its own partial sums, added at the end.
+inline void conv2dWeightGrad(const ConvGeom &g, const float *x,
+                             const float *dy, float *dw, float *db) {
+  int64_t ckk = g.ckk(), ohw = g.ohw(), wsize = g.O * ckk;
+  int threads = g.N >= maxThreads() ? maxThreads() : 1;
+  std::vector<float> partial(size_t(threads) * (wsize + g.O), 0.f);
+  std::vector<char> started(threads, 0);
+  forEachImage(g.N, [&](int64_t n, bool parallel) {
+    int t = parallel ? 0 : threadId();
+    float *pw = partial.data() + size_t(t) * (wsize + g.O);
+    const float *xn = x + n * g.C * g.H * g.W;
+    const float *dyn = dy + n * g.O * ohw;
+    float *colT = scratch(ohw * ckk);
+    im2colT(g, xn, colT);
+    runGemm(parallel, g.O, ckk, ohw, MatView{dyn, ohw, 1},
+            MatView{colT, ckk, 1}, pw, ckk, started[t]);
+    started[t] = 1;
+    float *pb = pw + wsize;
+    for (int64_t o = 0; o < g.O; ++o) {
+      float s = 0.f;
+      for (int64_t k = 0; k < ohw; ++k)
+        s += dyn[o * ohw + k];
+      pb[o] += s;
+    }
+  });
+  for (int64_t i = 0; i < wsize; ++i) {
+    float s = 0.f;
+    for (int t = 0; t < threads; ++t)
+      s += partial[size_t(t) * (wsize + g.O) + i];
+    dw[i] = s;
+  }
+  if (db)
+    for (int64_t o = 0; o < g.O; ++o) {
+      float s = 0.f;
+      for (int t = 0; t < threads; ++t)
+        s += partial[size_t(t) * (wsize + g.O) + wsize + o];
+      db[o] = s;
+    }
+}
+
+//===----------------------------------------------------------------------===//
+// Dense
+//===----------------------------------------------------------------------===//
+
+/// y[N x U] = x[N x F] * w[U x F]^T + b.
+template <typename Epi>
+void denseForward(int64_t N, int64_t F, int64_t U, const float *x,
+                  const float *w, const float *b, float *y, Epi &&epilogue) {
+  gemmParallel(N, U, F, MatView{x, F, 1}, MatView{w, 1, F}, y, U, false);
+  parallelEpilogue(N * U, [&](int64_t begin, int64_t end) {
+    if (b)
+      for (int64_t i = begin; i < end; ++i)
+        y[i] += b[i % U];
+    epilogue(begin, end);
+  });
+}
+
+/// dx[N x F] = dy[N x U] * w[U x F].
+template <typename Epi>
+void denseInputGrad(int64_t N, int64_t F, int64_t U, const float *dy,
+                    const float *w, float *dx, Epi &&epilogue) {
+  gemmParallel(N, F, U, MatView{dy, U, 1}, MatView{w, F, 1}, dx, F, false);
+  parallelEpilogue(N * F, epilogue);
+}
+
+/// dw[U x F] = dy^T * x; db = column sums of dy.
+inline void denseWeightGrad(int64_t N, int64_t F, int64_t U, const float *x,
+                            const float *dy, float *dw, float *db) {
+  gemmParallel(U, F, N, MatView{dy, 1, U}, MatView{x, F, 1}, dw, F, false);
+  if (db)
+    for (int64_t u = 0; u < U; ++u) {
+      float s = 0.f;
+      for (int64_t n = 0; n < N; ++n)
+        s += dy[n * U + u];
+      db[u] = s;
+    }
+}
+
+/// Column sums for a standalone bias gradient: [N, O, inner] -> [O].
+inline void biasGrad(int64_t N, int64_t O, int64_t inner, const float *dy,
+                     float *db) {
+  for (int64_t o = 0; o < O; ++o) {
+    float s = 0.f;
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t k = 0; k < inner; ++k)
+        s += dy[(n * O + o) * inner + k];
+    db[o] = s;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+struct PoolGeom {
+  int64_t N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW;
+};
+
+template <typename Epi>
+void maxPoolForward(const PoolGeom &g, const float *x, float *y,
+                    Epi &&epilogue) {
+  int64_t outImage = g.C * g.OH * g.OW;
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < g.N; ++n) {
+    for (int64_t c = 0; c < g.C; ++c) {
+      const float *xc = x + (n * g.C + c) * g.H * g.W;
+      float *yc = y + (n * g.C + c) * g.OH * g.OW;
+      for (int64_t oy = 0; oy < g.OH; ++oy)
+        for (int64_t ox = 0; ox < g.OW; ++ox) {
+          float best = -std::numeric_limits<float>::infinity();
+          for (int64_t i = 0; i < g.KH; ++i) {
+            int64_t iy = oy * g.SH + i - g.PH;
+            if (iy < 0 || iy >= g.H)
+              continue;
+            for (int64_t j = 0; j < g.KW; ++j) {
+              int64_t ix = ox * g.SW + j - g.PW;
+              if (ix >= 0 && ix < g.W)
+                best = std::max(best, xc[iy * g.W + ix]);
+            }
+          }
+          yc[oy * g.OW + ox] = best;
+        }
+    }
+    epilogue(n * outImage, (n + 1) * outImage);
+  }
+}
+
+/// Routes each output gradient to the first maximum of its window.
+template <typename Epi>
+void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy,
+                 float *dx, Epi &&epilogue) {
+  int64_t inImage = g.C * g.H * g.W;
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < g.N; ++n) {
+    std::memset(dx + n * inImage, 0, inImage * sizeof(float));
+    for (int64_t c = 0; c < g.C; ++c) {
+      const float *xc = x + (n * g.C + c) * g.H * g.W;
+      const float *dyc = dy + (n * g.C + c) * g.OH * g.OW;
+      float *dxc = dx + (n * g.C + c) * g.H * g.W;
+      for (int64_t oy = 0; oy < g.OH; ++oy)
+        for (int64_t ox = 0; ox < g.OW; ++ox) {
+          float best = 0.f;
+          int64_t where = -1;
+          for (int64_t i = 0; i < g.KH; ++i) {
+            int64_t iy = oy * g.SH + i - g.PH;
+            if (iy < 0 || iy >= g.H)
+              continue;
+            for (int64_t j = 0; j < g.KW; ++j) {
+              int64_t ix = ox * g.SW + j - g.PW;
+              if (ix < 0 || ix >= g.W)
+                continue;
+              float v = xc[iy * g.W + ix];
+              if (where < 0 || v > best || std::isnan(v))
+                best = v, where = iy * g.W + ix;
+            }
+          }
+          dxc[where] += dyc[oy * g.OW + ox];
+        }
+    }
+    epilogue(n * inImage, (n + 1) * inImage);
+  }
+}
+
+template <typename Epi>
+void avgPoolForward(const PoolGeom &g, const float *x, float *y,
+                    Epi &&epilogue) {
+  int64_t outImage = g.C * g.OH * g.OW;
+  float scale = 1.f / float(g.KH * g.KW);
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < g.N; ++n) {
+    for (int64_t c = 0; c < g.C; ++c) {
+      const float *xc = x + (n * g.C + c) * g.H * g.W;
+      float *yc = y + (n * g.C + c) * g.OH * g.OW;
+      for (int64_t oy = 0; oy < g.OH; ++oy)
+        for (int64_t ox = 0; ox < g.OW; ++ox) {
+          float s = 0.f;
+          for (int64_t i = 0; i < g.KH; ++i)
+            for (int64_t j = 0; j < g.KW; ++j) {
+              int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
+              if (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W)
+                s += xc[iy * g.W + ix];
+            }
+          yc[oy * g.OW + ox] = s * scale;
+        }
+    }
+    epilogue(n * outImage, (n + 1) * outImage);
+  }
+}
+
+template <typename Epi>
+void avgPoolGrad(const PoolGeom &g, const float *dy, float *dx,
+                 Epi &&epilogue) {
+  int64_t inImage = g.C * g.H * g.W;
+  float scale = 1.f / float(g.KH * g.KW);
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < g.N; ++n) {
+    std::memset(dx + n * inImage, 0, inImage * sizeof(float));
+    for (int64_t c = 0; c < g.C; ++c) {
+      const float *dyc = dy + (n * g.C + c) * g.OH * g.OW;
+      float *dxc = dx + (n * g.C + c) * g.H * g.W;
+      for (int64_t oy = 0; oy < g.OH; ++oy)
+        for (int64_t ox = 0; ox < g.OW; ++ox) {
+          float v = dyc[oy * g.OW + ox] * scale;
+          for (int64_t i = 0; i < g.KH; ++i)
+            for (int64_t j = 0; j < g.KW; ++j) {
+              int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
+              if (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W)
+                dxc[iy * g.W + ix] += v;
+            }
+        }
+    }
+    epilogue(n * inImage, (n + 1) * inImage);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Loss
+//===----------------------------------------------------------------------===//
+
+/// Mean softmax cross-entropy over rows with a label >= 0, the number of
+/// correct argmaxes, and (when dlogits is set) the gradient of the mean.
+inline void softmaxCrossEntropy(int64_t N, int64_t K, const float *logits,
+                                const int32_t *labels, float *loss,
+                                int32_t *correct, float *dlogits) {
+  double sum = 0;
+  int64_t count = 0, right = 0;
+  for (int64_t n = 0; n < N; ++n)
+    count += labels[n] >= 0;
+  for (int64_t n = 0; n < N; ++n) {
+    const float *row = logits + n * K;
+    int64_t label = labels[n];
+    int64_t best = 0;
+    for (int64_t k = 1; k < K; ++k)
+      if (row[k] > row[best])
+        best = k;
+    float mx = row[best], z = 0.f;
+    for (int64_t k = 0; k < K; ++k)
+      z += std::exp(row[k] - mx);
+    if (label >= 0) {
+      sum += double(std::log(z) + mx - row[label]);
+      right += best == label;
+    }
+    if (dlogits)
+      for (int64_t k = 0; k < K; ++k)
+        dlogits[n * K + k] =
+            label < 0 || count == 0
+                ? 0.f
+                : (std::exp(row[k] - mx) / z - (k == label ? 1.f : 0.f)) /
+                      float(count);
+  }
+  if (loss)
+    *loss = count ? float(sum / double(count)) : 0.f;
+  if (correct)
+    *correct = int32_t(right);
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer: one multi-tensor kernel over every parameter
+//===----------------------------------------------------------------------===//
+
+enum class UpdateKind { SGD, Momentum, Adam };
+
+struct Update {
+  UpdateKind kind;
+  float *param;
+  const float *grad;
+  float *s1, *s2; // momentum buffer, or Adam's exp_avg and exp_avg_sq
+  int64_t n;
+  float momentum, weightDecay, beta1, beta2, epsilon;
+  bool nesterov;
+};
+
+/// Applies every update, splitting all elements of all tensors evenly
+/// between the threads. `step` counts from 0 (Adam's t is step + 1).
+inline void applyUpdates(const Update *updates, int count, float lr,
+                         uint64_t step) {
+  int64_t total = 0;
+  for (int u = 0; u < count; ++u)
+    total += updates[u].n;
+  constexpr int64_t chunk = 1 << 14;
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < total; b += chunk) {
+    int64_t e = std::min(total, b + chunk), base = 0;
+    for (int u = 0; u < count; ++u) {
+      const Update &up = updates[u];
+      int64_t lo = std::max(b, base), hi = std::min(e, base + up.n);
+      for (int64_t k = lo - base; k < hi - base; ++k) {
+        float w = up.param[k];
+        float d = up.grad[k] + up.weightDecay * w;
+        switch (up.kind) {
+        case UpdateKind::SGD:
+          up.param[k] = w - lr * d;
+          break;
+        case UpdateKind::Momentum: {
+          float buf = up.momentum * up.s1[k] + d;
+          up.s1[k] = buf;
+          up.param[k] = w - lr * (up.nesterov ? d + up.momentum * buf : buf);
+          break;
+        }
+        case UpdateKind::Adam: {
+          double t = double(step + 1);
+          float bc1 = float(1.0 - std::pow(double(up.beta1), t));
+          float bc2 = float(1.0 - std::pow(double(up.beta2), t));
+          float m = up.beta1 * up.s1[k] + (1.f - up.beta1) * d;
+          float v = up.beta2 * up.s2[k] + (1.f - up.beta2) * d * d;
+          up.s1[k] = m;
+          up.s2[k] = v;
+          up.param[k] =
+              w - (lr / bc1) * m / (std::sqrt(v) / std::sqrt(bc2) + up.epsilon);
+          break;
+        }
+        }
+      }
+      base += up.n;
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Initialization
+//===----------------------------------------------------------------------===//
+
+inline void fillUniform(float *out, int64_t n, uint64_t seed, uint32_t stream,
+                        double bound) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = float(rng::initUniform(seed, stream, uint64_t(i), bound));
+}
+
+inline void fillNormal(float *out, int64_t n, uint64_t seed, uint32_t stream,
+                       double stddev) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = float(rng::initNormal(seed, stream, uint64_t(i), stddev));
+}
+
+inline void fillZero(float *out, int64_t n) {
+  std::memset(out, 0, n * sizeof(float));
+}
+
+} // namespace alexc::cpu
+
+#endif

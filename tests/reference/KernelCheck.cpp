@@ -1,0 +1,238 @@
+//===- KernelCheck.cpp - Every generated CPU kernel against the IR --------===//
+//
+//   alexc-kernel-check SPEC [--batch-size N]
+//
+// Compiles SPEC, generates its C++ and builds it as a shared library, then
+// for every kernel of every step function: fills the kernel's inputs (at the
+// places the memory plan gives them) with random data, runs the generated
+// kernel alone, runs the kernel's body in the reference interpreter on the
+// same inputs, and compares every output (max |ours - ref| / max |ref|
+// below 1e-4). Prints one line per kernel; exits 1 if any differs.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/CppEmitter.h"
+#include "Codegen/Locations.h"
+#include "Dialect/Kernel/IR/KernelOps.h"
+#include "Driver/Pipeline.h"
+#include "Driver/Toolchain.h"
+#include "Interpreter/Interpreter.h"
+#include "runtime/Model.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <random>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+using Value32 = alexc::interp::RtValue<float>;
+using Tensor32 = alexc::ref::Tensor<float>;
+using alexc::codegen::ValueLocation;
+
+static cl::opt<std::string> specPath(cl::Positional, cl::Required,
+                                     cl::desc("<spec.json>"));
+static cl::opt<int64_t> batchSize("batch-size", cl::init(0),
+                                  cl::desc("Override the spec's batch size"));
+
+static int fail(const std::string &msg) {
+  llvm::errs() << "alexc-kernel-check: error: " << msg << "\n";
+  return 1;
+}
+
+namespace {
+
+/// Host memory for every place a function's values can live.
+struct Storage {
+  std::vector<std::vector<uint8_t>> args, results;
+  std::vector<uint8_t> arena, persistent;
+  std::vector<void *> argPtrs, resultPtrs;
+
+  Storage(func::FuncOp f, const alexc::rt::FunctionInfo &info) {
+    auto bytes = [](Type t) -> size_t {
+      auto tt = dyn_cast<RankedTensorType>(t);
+      return tt ? size_t(tt.getNumElements()) * 4 : 0;
+    };
+    for (Type t : f.getArgumentTypes())
+      args.emplace_back(bytes(t));
+    for (Type t : f.getResultTypes())
+      results.emplace_back(bytes(t));
+    arena.resize(info.arenaBytes + 64);
+    persistent.resize(info.persistentBytes + 64);
+    for (auto &a : args)
+      argPtrs.push_back(a.empty() ? nullptr : a.data());
+    for (auto &r : results)
+      resultPtrs.push_back(r.empty() ? nullptr : r.data());
+  }
+
+  uint8_t *address(const ValueLocation &loc) {
+    switch (loc.kind) {
+    case ValueLocation::Argument:
+      return args[loc.index].data();
+    case ValueLocation::Result:
+      return results[loc.index].data();
+    case ValueLocation::Arena:
+      return arena.data() + loc.index;
+    case ValueLocation::Persistent:
+      return persistent.data() + loc.index;
+    case ValueLocation::Scalar:
+      return nullptr;
+    }
+    return nullptr;
+  }
+};
+
+std::vector<int64_t> shapeOf(Type t) {
+  auto s = cast<RankedTensorType>(t).getShape();
+  return {s.begin(), s.end()};
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "generated kernels vs the IR\n");
+
+  auto buf = llvm::MemoryBuffer::getFile(specPath);
+  if (!buf)
+    return fail(specPath + ": cannot open");
+  std::string specText = (*buf)->getBuffer().str(), error;
+  alexc::ModelSpec spec;
+  if (!alexc::parseModelSpec(specText, spec, error))
+    return fail(error);
+  if (batchSize > 0)
+    spec.batchSize = batchSize;
+
+  MLIRContext ctx;
+  ctx.printOpOnDiagnostic(false);
+  ScopedDiagnosticHandler handler(&ctx, [](Diagnostic &d) {
+    llvm::errs() << "alexc-kernel-check: " << d << "\n";
+    return success();
+  });
+  auto module = alexc::compileSpec(ctx, spec, {});
+  if (!module)
+    return 1;
+
+  // Generate and build a shared library of the model.
+  std::string source;
+  llvm::raw_string_ostream os(source);
+  if (failed(alexc::codegen::emitCpp(*module, spec, "check", os)))
+    return 1;
+  llvm::SmallString<128> dir;
+  llvm::sys::fs::createUniqueDirectory("alexc-kernel-check", dir);
+  std::string src = (dir + "/model.cpp").str(), lib = (dir + "/model.so").str();
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream out(src, ec);
+    out << source;
+  }
+  alexc::RuntimePaths runtime;
+  if (!alexc::findRuntime(argv[0], runtime, error))
+    return fail(error);
+  alexc::BuildRequest req;
+  req.sources = {src};
+  req.output = lib;
+  req.shared = true;
+  req.withMain = false;
+  if (!alexc::buildExecutable(req, runtime, error))
+    return fail(error);
+  void *handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  llvm::sys::fs::remove_directories(dir);
+  if (!handle)
+    return fail(std::string("dlopen: ") + dlerror());
+  using ModelFn = const alexc::rt::ModelDescriptor *(*)();
+  auto model = reinterpret_cast<ModelFn>(dlsym(handle, "alexc_model"))();
+
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> uniform(-1.f, 1.f);
+  int failures = 0, checked = 0;
+  double worst = 0;
+  for (int fi = 0; fi < model->numFunctions; ++fi) {
+    const alexc::rt::FunctionInfo &info = model->functions[fi];
+    auto func = module->lookupSymbol<func::FuncOp>(info.name);
+    alexc::codegen::FunctionLocations locs(func);
+    Storage storage(func, info);
+    alexc::rt::Frame frame{storage.argPtrs.data(), storage.resultPtrs.data(),
+                           storage.arena.data(), storage.persistent.data(),
+                           0.01f, 1234, 3, 1};
+    int k = 0;
+    for (auto launch : func.getBody().front().getOps<alexc::kernel::LaunchOp>()) {
+      // Random inputs, written where the kernel will read them.
+      std::vector<Value32> inputs;
+      for (Value in : launch.getInputs()) {
+        auto loc = locs.lookup(in);
+        if (!isa<RankedTensorType>(in.getType())) {
+          std::string field = locs.scalar(in);
+          inputs.push_back(field == "f.lr"     ? Value32::scalar(frame.lr)
+                           : field == "f.seed" ? Value32::integer(frame.seed)
+                                               : Value32::integer(frame.step));
+          continue;
+        }
+        Tensor32 t(shapeOf(in.getType()));
+        uint8_t *addr = storage.address(*loc);
+        bool labels = cast<RankedTensorType>(in.getType())
+                          .getElementType()
+                          .isInteger(32);
+        for (int64_t i = 0; i < t.size(); ++i) {
+          if (labels) {
+            int32_t v = i == 0 ? -1 : int32_t(rng() % uint32_t(model->classes));
+            std::memcpy(addr + 4 * i, &v, 4);
+            t[i] = float(v);
+          } else {
+            float v = uniform(rng);
+            std::memcpy(addr + 4 * i, &v, 4);
+            t[i] = v;
+          }
+        }
+        inputs.push_back(std::move(t));
+      }
+      const alexc::rt::KernelInfo &kernel = info.kernels[k++];
+      kernel.run(frame);
+      auto expected = alexc::interp::interpretBlock<float>(launch.getBlock(),
+                                                           std::move(inputs));
+      if (!expected)
+        return fail(llvm::toString(expected.takeError()));
+      double kernelWorst = 0;
+      for (auto [i, r] : llvm::enumerate(launch.getResults())) {
+        const Tensor32 &ref = (*expected)[i].tensor();
+        uint8_t *addr = storage.address(*locs.lookup(r));
+        bool ints = cast<RankedTensorType>(r.getType()).getElementType().isInteger(32);
+        double scale = 0, err = 0;
+        for (int64_t e = 0; e < ref.size(); ++e) {
+          float got;
+          if (ints) {
+            int32_t v;
+            std::memcpy(&v, addr + 4 * e, 4);
+            got = float(v);
+          } else {
+            std::memcpy(&got, addr + 4 * e, 4);
+          }
+          scale = std::max(scale, double(std::fabs(ref[e])));
+          err = std::max(err, double(std::fabs(got - ref[e])));
+        }
+        double rel = scale > 0 ? err / scale : err;
+        kernelWorst = std::max(kernelWorst, rel);
+      }
+      ++checked;
+      worst = std::max(worst, kernelWorst);
+      bool ok = kernelWorst < 1e-4;
+      failures += !ok;
+      llvm::outs() << llvm::format("%-4s %-12s %-34s rel err %.2e\n",
+                                   ok ? "ok" : "FAIL", info.name,
+                                   kernel.name, kernelWorst);
+    }
+  }
+  llvm::outs() << checked << " kernels checked, " << failures
+               << " failed; largest relative error "
+               << llvm::format("%.2e", worst) << "\n";
+  return failures ? 1 : 0;
+}
