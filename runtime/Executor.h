@@ -35,6 +35,7 @@ struct ModelConfig {
   int64_t resize = 0, epochs = 0;
   double learningRate = 0;
   std::vector<NamedShape> params, state;
+  bool hasCuda = false; // the executable carries CUDA code
 };
 
 struct StepResult {

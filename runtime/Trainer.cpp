@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iomanip>
 #include <numeric>
 #include <random>
 #include <unistd.h>
@@ -424,6 +425,7 @@ public:
         return fail(error);
       if (o.seedGiven && uint64_t(o.seed) != p.seed)
         note("using the checkpoint's seed " + std::to_string(p.seed));
+ lastCheckpoint = o.resume;
       note("resumed " + o.resume + " at step " + std::to_string(p.step) +
            " (epoch " + std::to_string(p.epoch) + ", batch " +
            std::to_string(p.batchInEpoch) + ")");
@@ -436,6 +438,7 @@ public:
       log.open(o.log, std::ios::app);
       if (!log)
         return fail(o.log + ": cannot open the log file for writing");
+      log.precision(9);
     }
     ex.setProfiling(o.profile);
 
@@ -522,8 +525,9 @@ private:
                        "); stopping.%s%s\n",
                        std::isnan(r.loss) ? "NaN" : "infinite", p.step,
                        p.epoch, b,
-                       lastCheckpoint.empty() ? ""
-                                              : " The last good checkpoint is ",
+                       lastCheckpoint.empty()
+                           ? " No checkpoint of this run was written."
+                           : " The last good checkpoint is ",
                        lastCheckpoint.c_str());
           return 3;
         }
@@ -624,7 +628,9 @@ int trainMain(int argc, char **argv, const ModelConfig &config,
     omp_set_num_threads(int(o.threads));
 #endif
   std::unique_ptr<Executor> ex;
-  if (o.device == "auto") {
+  if (o.device == "auto" && !config.hasCuda) {
+    ex = factory("cpu", error);
+  } else if (o.device == "auto") {
     ex = factory("cuda", error);
     if (!ex) {
       if (!o.quiet)

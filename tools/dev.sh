@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a new checkout:
-#   tools/dev.sh run    install what is missing, build, run the main job
+#   tools/dev.sh run    install what is missing, build, compile AlexNet and
+#                       train it on Fashion-MNIST (extra flags go to
+#                       alexnet_train, e.g. --epochs 1)
 #   tools/dev.sh test   install what is missing, build, run every test
 # BUILD_DIR (default: build) picks the build folder.
 set -euo pipefail
@@ -35,9 +37,11 @@ build() {
 
 case "${1:-}" in
 run)
+  # The seed's job: compile AlexNet, train it on Fashion-MNIST, evaluate.
   install_missing
   build
-  "${BUILD_DIR:-build}/bin/alexc" models/alexnet.json --emit=mlir
+  "${BUILD_DIR:-build}/bin/alexc" models/alexnet.json -o alexnet_train
+  ./alexnet_train --data fashion-mnist "${@:2}"
   ;;
 test)
   install_missing

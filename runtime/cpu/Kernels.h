@@ -131,11 +131,13 @@ inline float *scratch(size_t n) {
 }
 
 /// Runs body(n, gemmIsParallel) for every image: in parallel over images
-/// when there are enough of them, else one by one with parallel GEMMs.
+/// when there are enough of them, else one by one with parallel GEMMs. The
+/// static schedule gives each thread the same images on every run, so
+/// per-thread partial sums (and the results) are reproducible bit for bit.
 template <typename Body> void forEachImage(int64_t N, Body &&body) {
   int threads = maxThreads();
   if (N >= threads) {
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(static)
     for (int64_t n = 0; n < N; ++n)
       body(n, false);
   } else {

@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""The compiled training executable against PyTorch on the real data.
+
+Builds SPEC at a small batch with alexc, draws initial weights in PyTorch and
+passes them with --init, trains N steps with --no-shuffle --disable-dropout
+on the first training examples of Fashion-MNIST, and trains the same
+network in PyTorch (CPU, SGD with the spec's learning rate, images scaled to
+[0, 1] and resized with F.interpolate(bilinear, align_corners=False)). The
+losses of every step must agree to 1e-4 relative.
+"""
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
+from torch_compare import SpecNet, write_safetensors  # noqa: E402
+
+
+def load_idx(folder, prefix, count):
+    with gzip.open(os.path.join(folder, f"{prefix}-images-idx3-ubyte.gz")) as f:
+        data = f.read()
+    rows, cols = int.from_bytes(data[8:12], "big"), int.from_bytes(data[12:16], "big")
+    images = torch.frombuffer(bytearray(data[16:16 + count * rows * cols]), dtype=torch.uint8)
+    with gzip.open(os.path.join(folder, f"{prefix}-labels-idx1-ubyte.gz")) as f:
+        labels = torch.frombuffer(bytearray(f.read()[8:8 + count]), dtype=torch.uint8)
+    return images.reshape(count, 1, rows, cols).float() / 255.0, labels.long()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--spec", required=True)
+    ap.add_argument("--alexc", required=True)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    spec = json.load(open(args.spec))
+    model = SpecNet(spec)
+
+    with tempfile.TemporaryDirectory() as work:
+        exe = os.path.join(work, "train")
+        subprocess.run([args.alexc, args.spec, "-o", exe, f"--batch-size={args.batch}"], check=True)
+        init = os.path.join(work, "init.safetensors")
+        write_safetensors(init, {k: v for k, v in model.state_dict().items()})
+        log = os.path.join(work, "log.jsonl")
+        subprocess.run([exe, "--data", args.data, "--init", init, "--no-shuffle", "--disable-dropout",
+                        "--steps", str(args.steps), "--log", log, "--quiet", "--limit-test", "1"],
+                       check=True)
+        ours = [json.loads(line)["loss"] for line in open(log) if '"step"' in line]
+
+    images, labels = load_idx(args.data, "train", args.batch * args.steps)
+    size = (spec["input"]["height"], spec["input"]["width"])
+    if tuple(images.shape[2:]) != size:
+        images = torch.nn.functional.interpolate(images, size=size, mode="bilinear", align_corners=False)
+    lr = spec.get("optimizer", {}).get("learning_rate", 0.01)
+    assert spec.get("optimizer", {}).get("type", "sgd") == "sgd", "the comparison uses plain SGD"
+    opt = torch.optim.SGD(model.parameters(), lr=lr,
+                          momentum=spec["optimizer"].get("momentum", 0.0),
+                          weight_decay=spec["optimizer"].get("weight_decay", 0.0))
+    theirs = []
+    for s in range(args.steps):
+        batch = slice(s * args.batch, (s + 1) * args.batch)
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(images[batch]), labels[batch])
+        loss.backward()
+        opt.step()
+        theirs.append(loss.item())
+
+    worst = max(abs(a - b) / abs(b) for a, b in zip(ours, theirs))
+    print(f"{spec['name']} at batch {args.batch}, {args.steps} steps on the real data: "
+          f"losses ours {ours}, torch {theirs}; largest relative difference {worst:.2e}")
+    if len(ours) != args.steps or not worst < 1e-4:
+        print("FAILED")
+        return 1
+    print("PASSED")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
