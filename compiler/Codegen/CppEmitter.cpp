@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/CppEmitter.h"
+#include "Codegen/ElementwiseChain.h"
 #include "Codegen/Locations.h"
 #include "Dialect/Kernel/IR/KernelOps.h"
 #include "Dialect/NN/IR/NNOps.h"
@@ -33,15 +34,6 @@ std::string hashSpec(const std::string &text) {
 }
 
 namespace {
-
-std::string floatLit(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<float>(v));
-  std::string s = buf;
-  if (s.find_first_of(".en") == std::string::npos)
-    s += ".0";
-  return s + "f";
-}
 
 ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
@@ -164,8 +156,8 @@ private:
   }
 
   /// The fused elementwise ops after the anchor, as an epilogue lambda over
-  /// [b, e) of the flat output. The anchor wrote `primary`; `start` is the
-  /// anchor's value.
+  /// [b, e) of the flat output: `v` starts as `primary[i]` (what the anchor
+  /// wrote, or the kernel's input for a standalone chain).
   LogicalResult emitEpilogue(kernel::LaunchOp launch,
                              ArrayRef<Operation *> chain, Value start,
                              const std::string &primary,
@@ -174,79 +166,19 @@ private:
       os << "NoEpilogue{}";
       return success();
     }
-    auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
-    auto yielded = [&](Value v) {
-      return llvm::is_contained(yield.getValues(), v);
-    };
-    std::string loop;
-    llvm::raw_string_ostream s(loop);
-    s << "[&](int64_t b, int64_t e) {\n    for (int64_t i = b; i < e; ++i) {\n";
-    s << "      float v = " << primary << "[i];\n";
-    Value cur = start;
-    int tmp = 0;
-    for (Operation *op : chain) {
-      auto ext = [&](Value v) { return "(" + locs.pointer(v) + ")[i]"; };
-      auto chainOperand = [&](Value v) { return v == cur; };
-      bool ok = llvm::TypeSwitch<Operation *, bool>(op)
-          .Case([&](nn::ReluOp o) {
-            s << "      v = v > 0.f ? v : 0.f;\n";
-            return chainOperand(o.getInput());
-          })
-          .Case([&](nn::SigmoidOp o) {
-            s << "      v = 1.f / (1.f + std::exp(-v));\n";
-            return chainOperand(o.getInput());
-          })
-          .Case([&](nn::TanhOp o) {
-            s << "      v = std::tanh(v);\n";
-            return chainOperand(o.getInput());
-          })
-          .Case<nn::DropoutOp, nn::DropoutGradOp>([&](Operation *o) {
-            float rate = o->getAttrOfType<FloatAttr>("rate").getValue().convertToFloat();
-            float scale = 1.f / (1.f - rate);
-            int64_t stream = o->getAttrOfType<IntegerAttr>("stream").getInt();
-            s << "      if (f.dropout)\n        v = alexc::rng::dropoutKeep("
-                 "f.seed, f.step, "
-              << stream << "u, uint64_t(i), " << floatLit(rate)
-              << ") ? v * " << floatLit(scale) << " : 0.f;\n";
-            return chainOperand(o->getOperand(0));
-          })
-          .Case([&](nn::ReluGradOp o) {
-            s << "      v = " << ext(o.getOutput()) << " > 0.f ? v : 0.f;\n";
-            return chainOperand(o.getOutputGrad());
-          })
-          .Case([&](nn::SigmoidGradOp o) {
-            s << "      { float y" << tmp << " = " << ext(o.getOutput())
-              << "; v = v * y" << tmp << " * (1.f - y" << tmp << "); }\n";
-            ++tmp;
-            return chainOperand(o.getOutputGrad());
-          })
-          .Case([&](nn::TanhGradOp o) {
-            s << "      { float y" << tmp << " = " << ext(o.getOutput())
-              << "; v = v * (1.f - y" << tmp << " * y" << tmp << "); }\n";
-            ++tmp;
-            return chainOperand(o.getOutputGrad());
-          })
-          .Case([&](nn::AddOp o) {
-            Value other = o.getLhs() == cur ? o.getRhs() : o.getLhs();
-            s << "      v = v + " << ext(other) << ";\n";
-            return chainOperand(o.getLhs()) || chainOperand(o.getRhs());
-          })
-          .Case<nn::ReshapeOp, nn::FlattenOp>([&](Operation *o) {
-            return chainOperand(o->getOperand(0));
-          })
-          .Default([](Operation *) { return false; });
-      if (!ok)
-        return op->emitError() << "C++ emitter: cannot fuse '" << op->getName()
-                               << "' as an epilogue of kernel '"
-                               << launch.getName() << "'";
-      cur = op->getResult(0);
-      if (yielded(cur) && locs.pointer(cur) != primary)
-        s << "      (" << locs.pointer(cur) << ")[i] = v;\n";
-    }
-    if (yielded(cur) && locs.pointer(cur) == primary)
-      s << "      " << primary << "[i] = v;\n";
-    s << "    }\n  }";
-    os << s.str();
+    auto code = elementwiseChain(
+        launch, chain, start, [&](Value v) { return locs.pointer(v); },
+        {"f.seed", "f.step", "f.dropout"}, /*storeStart=*/false);
+    if (failed(code))
+      return failure();
+    os << "[&](int64_t b, int64_t e) {\n    for (int64_t i = b; i < e; ++i) "
+          "{\n      float v = "
+       << primary << "[i];\n";
+    llvm::SmallVector<StringRef> lines;
+    StringRef(*code).split(lines, '\n', -1, false);
+    for (StringRef line : lines)
+      os << "      " << line << "\n";
+    os << "    }\n  }";
     return success();
   }
 
@@ -478,7 +410,7 @@ private:
     for (Operation &o : launch.getBlock().without_terminator()) {
       auto d = [&](StringRef name) {
         auto a = o.getAttrOfType<FloatAttr>(name);
-        return a ? floatLit(a.getValueAsDouble()) : std::string("0.f");
+        return a ? floatLiteral(a.getValueAsDouble()) : std::string("0.f");
       };
       auto nesterov = o.getAttrOfType<BoolAttr>("nesterov");
       std::string kind, s1 = "nullptr", s2 = "nullptr";

@@ -33,10 +33,12 @@ std::vector<V> randomArgs(func::FuncOp f, std::mt19937 &rng) {
     }
     auto s = cast<RankedTensorType>(type).getShape();
     T t({s.begin(), s.end()});
+    // Second moments (Adam's exp_avg_sq) are never negative.
+    bool nonNegative = name == "images" || name.ends_with("exp_avg_sq");
     for (int64_t k = 0; k < t.size(); ++k)
       t[k] = name == "labels" ? float(k % 10)
-             : name == "images" ? std::abs(u(rng)) * 20
-                                : u(rng);
+             : nonNegative    ? std::abs(u(rng)) * 20
+                              : u(rng);
     args.push_back(V(std::move(t)));
   }
   return args;

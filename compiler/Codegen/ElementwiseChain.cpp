@@ -1,0 +1,100 @@
+//===- ElementwiseChain.cpp - Fused elementwise ops as C++ statements -----===//
+#include "Codegen/ElementwiseChain.h"
+#include "Dialect/NN/IR/NNOps.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
+
+using namespace mlir;
+
+namespace alexc::codegen {
+
+std::string floatLiteral(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<float>(v));
+  std::string s = buf;
+  if (s.find_first_of(".en") == std::string::npos)
+    s += ".0";
+  return s + "f";
+}
+
+FailureOr<std::string>
+elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
+                 Value start, const std::function<std::string(Value)> &pointerOf,
+                 const ChainNames &names, bool storeStart) {
+  auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
+  auto yielded = [&](Value v) {
+    return llvm::is_contained(yield.getValues(), v);
+  };
+  std::string code;
+  llvm::raw_string_ostream s(code);
+  auto store = [&](Value v) { s << "(" << pointerOf(v) << ")[i] = v;\n"; };
+  if (storeStart && yielded(start))
+    store(start);
+  Value cur = start;
+  int tmp = 0;
+  for (Operation *op : chain) {
+    auto ext = [&](Value v) { return "(" + pointerOf(v) + ")[i]"; };
+    bool ok =
+        llvm::TypeSwitch<Operation *, bool>(op)
+            .Case([&](nn::ReluOp o) {
+              s << "v = v > 0.f ? v : 0.f;\n";
+              return o.getInput() == cur;
+            })
+            .Case([&](nn::SigmoidOp o) {
+              s << "v = 1.f / (1.f + expf(-v));\n";
+              return o.getInput() == cur;
+            })
+            .Case([&](nn::TanhOp o) {
+              s << "v = tanhf(v);\n";
+              return o.getInput() == cur;
+            })
+            .Case<nn::DropoutOp, nn::DropoutGradOp>([&](Operation *o) {
+              float rate =
+                  o->getAttrOfType<FloatAttr>("rate").getValue().convertToFloat();
+              float scale = 1.f / (1.f - rate);
+              int64_t stream = o->getAttrOfType<IntegerAttr>("stream").getInt();
+              s << "if (" << names.dropout << ") v = alexc::rng::dropoutKeep("
+                << names.seed << ", " << names.step << ", " << stream
+                << "u, uint64_t(i), " << floatLiteral(rate) << ") ? v * "
+                << floatLiteral(scale) << " : 0.f;\n";
+              return o->getOperand(0) == cur;
+            })
+            .Case([&](nn::ReluGradOp o) {
+              s << "v = " << ext(o.getOutput()) << " > 0.f ? v : 0.f;\n";
+              return o.getOutputGrad() == cur;
+            })
+            .Case([&](nn::SigmoidGradOp o) {
+              s << "{ float y" << tmp << " = " << ext(o.getOutput())
+                << "; v = v * y" << tmp << " * (1.f - y" << tmp << "); }\n";
+              ++tmp;
+              return o.getOutputGrad() == cur;
+            })
+            .Case([&](nn::TanhGradOp o) {
+              s << "{ float y" << tmp << " = " << ext(o.getOutput())
+                << "; v = v * (1.f - y" << tmp << " * y" << tmp << "); }\n";
+              ++tmp;
+              return o.getOutputGrad() == cur;
+            })
+            .Case([&](nn::AddOp o) {
+              Value other = o.getLhs() == cur ? o.getRhs() : o.getLhs();
+              s << "v = v + " << ext(other) << ";\n";
+              return o.getLhs() == cur || o.getRhs() == cur;
+            })
+            .Case<nn::ReshapeOp, nn::FlattenOp>(
+                [&](Operation *o) { return o->getOperand(0) == cur; })
+            .Default([](Operation *) { return false; });
+    if (!ok)
+      return op->emitError() << "code generation: cannot fuse '"
+                             << op->getName() << "' as an epilogue of kernel '"
+                             << launch.getName() << "'";
+    cur = op->getResult(0);
+    if (yielded(cur))
+      store(cur);
+  }
+  return code;
+}
+
+} // namespace alexc::codegen

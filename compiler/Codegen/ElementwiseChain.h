@@ -1,0 +1,40 @@
+//===- ElementwiseChain.h - Fused elementwise ops as C++ statements -*- C++ -*-===//
+//
+// The epilogue of a kernel (the elementwise ops after its anchor) as
+// straight-line C++ on one element: `v` holds the anchor's value at flat
+// index `i`; each op updates `v`; values the kernel yields are stored. The
+// CPU and CUDA generators wrap the same statements in a loop or a device
+// functor.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_CODEGEN_ELEMENTWISECHAIN_H
+#define ALEXC_CODEGEN_ELEMENTWISECHAIN_H
+
+#include "Dialect/Kernel/IR/KernelOps.h"
+
+#include <functional>
+#include <string>
+
+namespace alexc::codegen {
+
+struct ChainNames {
+  std::string seed, step, dropout; // expressions of the step's scalars
+};
+
+/// Statements for `chain` (ops of `launch`'s body, in order) starting from
+/// `start`. `pointerOf` gives the address expression of a value (operands
+/// read from other tensors, and yielded values). A yielded value is stored
+/// unless its address expression equals `skipStoreTo` (the buffer `v` was
+/// read from, for the last value). When `storeStart` is set, `start` is
+/// stored too if the launch yields it. Fails on an op that cannot be fused.
+mlir::FailureOr<std::string>
+elementwiseChain(kernel::LaunchOp launch, llvm::ArrayRef<mlir::Operation *> chain,
+                 mlir::Value start, const std::function<std::string(mlir::Value)> &pointerOf,
+                 const ChainNames &names, bool storeStart);
+
+/// A float literal that reads back to the same float ("0.5f", "2.0f").
+std::string floatLiteral(double v);
+
+} // namespace alexc::codegen
+
+#endif
