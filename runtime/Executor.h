@@ -10,6 +10,8 @@
 #ifndef ALEXC_RUNTIME_EXECUTOR_H
 #define ALEXC_RUNTIME_EXECUTOR_H
 
+#include "runtime/Data.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -60,6 +62,20 @@ public:
   /// executor; `data` has the tensor's number of elements.
   virtual void readTensor(const std::string &name, float *data) = 0;
   virtual void writeTensor(const std::string &name, const float *data) = 0;
+  /// Backends that keep the dataset in their own memory (the GPU) take it
+  /// once and then gather, resize and scale each batch from indices
+  /// (-1 past `count`: padding).
+  virtual bool gathersOnDevice() const { return false; }
+  virtual void uploadDataset(bool train, const Dataset &data,
+                             const ResizePlan &plan) {}
+  virtual StepResult trainStepIndices(const int64_t *indices, int64_t count,
+                                      float lr, uint64_t seed, uint64_t step,
+                                      bool dropout) {
+    return {};
+  }
+  virtual StepResult evalStepIndices(const int64_t *indices, int64_t count) {
+    return {};
+  }
   /// Per-kernel times of the last steps, when the backend can measure them.
   virtual std::string profileReport() { return ""; }
   virtual void setProfiling(bool) {}

@@ -3,6 +3,14 @@
 #include "runtime/Trainer.h"
 
 #include <cstdio>
+#include <cstring>
+
+// Defined by the CUDA half of an executable built with --target all; null
+// in a CPU-only one.
+extern "C" __attribute__((weak)) alexc::rt::Executor *
+alexc_create_cuda_executor(const char *gemm, const char *precision,
+                           const char **error);
+extern "C" __attribute__((weak)) int alexc_check_cuda_kernels();
 
 int main(int argc, char **argv) {
   const alexc::rt::ModelDescriptor *model = alexc_model();
@@ -11,15 +19,32 @@ int main(int argc, char **argv) {
                  model->abiVersion, alexc::rt::kModelAbiVersion);
     return 1;
   }
+  // Every CUDA kernel against its CPU twin, on random inputs.
+  if (argc == 2 && !std::strcmp(argv[1], "--check-kernels")) {
+    if (!alexc_check_cuda_kernels) {
+      std::fprintf(stderr, "error: this executable has no CUDA code\n");
+      return 1;
+    }
+    return alexc_check_cuda_kernels();
+  }
   alexc::rt::ModelConfig config = alexc::rt::configFromDescriptor(*model);
+  config.hasCuda = alexc_create_cuda_executor != nullptr;
   return alexc::rt::trainMain(
       argc, argv, config,
-      [&](const std::string &device,
+      [&](const std::string &device, const alexc::rt::DeviceOptions &options,
           std::string &error) -> std::unique_ptr<alexc::rt::Executor> {
         if (device == "cpu")
           return alexc::rt::createCpuExecutor(*model);
-        error = "this executable was built without CUDA code (alexc "
-                "--target cuda or all, with nvcc present, adds it)";
-        return nullptr;
+        if (!alexc_create_cuda_executor) {
+          error = "this executable was built without CUDA code (alexc "
+                  "--target all, with nvcc present, adds it)";
+          return nullptr;
+        }
+        const char *message = "";
+        alexc::rt::Executor *ex = alexc_create_cuda_executor(
+            options.gemm.c_str(), options.precision.c_str(), &message);
+        if (!ex)
+          error = message;
+        return std::unique_ptr<alexc::rt::Executor>(ex);
       });
 }

@@ -29,6 +29,7 @@ void onInterrupt(int) { interrupted = true; }
 
 struct Options {
   std::string data, device = "auto", init, save, resume, log;
+  DeviceOptions deviceOptions;
   int64_t epochs = -1, seed = 0, threads = 0, limitTrain = -1, limitTest = -1;
   int64_t steps = -1;
   double lr = -1;
@@ -47,6 +48,10 @@ void printHelp(const char *program, const ModelConfig &c) {
       "                            fashion-mnist = /usr/share/datasets/fashion-mnist\n"
       "                            (default: %s)\n"
       "  --device auto|cpu|cuda    where to train (default: auto, the GPU when usable)\n"
+      "  --gemm generated|cublas|auto\n"
+      "                            GPU convolutions and GEMMs: generated kernels,\n"
+      "                            cuBLAS, or the faster of each (default: auto)\n"
+      "  --precision fp32|tf32     GPU matrix math (default: tf32, as PyTorch's cuDNN)\n"
       "  --epochs N                number of epochs (default: %" PRId64 ")\n"
       "  --lr X                    learning rate (default: %g)\n"
       "  --seed N                  seed of initialization, shuffling and dropout (default: 0)\n"
@@ -129,6 +134,20 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
       ok = next(o.device);
       if (ok && o.device != "auto" && o.device != "cpu" && o.device != "cuda") {
         error = "--device must be auto, cpu or cuda, got '" + o.device + "'";
+        ok = false;
+      }
+    } else if (arg == "--gemm") {
+      ok = next(o.deviceOptions.gemm);
+      if (ok && o.deviceOptions.gemm != "generated" &&
+          o.deviceOptions.gemm != "cublas" && o.deviceOptions.gemm != "auto") {
+        error = "--gemm must be generated, cublas or auto";
+        ok = false;
+      }
+    } else if (arg == "--precision") {
+      ok = next(o.deviceOptions.precision);
+      if (ok && o.deviceOptions.precision != "fp32" &&
+          o.deviceOptions.precision != "tf32") {
+        error = "--precision must be fp32 or tf32 (bf16 is not supported yet)";
         ok = false;
       }
     } else if (arg == "--epochs")
@@ -441,6 +460,14 @@ public:
       log.precision(9);
     }
     ex.setProfiling(o.profile);
+    if (ex.gathersOnDevice()) {
+      if (!o.evalOnly)
+        ex.uploadDataset(true, train, plan);
+      ex.uploadDataset(false, test, plan);
+    }
+    if (!o.quiet)
+      std::fprintf(stderr, "note: training '%s' on %s\n", c.name.c_str(),
+                   ex.device().c_str());
 
     if (o.evalOnly) {
       EvalResult r = evaluate();
@@ -469,9 +496,14 @@ private:
     progressLine.start("test", p.epoch, batches, /*plain=*/false);
     for (int64_t b = 0; b < batches; ++b) {
       int64_t n = std::min(c.batchSize, testCount - b * c.batchSize);
-      fillBatch(test, plan, order.data() + b * c.batchSize, n, c.batchSize,
-                images.data(), labels.data());
-      StepResult r = ex.evalStep(images.data(), labels.data());
+      StepResult r;
+      if (ex.gathersOnDevice()) {
+        r = ex.evalStepIndices(order.data() + b * c.batchSize, n);
+      } else {
+        fillBatch(test, plan, order.data() + b * c.batchSize, n, c.batchSize,
+                  images.data(), labels.data());
+        r = ex.evalStep(images.data(), labels.data());
+      }
       lossSum += double(r.loss) * n;
       correct += r.correct;
       progressLine.update(b + 1, lossSum / ((b * c.batchSize) + n),
@@ -511,10 +543,19 @@ private:
         int64_t b = p.batchInEpoch;
         int64_t n = std::min(c.batchSize, trainCount - b * c.batchSize);
         auto t0 = std::chrono::steady_clock::now();
-        fillBatch(train, plan, order.data() + b * c.batchSize, n, c.batchSize,
-                  images.data(), labels.data());
-        StepResult r = ex.trainStep(images.data(), labels.data(), lr, p.seed,
-                                    uint64_t(p.step), o.dropout);
+        StepResult r;
+        if (ex.gathersOnDevice()) {
+          r = ex.trainStepIndices(order.data() + b * c.batchSize, n, lr,
+                                  p.seed, uint64_t(p.step), o.dropout);
+        } else {
+          fillBatch(train, plan, order.data() + b * c.batchSize, n,
+                    c.batchSize, images.data(), labels.data());
+          r = ex.trainStep(images.data(), labels.data(), lr, p.seed,
+                           uint64_t(p.step), o.dropout);
+        }
+        double stepMs = std::chrono::duration<double, std::milli>(
+                            std::chrono::steady_clock::now() - t0)
+                            .count();
         trainSeconds += std::chrono::duration<double>(
                             std::chrono::steady_clock::now() - t0)
                             .count();
@@ -539,7 +580,7 @@ private:
           log << "{\"type\": \"step\", \"step\": " << p.step - 1
               << ", \"epoch\": " << p.epoch << ", \"loss\": " << r.loss
               << ", \"correct\": " << r.correct << ", \"count\": " << n
-              << ", \"lr\": " << lr << "}\n";
+              << ", \"lr\": " << lr << ", \"ms\": " << stepMs << "}\n";
         progressLine.update(b + 1, p.lossSum / p.count,
                             double(p.correct) / p.count);
         if (interrupted) {
@@ -628,18 +669,18 @@ int trainMain(int argc, char **argv, const ModelConfig &config,
     omp_set_num_threads(int(o.threads));
 #endif
   std::unique_ptr<Executor> ex;
+  const DeviceOptions &dev = o.deviceOptions;
   if (o.device == "auto" && !config.hasCuda) {
-    ex = factory("cpu", error);
+    ex = factory("cpu", dev, error);
   } else if (o.device == "auto") {
-    ex = factory("cuda", error);
+    ex = factory("cuda", dev, error);
     if (!ex) {
       if (!o.quiet)
-        std::fprintf(stderr, "note: no usable GPU (%s); training on the CPU\n",
-                     error.c_str());
-      ex = factory("cpu", error);
+        std::fprintf(stderr, "note: %s; training on the CPU\n", error.c_str());
+      ex = factory("cpu", dev, error);
     }
   } else {
-    ex = factory(o.device, error);
+    ex = factory(o.device, dev, error);
   }
   if (!ex) {
     std::fprintf(stderr, "error: --device %s: %s\n", o.device.c_str(),

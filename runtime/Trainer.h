@@ -8,10 +8,17 @@
 
 namespace alexc::rt {
 
+/// Settings of the GPU back end (`--gemm`, `--precision`).
+struct DeviceOptions {
+  std::string gemm = "auto";      // generated, cublas, auto
+  std::string precision = "tf32"; // fp32, tf32
+};
+
 /// Creates the executor for a device ("cpu", "cuda"); returns null and sets
 /// `error` when that device cannot be used.
 using ExecutorFactory = std::function<std::unique_ptr<Executor>(
-    const std::string &device, std::string &error)>;
+    const std::string &device, const DeviceOptions &options,
+    std::string &error)>;
 
 /// Parses the training flags (`--help` lists them), loads the data, and
 /// trains and evaluates. Returns the process exit code: 0 done, 1 bad

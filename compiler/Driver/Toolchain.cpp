@@ -10,6 +10,9 @@
 
 namespace alexc {
 
+/// Runs a command; on failure `error` holds it and the end of its output.
+static bool run(const std::vector<std::string> &args, std::string &error);
+
 bool findRuntime(const char *argv0, RuntimePaths &paths, std::string &error) {
   static int anchor;
   std::string exe = llvm::sys::fs::getMainExecutable(argv0, &anchor);
@@ -53,20 +56,60 @@ bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
   args.push_back(req.output);
   if (req.withMain && !req.shared)
     args.push_back(runtime.libDir + "/libalexc_runtime_main.a");
+  for (const std::string &o : req.objects)
+    args.push_back(o);
   args.push_back(runtime.libDir + "/libalexc_runtime.a");
   args.push_back("-lz");
   args.push_back("-fopenmp");
+  for (const std::string &f : req.linkFlags)
+    args.push_back(f);
+  return run(args, error);
+}
 
+bool findCuda(const std::string &hint, CudaToolkit &cuda) {
+  std::string nvcc = hint;
+  if (nvcc.empty()) {
+    if (auto p = llvm::sys::findProgramByName("nvcc"))
+      nvcc = *p;
+    else if (llvm::sys::fs::can_execute("/usr/local/cuda/bin/nvcc"))
+      nvcc = "/usr/local/cuda/bin/nvcc";
+  }
+  if (nvcc.empty() || !llvm::sys::fs::can_execute(nvcc))
+    return false;
+  llvm::SmallString<256> root(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(nvcc)));
+  llvm::SmallString<256> lib(root);
+  llvm::sys::path::append(lib, "lib64");
+  cuda = {nvcc, lib.str().str()};
+  return true;
+}
+
+bool compileCuda(const CudaToolkit &cuda, const std::string &source,
+                 const std::string &object, const std::string &arch,
+                 const RuntimePaths &runtime, std::string &error) {
+  std::string compute = arch;
+  if (compute.rfind("sm_", 0) == 0)
+    compute = "compute_" + compute.substr(3);
+  std::vector<std::string> args = {
+      cuda.nvcc, "-O3", "-std=c++17", "-I" + runtime.includeDir,
+      "-gencode=arch=" + compute + ",code=" + arch,
+      "-gencode=arch=" + compute + ",code=" + compute, "-c", source, "-o",
+      object};
+  return run(args, error);
+}
+
+bool run(const std::vector<std::string> &args, std::string &error) {
   llvm::SmallString<128> log;
   llvm::sys::fs::createTemporaryFile("alexc-cxx", "log", log);
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
                                                 log.str()};
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::string execError;
-  int rc = llvm::sys::ExecuteAndWait(*cxx, argRefs, std::nullopt, redirects,
+  int rc = llvm::sys::ExecuteAndWait(args[0], argRefs, std::nullopt, redirects,
                                      0, 0, &execError);
   if (rc != 0) {
-    error = "the C++ compiler failed (exit " + std::to_string(rc) + ")";
+    error = llvm::sys::path::filename(args[0]).str() + " failed (exit " +
+            std::to_string(rc) + ")";
     if (!execError.empty())
       error += ": " + execError;
     error += "\ncommand: " + llvm::join(args, " ");

@@ -22,7 +22,22 @@ struct BuildRequest {
   std::string output;
   bool shared = false; // a shared library instead of an executable
   bool withMain = true;
+  std::vector<std::string> objects;   // already compiled (the CUDA half)
+  std::vector<std::string> linkFlags; // after the runtime libraries
 };
+
+/// The CUDA toolkit: nvcc and the folder of its libraries.
+struct CudaToolkit {
+  std::string nvcc, libDir;
+};
+
+/// Finds nvcc (`hint` if given, else PATH, else /usr/local/cuda/bin).
+bool findCuda(const std::string &hint, CudaToolkit &cuda);
+
+/// nvcc -c on a generated .cu file, for `arch` (e.g. sm_90) plus PTX.
+bool compileCuda(const CudaToolkit &cuda, const std::string &source,
+                 const std::string &object, const std::string &arch,
+                 const RuntimePaths &runtime, std::string &error);
 
 /// Runs the host C++ compiler on the generated sources and links the
 /// runtime. On failure `error` holds the command and the compiler's output.

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/CppEmitter.h"
+#include "Codegen/CudaEmitter.h"
 #include "Dialect/NN/IR/NNOps.h"
 #include "Driver/Pipeline.h"
 #include "Driver/Stats.h"
@@ -42,14 +43,16 @@ cl::OptionCategory category("alexc options");
 cl::opt<std::string> specPath(cl::Positional, cl::desc("<model spec .json>"),
                               cl::Required, cl::cat(category));
 
-enum class Emit { None, MLIR, Cpp };
+enum class Emit { None, MLIR, Cpp, Cuda };
 cl::opt<Emit> emit("emit",
                    cl::desc("Print an intermediate form instead of building"),
                    cl::init(Emit::None),
                    cl::values(clEnumValN(Emit::MLIR, "mlir",
                                          "the IR at --emit-stage"),
                               clEnumValN(Emit::Cpp, "cpp",
-                                         "the generated C++ source")),
+                                         "the generated C++ source"),
+                              clEnumValN(Emit::Cuda, "cuda",
+                                         "the generated CUDA source")),
                    cl::cat(category));
 
 cl::opt<Stage> emitStage(
@@ -88,12 +91,27 @@ cl::opt<std::string> cxxflags(
              "-fopenmp)"),
     cl::init("-O3 -march=native -fopenmp"), cl::cat(category));
 
-enum class Target { Cpu };
-cl::opt<Target> target("target", cl::desc("Code to generate"),
-                       cl::init(Target::Cpu),
-                       cl::values(clEnumValN(Target::Cpu, "cpu",
-                                             "C++ with OpenMP (default)")),
-                       cl::cat(category));
+enum class Target { Default, Cpu, Cuda, All };
+cl::opt<Target> target(
+    "target", cl::desc("Code to generate (default: all when nvcc is found, "
+                       "else cpu)"),
+    cl::init(Target::Default),
+    cl::values(clEnumValN(Target::Cpu, "cpu", "C++ with OpenMP"),
+               clEnumValN(Target::Cuda, "cuda",
+                          "CUDA, with the C++ code as the CPU fallback "
+                          "(the same as all)"),
+               clEnumValN(Target::All, "all", "C++ and CUDA in one executable")),
+    cl::cat(category));
+
+cl::opt<std::string> cudaArch("cuda-arch",
+                              cl::desc("GPU architecture (default sm_90, plus "
+                                       "PTX for newer GPUs)"),
+                              cl::init("sm_90"), cl::cat(category));
+
+cl::opt<std::string> nvccPath("nvcc", cl::desc("The CUDA compiler (default: "
+                                               "nvcc on PATH or in "
+                                               "/usr/local/cuda/bin)"),
+                              cl::init(""), cl::cat(category));
 
 cl::opt<int64_t> batchSize("batch-size",
                            cl::desc("Override the spec's batch_size"),
@@ -141,8 +159,8 @@ int interpret(const alexc::ModelSpec &spec, const std::string &hash,
       alexc::interp::configFromModule(*withDropout, spec, hash);
   return alexc::rt::trainMain(
       int(trainerArgs.size()), trainerArgs.data(), config,
-      [&](const std::string &device, std::string &error)
-          -> std::unique_ptr<alexc::rt::Executor> {
+      [&](const std::string &device, const alexc::rt::DeviceOptions &,
+          std::string &error) -> std::unique_ptr<alexc::rt::Executor> {
         if (device != "cpu") {
           error = "--interpret runs on the CPU only";
           return nullptr;
@@ -263,16 +281,31 @@ int main(int argc, char **argv) {
   llvm::raw_string_ostream sourceStream(source);
   if (failed(alexc::codegen::emitCpp(*module, spec, hash, sourceStream)))
     return 1;
-  if (emit == Emit::Cpp) {
+  std::string cudaSource;
+  llvm::raw_string_ostream cudaStream(cudaSource);
+  alexc::CudaToolkit cuda;
+  bool haveCuda = alexc::findCuda(nvccPath, cuda);
+  bool wantCuda = target == Target::All || target == Target::Cuda ||
+                  (target == Target::Default && haveCuda);
+  if (emit == Emit::Cuda || (emit == Emit::None && wantCuda))
+    if (failed(alexc::codegen::emitCuda(*module, spec, cudaStream)))
+      return 1;
+  if (emit == Emit::Cpp || emit == Emit::Cuda) {
     std::string errorMessage;
     auto output = openOutputFile(outputPath.empty() ? "-" : outputPath.getValue(),
                                  &errorMessage);
     if (!output)
       return fail(errorMessage);
-    output->os() << source;
+    output->os() << (emit == Emit::Cpp ? source : cudaSource);
     output->keep();
     return 0;
   }
+  if (wantCuda && !haveCuda)
+    return fail("--target " +
+                std::string(target == Target::Cuda ? "cuda" : "all") +
+                " needs nvcc, which was not found (see --nvcc)");
+  if (target == Target::Default && !haveCuda)
+    llvm::errs() << "alexc: note: nvcc not found; building CPU code only\n";
 
   // Build: sources into a folder, the host compiler, the runtime.
   alexc::RuntimePaths runtime;
@@ -300,10 +333,30 @@ int main(int argc, char **argv) {
   req.cxxflags = cxxflags;
   req.sources = {sourcePath.str().str()};
   req.output = outputPath;
+  auto start = std::chrono::steady_clock::now();
+  bool ok = true;
+  if (wantCuda) {
+    llvm::SmallString<256> cu(dir), obj(dir);
+    llvm::sys::path::append(cu, spec.name + "_cuda.cu");
+    llvm::sys::path::append(obj, spec.name + "_cuda.o");
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(cu, ec);
+      if (ec)
+        return fail(cu.str().str() + ": " + ec.message());
+      os << cudaSource;
+    }
+    llvm::errs() << "alexc: compiling the CUDA code (" << cuda.nvcc << ", "
+                 << cudaArch << ")\n";
+    ok = alexc::compileCuda(cuda, cu.str().str(), obj.str().str(), cudaArch,
+                            runtime, error);
+    req.objects.push_back(obj.str().str());
+    req.linkFlags = {"-L" + cuda.libDir, "-lcudart_static", "-lcublas",
+                     "-ldl", "-lrt", "-lpthread", "-Wl,-rpath," + cuda.libDir};
+  }
   llvm::errs() << "alexc: building " << outputPath << " (" << req.cxx << " "
                << req.cxxflags << ")\n";
-  auto start = std::chrono::steady_clock::now();
-  bool ok = alexc::buildExecutable(req, runtime, error);
+  ok = ok && alexc::buildExecutable(req, runtime, error);
   if (keepSources.empty())
     llvm::sys::fs::remove_directories(dir);
   if (!ok)

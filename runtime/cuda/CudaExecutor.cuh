@@ -1,0 +1,566 @@
+//===- CudaExecutor.cuh - Runs a model's generated CUDA code --------------===//
+//
+// Included once, by the generated .cu file. Parameters, optimizer state, the
+// arena and the whole uint8 dataset live on the GPU; each batch is gathered,
+// resized and scaled there from a list of example indices. A step is
+// captured once as a CUDA graph and replayed; its scalars (learning rate,
+// seed, step) and indices are copied in before each replay, and the only
+// synchronization is reading the loss and the count at the end. Kernels
+// with a GEMM have two variants (generated, cuBLAS); `--gemm auto` times both
+// once at start-up and keeps the faster.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_RUNTIME_CUDA_CUDAEXECUTOR_CUH
+#define ALEXC_RUNTIME_CUDA_CUDAEXECUTOR_CUH
+
+#include "runtime/Data.h"
+#include "runtime/Executor.h"
+#include "runtime/Model.h"
+#include "runtime/cuda/CudaKernels.cuh"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace alexc::cuda {
+
+/// Gathers the examples `idx` (-1: padding) of a uint8 dataset on the GPU,
+/// resizes them with the bilinear tables and scales them to [0, 1].
+__global__ void prepareBatchKernel(const uint8_t *data, const uint8_t *labels,
+                                   int64_t rows, int64_t cols,
+                                   const int64_t *idx, int64_t batch,
+                                   int64_t outRows, int64_t outCols,
+                                   const int32_t *y0, const int32_t *dy,
+                                   const float *wy, const int32_t *x0,
+                                   const int32_t *dx, const float *wx,
+                                   float *images, int32_t *outLabels) {
+  int64_t pixels = outRows * outCols, total = batch * pixels;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t b = t / pixels, p = t % pixels, y = p / outCols, x = p % outCols;
+    int64_t e = idx[b];
+    if (p == 0)
+      outLabels[b] = e < 0 ? -1 : int32_t(labels[e]);
+    if (e < 0) {
+      images[t] = 0.f;
+      continue;
+    }
+    const uint8_t *in = data + e * rows * cols;
+    const uint8_t *r0 = in + y0[y] * cols, *r1 = r0 + dy[y] * cols;
+    float h1 = wy[y], h0 = 1.f - h1, w1 = wx[x], w0 = 1.f - w1;
+    int32_t c0 = x0[x], c1 = c0 + dx[x];
+    images[t] = h0 * (w0 * (r0[c0] / 255.f) + w1 * (r0[c1] / 255.f)) +
+                h1 * (w0 * (r1[c0] / 255.f) + w1 * (r1[c1] / 255.f));
+  }
+}
+
+template <typename T> T *deviceAlloc(size_t count) {
+  void *p = nullptr;
+  if (count)
+    ALEXC_CUDA_CHECK(cudaMalloc(&p, count * sizeof(T)));
+  if (count)
+    ALEXC_CUDA_CHECK(cudaMemset(p, 0, count * sizeof(T)));
+  return static_cast<T *>(p);
+}
+
+template <typename T> T *upload(const std::vector<T> &v) {
+  T *p = deviceAlloc<T>(v.size());
+  if (!v.empty())
+    ALEXC_CUDA_CHECK(
+        cudaMemcpy(p, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice));
+  return p;
+}
+
+struct DeviceSplit {
+  uint8_t *images = nullptr, *labels = nullptr;
+  int64_t rows = 0, cols = 0;
+  int32_t *y0 = nullptr, *dy = nullptr, *x0 = nullptr, *dx = nullptr;
+  float *wy = nullptr, *wx = nullptr;
+};
+
+class CudaExecutor : public rt::Executor {
+public:
+  CudaExecutor(const rt::ModelDescriptor &model, const CudaProgram &program,
+               std::string gemm, std::string precision)
+      : model(model), program(program), gemmMode(std::move(gemm)) {
+    ALEXC_CUDA_CHECK(cudaStreamCreate(&stream));
+    cublasHandle_t h;
+    ALEXC_CUBLAS_CHECK(cublasCreate(&h));
+    cublas = h;
+    ALEXC_CUBLAS_CHECK(cublasSetStream(h, stream));
+    // A fixed workspace keeps cuBLAS from allocating while a graph records.
+    workspace = deviceAlloc<uint8_t>(64 << 20);
+    ALEXC_CUBLAS_CHECK(cublasSetWorkspace(h, workspace, 64 << 20));
+    ALEXC_CUBLAS_CHECK(cublasSetMathMode(
+        h, precision == "fp32" ? CUBLAS_PEDANTIC_MATH
+                               : CUBLAS_TF32_TENSOR_OP_MATH));
+    int64_t arenaBytes = 0, scratchBytes = 0;
+    for (int i = 0; i < model.numFunctions; ++i)
+      arenaBytes = std::max(arenaBytes, model.functions[i].arenaBytes);
+    for (int i = 0; i < program.numFunctions; ++i)
+      scratchBytes = std::max(scratchBytes, program.functions[i].scratchBytes);
+    arena = deviceAlloc<uint8_t>(arenaBytes + 64);
+    scratch = deviceAlloc<float>(scratchBytes / 4 + 16);
+    for (int i = 0; i < model.numFunctions; ++i)
+      persistent[model.functions[i].name] =
+          deviceAlloc<uint8_t>(model.functions[i].persistentBytes + 64);
+    for (int i = 0; i < model.numParams; ++i)
+      tensors[model.params[i].name] = {deviceAlloc<float>(model.params[i].numElements),
+                                       model.params[i].numElements};
+    for (int i = 0; i < model.numState; ++i)
+      tensors[model.state[i].name] = {deviceAlloc<float>(model.state[i].numElements),
+                                      model.state[i].numElements};
+    scalars = deviceAlloc<rt::StepScalars>(1);
+    ALEXC_CUDA_CHECK(cudaMallocHost(&hostScalars, sizeof(rt::StepScalars)));
+    ALEXC_CUDA_CHECK(cudaMallocHost(&hostIndices, model.batchSize * sizeof(int64_t)));
+    ALEXC_CUDA_CHECK(cudaMallocHost(&hostResult, 2 * sizeof(float)));
+    indices = deviceAlloc<int64_t>(model.batchSize);
+    images = deviceAlloc<float>(model.batchSize * model.channels * model.height *
+                                model.width);
+    labels = deviceAlloc<int32_t>(model.batchSize);
+    loss = deviceAlloc<float>(1);
+    correct = deviceAlloc<int32_t>(1);
+  }
+
+  std::string device() const override {
+    cudaDeviceProp prop;
+    ALEXC_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
+    return std::string("cuda (") + prop.name + ")";
+  }
+
+  bool gathersOnDevice() const override { return true; }
+
+  void uploadDataset(bool train, const rt::Dataset &d,
+                     const rt::ResizePlan &plan) override {
+    DeviceSplit &s = train ? trainData : testData;
+    s.images = upload(d.images);
+    s.labels = upload(d.labels);
+    s.rows = d.rows;
+    s.cols = d.cols;
+    s.y0 = upload(plan.y0);
+    s.dy = upload(plan.dy);
+    s.x0 = upload(plan.x0);
+    s.dx = upload(plan.dx);
+    s.wy = upload(plan.wy);
+    s.wx = upload(plan.wx);
+  }
+
+  void initialize(uint64_t seed) override {
+    setScalars(0.f, seed, 0, false);
+    const rt::FunctionInfo &info = *function("init");
+    std::vector<void *> args(info.numArgs, nullptr), results;
+    for (int i = 0; i < info.numResults; ++i)
+      results.push_back(tensors.at(info.results[i].name).ptr);
+    runDirect("init", args, results);
+    for (int i = 0; i < model.numState; ++i) {
+      auto &t = tensors.at(model.state[i].name);
+      ALEXC_CUDA_CHECK(cudaMemsetAsync(t.ptr, 0, t.n * 4, stream));
+    }
+    ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
+  }
+
+  rt::StepResult trainStep(const float *img, const int32_t *lab, float lr,
+                           uint64_t seed, uint64_t step, bool dropout) override {
+    ALEXC_CUDA_CHECK(cudaMemcpyAsync(images, img, imageBytes(),
+                                     cudaMemcpyHostToDevice, stream));
+    ALEXC_CUDA_CHECK(cudaMemcpyAsync(labels, lab, model.batchSize * 4,
+                                     cudaMemcpyHostToDevice, stream));
+    setScalars(lr, seed, step, dropout);
+    return replay("train_step", nullptr);
+  }
+
+  rt::StepResult evalStep(const float *img, const int32_t *lab) override {
+    ALEXC_CUDA_CHECK(cudaMemcpyAsync(images, img, imageBytes(),
+                                     cudaMemcpyHostToDevice, stream));
+    ALEXC_CUDA_CHECK(cudaMemcpyAsync(labels, lab, model.batchSize * 4,
+                                     cudaMemcpyHostToDevice, stream));
+    setScalars(0.f, 0, 0, false);
+    return replay("eval_step", nullptr);
+  }
+
+  rt::StepResult trainStepIndices(const int64_t *idx, int64_t count, float lr,
+                                  uint64_t seed, uint64_t step,
+                                  bool dropout) override {
+    setIndices(idx, count);
+    setScalars(lr, seed, step, dropout);
+    return replay("train_step", &trainData);
+  }
+
+  rt::StepResult evalStepIndices(const int64_t *idx, int64_t count) override {
+    setIndices(idx, count);
+    setScalars(0.f, 0, 0, false);
+    return replay("eval_step", &testData);
+  }
+
+  void readTensor(const std::string &name, float *data) override {
+    auto &t = tensors.at(name);
+    ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
+    ALEXC_CUDA_CHECK(cudaMemcpy(data, t.ptr, t.n * 4, cudaMemcpyDeviceToHost));
+  }
+  void writeTensor(const std::string &name, const float *data) override {
+    auto &t = tensors.at(name);
+    ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
+    ALEXC_CUDA_CHECK(cudaMemcpy(t.ptr, data, t.n * 4, cudaMemcpyHostToDevice));
+  }
+
+  std::string profileReport() override { return variantReport; }
+
+private:
+  struct DeviceTensor {
+    float *ptr;
+    int64_t n;
+  };
+
+  size_t imageBytes() const {
+    return size_t(model.batchSize * model.channels * model.height *
+                  model.width) *
+           4;
+  }
+
+  const rt::FunctionInfo *function(const char *name) const {
+    for (int i = 0; i < model.numFunctions; ++i)
+      if (!std::strcmp(model.functions[i].name, name))
+        return &model.functions[i];
+    return nullptr;
+  }
+  const CudaFunction *program_(const char *name) const {
+    for (int i = 0; i < program.numFunctions; ++i)
+      if (!std::strcmp(program.functions[i].name, name))
+        return &program.functions[i];
+    return nullptr;
+  }
+
+  void setScalars(float lr, uint64_t seed, uint64_t step, bool dropout) {
+    ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream)); // host buffer reuse
+    *hostScalars = rt::StepScalars{lr, dropout ? 1 : 0, seed, step};
+    ALEXC_CUDA_CHECK(cudaMemcpyAsync(scalars, hostScalars,
+                                     sizeof(rt::StepScalars),
+                                     cudaMemcpyHostToDevice, stream));
+  }
+
+  void setIndices(const int64_t *idx, int64_t count) {
+    ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
+    for (int64_t b = 0; b < model.batchSize; ++b)
+      hostIndices[b] = b < count ? idx[b] : -1;
+    ALEXC_CUDA_CHECK(cudaMemcpyAsync(indices, hostIndices,
+                                     model.batchSize * sizeof(int64_t),
+                                     cudaMemcpyHostToDevice, stream));
+  }
+
+  /// The frame of a step function: its tensors bound by name.
+  rt::CudaFrame frame(const rt::FunctionInfo &info, std::vector<void *> &args,
+                      std::vector<void *> &results) {
+    args.assign(info.numArgs, nullptr);
+    results.assign(info.numResults, nullptr);
+    for (int i = 0; i < info.numArgs; ++i) {
+      std::string n = info.args[i].name;
+      if (n == "images")
+        args[i] = images;
+      else if (n == "labels")
+        args[i] = labels;
+      else if (auto it = tensors.find(n); it != tensors.end())
+        args[i] = it->second.ptr;
+    }
+    for (int i = 0; i < info.numResults; ++i) {
+      std::string n = info.results[i].name;
+      results[i] = n == "loss"      ? static_cast<void *>(loss)
+                   : n == "correct" ? static_cast<void *>(correct)
+                                    : tensors.at(n).ptr;
+    }
+    return rt::CudaFrame{args.data(), results.data(), arena,
+                         persistent.at(info.name), scalars, stream, cublas,
+                         scratch};
+  }
+
+  void runDirect(const char *name, std::vector<void *> &args,
+                 std::vector<void *> &results) {
+    const rt::FunctionInfo &info = *function(name);
+    const CudaFunction &fn = *program_(name);
+    rt::CudaFrame f{args.data(), results.data(), arena,
+                    persistent.at(info.name), scalars, stream, cublas, scratch};
+    for (int k = 0; k < fn.numKernels; ++k)
+      fn.kernels[k].run(f, 0);
+    fn.finish(f);
+  }
+
+  /// Picks each kernel's variant: as asked, or the faster of the two.
+  std::vector<int> chooseVariants(const CudaFunction &fn,
+                                  const rt::CudaFrame &f) {
+    std::vector<int> chosen(fn.numKernels, gemmMode == "cublas" ? 1 : 0);
+    for (int k = 0; k < fn.numKernels; ++k)
+      if (fn.kernels[k].numVariants < 2)
+        chosen[k] = 0;
+    if (gemmMode != "auto")
+      return chosen;
+    cudaEvent_t a, b;
+    ALEXC_CUDA_CHECK(cudaEventCreate(&a));
+    ALEXC_CUDA_CHECK(cudaEventCreate(&b));
+    // Inputs of each kernel come from running the step once before; the
+    // optimizer is left out so that timing changes no parameter.
+    for (int k = 0; k < fn.numKernels; ++k)
+      if (std::strcmp(fn.kernels[k].kind, "optimizer"))
+        fn.kernels[k].run(f, 0);
+    for (int k = 0; k < fn.numKernels; ++k) {
+      if (fn.kernels[k].numVariants < 2)
+        continue;
+      float best = 1e30f;
+      for (int v = 0; v < 2; ++v) {
+        fn.kernels[k].run(f, v); // warm-up
+        ALEXC_CUDA_CHECK(cudaEventRecord(a, stream));
+        for (int r = 0; r < 3; ++r)
+          fn.kernels[k].run(f, v);
+        ALEXC_CUDA_CHECK(cudaEventRecord(b, stream));
+        ALEXC_CUDA_CHECK(cudaEventSynchronize(b));
+        float ms;
+        ALEXC_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
+        char line[160];
+        std::snprintf(line, sizeof(line), "%-12s %-28s %-9s %9.3f ms\n",
+                      fn.name, fn.kernels[k].name, v ? "cublas" : "generated",
+                      ms / 3);
+        variantReport += line;
+        if (ms < best)
+          best = ms, chosen[k] = v;
+      }
+    }
+    ALEXC_CUDA_CHECK(cudaEventDestroy(a));
+    ALEXC_CUDA_CHECK(cudaEventDestroy(b));
+    return chosen;
+  }
+
+  /// Runs a step function through its captured graph (captured on first
+  /// use, with the data preparation in front when `split` is given).
+  rt::StepResult replay(const char *name, DeviceSplit *split) {
+    std::string key = std::string(name) + (split ? "+data" : "");
+    auto it = graphs.find(key);
+    if (it == graphs.end()) {
+      const rt::FunctionInfo &info = *function(name);
+      const CudaFunction &fn = *program_(name);
+      auto &store = frames[key];
+      rt::CudaFrame f = frame(info, store.first, store.second);
+      if (!variants.count(name)) {
+        if (split)
+          prepare(*split);
+        variants[name] = chooseVariants(fn, f);
+      }
+      const std::vector<int> &chosen = variants[name];
+      ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
+      cudaGraph_t graph;
+      ALEXC_CUDA_CHECK(
+          cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+      if (split)
+        prepare(*split);
+      for (int k = 0; k < fn.numKernels; ++k)
+        fn.kernels[k].run(f, chosen[k]);
+      fn.finish(f);
+      ALEXC_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+      cudaGraphExec_t exec;
+      ALEXC_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+      it = graphs.emplace(key, exec).first;
+    }
+    ALEXC_CUDA_CHECK(cudaGraphLaunch(it->second, stream));
+    ALEXC_CUDA_CHECK(cudaMemcpyAsync(hostResult, loss, 4,
+                                     cudaMemcpyDeviceToHost, stream));
+    ALEXC_CUDA_CHECK(cudaMemcpyAsync(hostResult + 1, correct, 4,
+                                     cudaMemcpyDeviceToHost, stream));
+    ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
+    rt::StepResult r;
+    r.loss = hostResult[0];
+    std::memcpy(&r.correct, hostResult + 1, 4);
+    return r;
+  }
+
+  void prepare(const DeviceSplit &s) {
+    int64_t total = model.batchSize * model.height * model.width;
+    prepareBatchKernel<<<gridFor(total), 256, 0, stream>>>(
+        s.images, s.labels, s.rows, s.cols, indices, model.batchSize,
+        model.height, model.width, s.y0, s.dy, s.wy, s.x0, s.dx, s.wx, images,
+        labels);
+    ALEXC_CUDA_CHECK(cudaGetLastError());
+  }
+
+  const rt::ModelDescriptor &model;
+  const CudaProgram &program;
+  std::string gemmMode, variantReport;
+  cudaStream_t stream;
+  void *cublas;
+  uint8_t *workspace, *arena;
+  float *scratch, *images, *loss;
+  int32_t *labels, *correct;
+  int64_t *indices, *hostIndices;
+  rt::StepScalars *scalars, *hostScalars;
+  float *hostResult;
+  std::map<std::string, uint8_t *> persistent;
+  std::map<std::string, DeviceTensor> tensors;
+  std::map<std::string, std::vector<int>> variants;
+  std::map<std::string, cudaGraphExec_t> graphs;
+  std::map<std::string, std::pair<std::vector<void *>, std::vector<void *>>>
+      frames;
+  DeviceSplit trainData, testData;
+};
+
+/// `--check-kernels`: every CUDA kernel (each variant) against the CPU
+/// kernel of the same plan, on random inputs. Returns the exit status.
+inline int checkKernels(const rt::ModelDescriptor &model,
+                        const CudaProgram &program, double tf32Tolerance) {
+  cudaStream_t stream;
+  ALEXC_CUDA_CHECK(cudaStreamCreate(&stream));
+  cublasHandle_t h;
+  ALEXC_CUBLAS_CHECK(cublasCreate(&h));
+  ALEXC_CUBLAS_CHECK(cublasSetStream(h, stream));
+  ALEXC_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_TF32_TENSOR_OP_MATH));
+  std::mt19937 rng(11);
+  int failures = 0, checked = 0;
+  std::printf("%-12s %-28s %-9s %10s %10s\n", "function", "kernel", "variant",
+              "rel err", "tolerance");
+  for (int fi = 0; fi < model.numFunctions; ++fi) {
+    const rt::FunctionInfo &info = model.functions[fi];
+    const CudaFunction *fn = nullptr;
+    for (int i = 0; i < program.numFunctions; ++i)
+      if (!std::strcmp(program.functions[i].name, info.name))
+        fn = &program.functions[i];
+    // Host and device copies of every buffer of the function.
+    struct Pair {
+      std::vector<float> host;
+      float *dev;
+      bool labels;
+      bool nonNegative;
+    };
+    std::vector<Pair> buffers;
+    auto add = [&](int64_t floats, bool labels, bool nonNegative) {
+      buffers.push_back({std::vector<float>(floats + 16),
+                         deviceAlloc<float>(floats + 16), labels, nonNegative});
+      return buffers.size() - 1;
+    };
+    std::vector<size_t> argIdx, resIdx;
+    for (int i = 0; i < info.numArgs; ++i) {
+      std::string n = info.args[i].name;
+      argIdx.push_back(add(info.args[i].rank ? info.args[i].numElements : 0,
+                           info.args[i].elementType == rt::kI32,
+                           n.size() > 10 && n.substr(n.size() - 10) == "exp_avg_sq"));
+    }
+    for (int i = 0; i < info.numResults; ++i)
+      resIdx.push_back(add(info.results[i].rank ? info.results[i].numElements : 1,
+                           false, false));
+    size_t arenaIdx = add(info.arenaBytes / 4, false, false);
+    size_t persIdx = add(info.persistentBytes / 4, false, false);
+    float *scratch = deviceAlloc<float>(fn->scratchBytes / 4 + 16);
+    rt::StepScalars hostSc{0.01f, 1, 1234, 3}, *sc = deviceAlloc<rt::StepScalars>(1);
+    ALEXC_CUDA_CHECK(cudaMemcpy(sc, &hostSc, sizeof(hostSc), cudaMemcpyHostToDevice));
+    std::vector<void *> hArgs, dArgs, hRes, dRes;
+    for (int i = 0; i < info.numArgs; ++i) {
+      bool tensor = info.args[i].rank > 0;
+      hArgs.push_back(tensor ? buffers[argIdx[i]].host.data() : nullptr);
+      dArgs.push_back(tensor ? buffers[argIdx[i]].dev : nullptr);
+    }
+    for (int i = 0; i < info.numResults; ++i) {
+      hRes.push_back(buffers[resIdx[i]].host.data());
+      dRes.push_back(buffers[resIdx[i]].dev);
+    }
+    // Results that alias arguments (in-place updates) share buffers.
+    for (int i = 0; i < info.numResults; ++i)
+      for (int j = 0; j < info.numArgs; ++j)
+        if (!std::strcmp(info.results[i].name, info.args[j].name))
+          hRes[i] = hArgs[j], dRes[i] = dArgs[j];
+    rt::Frame cpu{hArgs.data(), hRes.data(),
+                  reinterpret_cast<uint8_t *>(buffers[arenaIdx].host.data()),
+                  reinterpret_cast<uint8_t *>(buffers[persIdx].host.data()),
+                  hostSc.lr, hostSc.seed, hostSc.step, hostSc.dropout};
+    rt::CudaFrame gpu{dArgs.data(), dRes.data(),
+                      reinterpret_cast<uint8_t *>(buffers[arenaIdx].dev),
+                      reinterpret_cast<uint8_t *>(buffers[persIdx].dev), sc,
+                      stream, h, scratch};
+    // Random data once; then the CPU runs the step kernel by kernel and,
+    // before each kernel, the GPU gets the CPU's state: every kernel sees
+    // the inputs a real step would give it.
+    for (Pair &b : buffers) {
+      std::uniform_real_distribution<float> u(b.nonNegative ? 0.f : -1.f, 1.f);
+      for (float &x : b.host) {
+        if (b.labels) {
+          int32_t l = int32_t(rng() % uint32_t(model.classes));
+          std::memcpy(&x, &l, 4);
+        } else {
+          x = u(rng);
+        }
+      }
+    }
+    for (int k = 0; k < info.numKernels; ++k) {
+      std::vector<std::vector<float>> before;
+      for (Pair &b : buffers)
+        before.push_back(b.host);
+      for (int v = 0; v < fn->kernels[k].numVariants; ++v) {
+        for (size_t bi = 0; bi < buffers.size(); ++bi) {
+          buffers[bi].host = before[bi];
+          ALEXC_CUDA_CHECK(cudaMemcpy(buffers[bi].dev, before[bi].data(),
+                                      before[bi].size() * 4,
+                                      cudaMemcpyHostToDevice));
+        }
+        info.kernels[k].run(cpu);
+        fn->kernels[k].run(gpu, v);
+        ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
+        double err = 0, scale = 0;
+        for (size_t bi = 0; bi < buffers.size(); ++bi) {
+          Pair &b = buffers[bi];
+          std::vector<float> dev(b.host.size());
+          ALEXC_CUDA_CHECK(cudaMemcpy(dev.data(), b.dev, dev.size() * 4,
+                                      cudaMemcpyDeviceToHost));
+          for (size_t e = 0; e < dev.size(); ++e) {
+            bool changed = std::memcmp(&b.host[e], &before[bi][e], 4) ||
+                           std::memcmp(&dev[e], &before[bi][e], 4);
+            if (!changed || b.labels)
+              continue;
+            err = std::max(err, double(std::fabs(dev[e] - b.host[e])));
+            scale = std::max(scale, double(std::fabs(b.host[e])));
+          }
+        }
+        double rel = scale > 0 ? err / scale : err;
+        double tol = v == 1 ? tf32Tolerance : 1e-4;
+        bool ok = rel <= tol;
+        failures += !ok;
+        ++checked;
+        std::printf("%-12s %-28s %-9s %10.2e %10.0e %s\n", info.name,
+                    info.kernels[k].name, v ? "cublas" : "generated", rel, tol,
+                    ok ? "ok" : "FAIL");
+        std::fflush(stdout);
+      }
+    }
+  }
+  std::printf("%d CUDA kernel variants checked against the CPU, %d failed\n",
+              checked, failures);
+  return failures ? 1 : 0;
+}
+
+} // namespace alexc::cuda
+
+extern "C" alexc::rt::Executor *
+alexc_create_cuda_executor(const char *gemm, const char *precision,
+                           const char **error) {
+  int count = 0;
+  cudaError_t err = cudaGetDeviceCount(&count);
+  if (err != cudaSuccess || count == 0) {
+    static std::string message;
+    message = err != cudaSuccess
+                  ? std::string("no usable CUDA device: ") +
+                        cudaGetErrorString(err)
+                  : "no CUDA device found";
+    *error = message.c_str();
+    return nullptr;
+  }
+  return new alexc::cuda::CudaExecutor(*alexc_model(), *alexc_cuda_program(),
+                                       gemm, precision);
+}
+
+extern "C" int alexc_check_cuda_kernels() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+    std::fprintf(stderr, "error: --check-kernels needs a CUDA device\n");
+    return 1;
+  }
+  return alexc::cuda::checkKernels(*alexc_model(), *alexc_cuda_program(), 2e-2);
+}
+
+#endif

@@ -1,0 +1,709 @@
+//===- CudaKernels.cuh - CUDA kernel templates the generated code calls ---===//
+//
+// Convolutions and GEMMs in two variants: generated tiled kernels (an
+// implicit GEMM whose operand loaders compute im2col addresses on the fly
+// and whose epilogue functor applies the fused ops as each output is
+// written), and cuBLAS on explicit im2col columns followed by an epilogue
+// kernel. Pooling, loss, optimizer, initialization and data-preparation
+// kernels are plain grid-stride kernels. Included by the generated .cu file.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_RUNTIME_CUDA_CUDAKERNELS_CUH
+#define ALEXC_RUNTIME_CUDA_CUDAKERNELS_CUH
+
+#include "runtime/Philox.h"
+#include "runtime/cuda/CudaCheck.h"
+#include "runtime/cuda/CudaModel.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+namespace alexc::cuda {
+
+using rt::CudaFrame;
+using rt::StepScalars;
+
+inline cudaStream_t streamOf(const CudaFrame &f) {
+  return static_cast<cudaStream_t>(f.stream);
+}
+
+inline unsigned gridFor(int64_t n, int threads = 256) {
+  int64_t blocks = (n + threads - 1) / threads;
+  return unsigned(blocks < 65535 * 16 ? (blocks > 0 ? blocks : 1) : 65535 * 16);
+}
+
+//===----------------------------------------------------------------------===//
+// Generated tiled GEMM: C(m, n) = sum_k A(m, k) B(k, n), written through
+// the problem's store(m, n, acc).
+//===----------------------------------------------------------------------===//
+
+constexpr int kBM = 64, kBN = 64, kBK = 16;
+
+/// blockIdx.z picks a slice of K (split-K); with several slices the
+/// problem's store adds into a zeroed output.
+template <class P> __global__ void __launch_bounds__(256) tiledGemm(P p) {
+  __shared__ float As[kBK][kBM + 4];
+  __shared__ float Bs[kBK][kBN + 4];
+  int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+  int64_t m0 = int64_t(blockIdx.y) * kBM, n0 = int64_t(blockIdx.x) * kBN;
+  int64_t slice = (p.K + gridDim.z - 1) / gridDim.z;
+  slice = (slice + kBK - 1) / kBK * kBK;
+  int64_t kBegin = int64_t(blockIdx.z) * slice;
+  int64_t kEnd = kBegin + slice < p.K ? kBegin + slice : p.K;
+  float acc[4][4] = {};
+  for (int64_t k0 = kBegin; k0 < kEnd; k0 += kBK) {
+    for (int l = threadIdx.x; l < kBM * kBK; l += 256) {
+      int mm = l / kBK, kk = l % kBK;
+      int64_t m = m0 + mm, k = k0 + kk;
+      As[kk][mm] = (m < p.M && k < kEnd) ? p.a(m, k) : 0.f;
+    }
+    for (int l = threadIdx.x; l < kBK * kBN; l += 256) {
+      int kk = l / kBN, nn = l % kBN;
+      int64_t k = k0 + kk, n = n0 + nn;
+      Bs[kk][nn] = (k < kEnd && n < p.N) ? p.b(k, n) : 0.f;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < kBK; ++kk) {
+      float a[4], b[4];
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+        a[i] = As[kk][ty * 4 + i];
+#pragma unroll
+      for (int j = 0; j < 4; ++j)
+        b[j] = Bs[kk][tx * 4 + j];
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+          acc[i][j] += a[i] * b[j];
+    }
+    __syncthreads();
+  }
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      int64_t m = m0 + ty * 4 + i, n = n0 + tx * 4 + j;
+      if (m < p.M && n < p.N)
+        p.store(m, n, acc[i][j]);
+    }
+}
+
+template <class P>
+void launchGemm(const P &p, const CudaFrame &f, unsigned splits = 1) {
+  dim3 grid(unsigned((p.N + kBN - 1) / kBN), unsigned((p.M + kBM - 1) / kBM),
+            splits);
+  tiledGemm<<<grid, 256, 0, streamOf(f)>>>(p);
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+struct ConvGeom {
+  int64_t N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW;
+};
+
+struct NoBias {};
+
+/// y = conv(x, w) + b: M = O, N = batch * OH * OW, K = C * KH * KW.
+template <class Epi> struct ConvForwardProblem {
+  ConvGeom g;
+  const float *x, *w, *bias;
+  Epi epi;
+  int64_t M, N, K;
+  __device__ float a(int64_t m, int64_t k) const { return w[m * K + k]; }
+  __device__ float b(int64_t k, int64_t n) const {
+    int64_t ohw = g.OH * g.OW, bn = n / ohw, p = n % ohw;
+    int64_t oy = p / g.OW, ox = p % g.OW;
+    int64_t j = k % g.KW, t = k / g.KW, i = t % g.KH, c = t / g.KH;
+    int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
+    if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+      return 0.f;
+    return x[((bn * g.C + c) * g.H + iy) * g.W + ix];
+  }
+  __device__ void store(int64_t m, int64_t n, float acc) const {
+    int64_t ohw = g.OH * g.OW, bn = n / ohw, p = n % ohw;
+    epi((bn * g.O + m) * ohw + p, acc + (bias ? bias[m] : 0.f));
+  }
+};
+
+/// dx = conv^T(dy, w): M = C, N = batch * H * W, K = O * KH * KW.
+template <class Epi> struct ConvInputGradProblem {
+  ConvGeom g;
+  const float *dy, *w;
+  Epi epi;
+  int64_t M, N, K;
+  __device__ float a(int64_t m, int64_t k) const {
+    int64_t j = k % g.KW, t = k / g.KW, i = t % g.KH, o = t / g.KH;
+    return w[((o * g.C + m) * g.KH + i) * g.KW + j];
+  }
+  __device__ float b(int64_t k, int64_t n) const {
+    int64_t hw = g.H * g.W, bn = n / hw, p = n % hw, h = p / g.W, x = p % g.W;
+    int64_t j = k % g.KW, t = k / g.KW, i = t % g.KH, o = t / g.KH;
+    int64_t ty = h + g.PH - i, tx = x + g.PW - j;
+    if (ty < 0 || tx < 0 || ty % g.SH || tx % g.SW)
+      return 0.f;
+    int64_t oy = ty / g.SH, ox = tx / g.SW;
+    if (oy >= g.OH || ox >= g.OW)
+      return 0.f;
+    return dy[((bn * g.O + o) * g.OH + oy) * g.OW + ox];
+  }
+  __device__ void store(int64_t m, int64_t n, float acc) const {
+    int64_t hw = g.H * g.W, bn = n / hw, p = n % hw;
+    epi((bn * g.C + m) * hw + p, acc);
+  }
+};
+
+/// dw = sum over batch and space of dy * x: M = O, N = C*KH*KW,
+/// K = batch * OH * OW.
+struct ConvWeightGradProblem {
+  ConvGeom g;
+  const float *x, *dy;
+  float *dw;
+  int64_t M, N, K;
+  __device__ float a(int64_t m, int64_t k) const {
+    int64_t ohw = g.OH * g.OW, bn = k / ohw, p = k % ohw;
+    return dy[(bn * g.O + m) * ohw + p];
+  }
+  __device__ float b(int64_t k, int64_t n) const {
+    int64_t ohw = g.OH * g.OW, bn = k / ohw, p = k % ohw;
+    int64_t oy = p / g.OW, ox = p % g.OW;
+    int64_t j = n % g.KW, t = n / g.KW, i = t % g.KH, c = t / g.KH;
+    int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
+    if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+      return 0.f;
+    return x[((bn * g.C + c) * g.H + iy) * g.W + ix];
+  }
+  __device__ void store(int64_t m, int64_t n, float acc) const {
+    atomicAdd(&dw[m * N + n], acc); // split-K slices add up
+  }
+};
+
+/// Row-major A (M x K) and B (K x N) with strides; C through epilogue.
+template <class Epi> struct MatrixProblem {
+  const float *A, *B, *bias;
+  int64_t ars, acs, brs, bcs;
+  Epi epi;
+  int64_t M, N, K;
+  __device__ float a(int64_t m, int64_t k) const { return A[m * ars + k * acs]; }
+  __device__ float b(int64_t k, int64_t n) const { return B[k * brs + n * bcs]; }
+  __device__ void store(int64_t m, int64_t n, float acc) const {
+    epi(m * N + n, acc + (bias ? bias[n] : 0.f));
+  }
+};
+
+/// Stores a value as it is.
+struct StoreTo {
+  float *out;
+  __device__ void operator()(int64_t i, float v) const { out[i] = v; }
+};
+
+//===----------------------------------------------------------------------===//
+// cuBLAS variants: row-major GEMM on explicit columns.
+//===----------------------------------------------------------------------===//
+
+/// Row-major C[M x N] = op(A) op(B) (+ beta C) through column-major cuBLAS
+/// (C^T = op(B)^T op(A)^T).
+inline void rowMajorGemm(const CudaFrame &f, bool transA, bool transB,
+                         int64_t M, int64_t N, int64_t K, const float *A,
+                         int64_t lda, const float *B, int64_t ldb, float *C,
+                         int64_t ldc, float beta = 0.f) {
+  float alpha = 1.f;
+  ALEXC_CUBLAS_CHECK(cublasSgemm(
+      static_cast<cublasHandle_t>(f.cublas), transB ? CUBLAS_OP_T : CUBLAS_OP_N,
+      transA ? CUBLAS_OP_T : CUBLAS_OP_N, int(N), int(M), int(K), &alpha, B,
+      int(ldb), A, int(lda), &beta, C, int(ldc)));
+}
+
+/// col[(c, i, j)][b * OHW + p] for all images.
+__global__ void im2colKernel(ConvGeom g, const float *x, float *col) {
+  int64_t ohw = g.OH * g.OW, cols = g.N * ohw;
+  int64_t total = g.C * g.KH * g.KW * cols;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t r = t / cols, q = t % cols, bn = q / ohw, p = q % ohw;
+    int64_t j = r % g.KW, u = r / g.KW, i = u % g.KH, c = u / g.KH;
+    int64_t iy = (p / g.OW) * g.SH + i - g.PH, ix = (p % g.OW) * g.SW + j - g.PW;
+    col[t] = (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+                 ? 0.f
+                 : x[((bn * g.C + c) * g.H + iy) * g.W + ix];
+  }
+}
+
+/// NCHW [b][o][p] -> [o][b * OHW + p].
+__global__ void toChannelMajor(int64_t N, int64_t O, int64_t HW,
+                               const float *in, float *out) {
+  int64_t total = N * O * HW;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t p = t % HW, o = (t / HW) % O, b = t / (HW * O);
+    out[(o * N + b) * HW + p] = in[t];
+  }
+}
+
+/// [o][b * OHW + p] + bias -> NCHW through the epilogue.
+template <class Epi>
+__global__ void fromChannelMajor(int64_t N, int64_t O, int64_t HW,
+                                 const float *in, const float *bias, Epi epi) {
+  int64_t total = N * O * HW;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t p = t % HW, o = (t / HW) % O, b = t / (HW * O);
+    epi(t, in[(o * N + b) * HW + p] + (bias ? bias[o] : 0.f));
+  }
+}
+
+/// dx[b][c][h][w] = sum of col entries that im2col took from there.
+template <class Epi>
+__global__ void col2imKernel(ConvGeom g, const float *col, Epi epi) {
+  int64_t ohw = g.OH * g.OW, cols = g.N * ohw;
+  int64_t total = g.N * g.C * g.H * g.W;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t x = t % g.W, h = (t / g.W) % g.H, c = (t / (g.W * g.H)) % g.C,
+            bn = t / (g.W * g.H * g.C);
+    float s = 0.f;
+    for (int64_t i = 0; i < g.KH; ++i) {
+      int64_t ty = h + g.PH - i;
+      if (ty < 0 || ty % g.SH)
+        continue;
+      int64_t oy = ty / g.SH;
+      if (oy >= g.OH)
+        continue;
+      for (int64_t j = 0; j < g.KW; ++j) {
+        int64_t tx = x + g.PW - j;
+        if (tx < 0 || tx % g.SW)
+          continue;
+        int64_t ox = tx / g.SW;
+        if (ox >= g.OW)
+          continue;
+        s += col[((c * g.KH + i) * g.KW + j) * cols + bn * ohw + oy * g.OW + ox];
+      }
+    }
+    epi(t, s);
+  }
+}
+
+template <class Epi> __global__ void mapKernel(int64_t n, const float *in, Epi epi) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    epi(i, in[i]);
+}
+
+/// Scratch bytes the cuBLAS variants of a convolution need.
+inline int64_t convScratchFloats(const ConvGeom &g) {
+  int64_t ckk = g.C * g.KH * g.KW, cols = g.N * g.OH * g.OW;
+  return ckk * cols + g.O * cols;
+}
+
+template <class Epi>
+void convForward(const ConvGeom &g, const float *x, const float *w,
+                 const float *b, Epi epi, const CudaFrame &f, int variant) {
+  int64_t ckk = g.C * g.KH * g.KW, cols = g.N * g.OH * g.OW;
+  if (variant == 0) {
+    launchGemm(ConvForwardProblem<Epi>{g, x, w, b, epi, g.O, cols, ckk}, f);
+    return;
+  }
+  float *col = f.scratch, *y = f.scratch + ckk * cols;
+  im2colKernel<<<gridFor(ckk * cols), 256, 0, streamOf(f)>>>(g, x, col);
+  rowMajorGemm(f, false, false, g.O, cols, ckk, w, ckk, col, cols, y, cols);
+  fromChannelMajor<<<gridFor(g.O * cols), 256, 0, streamOf(f)>>>(
+      g.N, g.O, g.OH * g.OW, y, b, epi);
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class Epi>
+void convInputGrad(const ConvGeom &g, const float *dy, const float *w, Epi epi,
+                   const CudaFrame &f, int variant) {
+  int64_t ckk = g.C * g.KH * g.KW, cols = g.N * g.OH * g.OW;
+  if (variant == 0) {
+    launchGemm(ConvInputGradProblem<Epi>{g, dy, w, epi, g.C, g.N * g.H * g.W,
+                                         g.O * g.KH * g.KW},
+               f);
+    return;
+  }
+  float *col = f.scratch, *dyc = f.scratch + ckk * cols;
+  toChannelMajor<<<gridFor(g.O * cols), 256, 0, streamOf(f)>>>(
+      g.N, g.O, g.OH * g.OW, dy, dyc);
+  rowMajorGemm(f, true, false, ckk, cols, g.O, w, ckk, dyc, cols, col, cols);
+  col2imKernel<<<gridFor(g.N * g.C * g.H * g.W), 256, 0, streamOf(f)>>>(g, col,
+                                                                        epi);
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+/// Sum of dy over every dimension but 1: one block per channel.
+__global__ void biasGradKernel(int64_t N, int64_t O, int64_t inner,
+                               const float *dy, float *db) {
+  __shared__ float part[256];
+  int64_t o = blockIdx.x;
+  float s = 0.f;
+  for (int64_t t = threadIdx.x; t < N * inner; t += blockDim.x) {
+    int64_t n = t / inner, k = t % inner;
+    s += dy[(n * O + o) * inner + k];
+  }
+  part[threadIdx.x] = s;
+  __syncthreads();
+  for (int w = blockDim.x / 2; w > 0; w /= 2) {
+    if (threadIdx.x < w)
+      part[threadIdx.x] += part[threadIdx.x + w];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0)
+    db[o] = part[0];
+}
+
+inline void biasGrad(int64_t N, int64_t O, int64_t inner, const float *dy,
+                     float *db, const CudaFrame &f) {
+  biasGradKernel<<<unsigned(O), 256, 0, streamOf(f)>>>(N, O, inner, dy, db);
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+inline void convWeightGrad(const ConvGeom &g, const float *x, const float *dy,
+                           float *dw, float *db, const CudaFrame &f,
+                           int variant) {
+  int64_t ckk = g.C * g.KH * g.KW, cols = g.N * g.OH * g.OW;
+  if (variant == 0) {
+    // Few output tiles and a long reduction: split K over about 4 blocks
+    // per multiprocessor.
+    int64_t tiles = ((ckk + kBN - 1) / kBN) * ((g.O + kBM - 1) / kBM);
+    int64_t splits = (528 + tiles - 1) / tiles;
+    splits = splits < 1 ? 1 : (splits > cols / 256 + 1 ? cols / 256 + 1 : splits);
+    ALEXC_CUDA_CHECK(cudaMemsetAsync(dw, 0, g.O * ckk * sizeof(float),
+                                     streamOf(f)));
+    launchGemm(ConvWeightGradProblem{g, x, dy, dw, g.O, ckk, cols}, f,
+               unsigned(splits));
+  } else {
+    float *col = f.scratch, *dyc = f.scratch + ckk * cols;
+    im2colKernel<<<gridFor(ckk * cols), 256, 0, streamOf(f)>>>(g, x, col);
+    toChannelMajor<<<gridFor(g.O * cols), 256, 0, streamOf(f)>>>(
+        g.N, g.O, g.OH * g.OW, dy, dyc);
+    rowMajorGemm(f, false, true, g.O, ckk, cols, dyc, cols, col, cols, dw, ckk);
+  }
+  if (db)
+    biasGrad(g.N, g.O, g.OH * g.OW, dy, db, f);
+}
+
+//===----------------------------------------------------------------------===//
+// Dense
+//===----------------------------------------------------------------------===//
+
+template <class Epi> struct BiasEpi {
+  const float *bias;
+  int64_t U;
+  Epi epi;
+  __device__ void operator()(int64_t i, float v) const {
+    epi(i, v + (bias ? bias[i % U] : 0.f));
+  }
+};
+
+template <class Epi>
+void launchMapWithBias(int64_t N, int64_t U, const float *in,
+                       const float *bias, Epi epi, const CudaFrame &f) {
+  mapKernel<<<gridFor(N * U), 256, 0, streamOf(f)>>>(
+      N * U, in, BiasEpi<Epi>{bias, U, epi});
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class Epi>
+void denseForward(int64_t N, int64_t F, int64_t U, const float *x,
+                  const float *w, const float *b, Epi epi, const CudaFrame &f,
+                  int variant) {
+  if (variant == 0) {
+    launchGemm(MatrixProblem<Epi>{x, w, b, F, 1, 1, F, epi, N, U, F}, f);
+    return;
+  }
+  rowMajorGemm(f, false, true, N, U, F, x, F, w, F, f.scratch, U);
+  launchMapWithBias(N, U, f.scratch, b, epi, f);
+}
+
+template <class Epi>
+void denseInputGrad(int64_t N, int64_t F, int64_t U, const float *dy,
+                    const float *w, Epi epi, const CudaFrame &f, int variant) {
+  if (variant == 0) {
+    launchGemm(MatrixProblem<Epi>{dy, w, nullptr, U, 1, F, 1, epi, N, F, U}, f);
+    return;
+  }
+  rowMajorGemm(f, false, false, N, F, U, dy, U, w, F, f.scratch, F);
+  launchMapWithBias(N, F, f.scratch, nullptr, epi, f);
+}
+
+inline void denseWeightGrad(int64_t N, int64_t F, int64_t U, const float *x,
+                            const float *dy, float *dw, float *db,
+                            const CudaFrame &f, int variant) {
+  if (variant == 0)
+    launchGemm(MatrixProblem<StoreTo>{dy, x, nullptr, 1, U, F, 1, StoreTo{dw},
+                                      U, F, N},
+               f);
+  else
+    rowMajorGemm(f, true, false, U, F, N, dy, U, x, F, dw, F);
+  if (db)
+    biasGrad(N, U, 1, dy, db, f);
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling (one thread per output, or per input for the gradients)
+//===----------------------------------------------------------------------===//
+
+struct PoolGeom {
+  int64_t N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW;
+};
+
+template <bool Max, class Epi>
+__global__ void poolForwardKernel(PoolGeom g, const float *x, Epi epi) {
+  int64_t total = g.N * g.C * g.OH * g.OW;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t ox = t % g.OW, oy = (t / g.OW) % g.OH, nc = t / (g.OW * g.OH);
+    const float *xc = x + nc * g.H * g.W;
+    float r = Max ? -INFINITY : 0.f;
+    for (int64_t i = 0; i < g.KH; ++i) {
+      int64_t iy = oy * g.SH + i - g.PH;
+      if (iy < 0 || iy >= g.H)
+        continue;
+      for (int64_t j = 0; j < g.KW; ++j) {
+        int64_t ix = ox * g.SW + j - g.PW;
+        if (ix < 0 || ix >= g.W)
+          continue;
+        float v = xc[iy * g.W + ix];
+        r = Max ? fmaxf(r, v) : r + v;
+      }
+    }
+    epi(t, Max ? r : r / float(g.KH * g.KW));
+  }
+}
+
+/// Each input position sums the gradients of the windows that chose it
+/// (max: the window's first maximum is this position).
+template <bool Max, class Epi>
+__global__ void poolGradKernel(PoolGeom g, const float *x, const float *dy,
+                               Epi epi) {
+  int64_t total = g.N * g.C * g.H * g.W;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t w = t % g.W, h = (t / g.W) % g.H, nc = t / (g.W * g.H);
+    const float *xc = Max ? x + nc * g.H * g.W : nullptr;
+    const float *dyc = dy + nc * g.OH * g.OW;
+    float s = 0.f;
+    for (int64_t i = 0; i < g.KH; ++i) {
+      int64_t ty = h + g.PH - i;
+      if (ty < 0 || ty % g.SH || ty / g.SH >= g.OH)
+        continue;
+      int64_t oy = ty / g.SH;
+      for (int64_t j = 0; j < g.KW; ++j) {
+        int64_t tx = w + g.PW - j;
+        if (tx < 0 || tx % g.SW || tx / g.SW >= g.OW)
+          continue;
+        int64_t ox = tx / g.SW;
+        if (!Max) {
+          s += dyc[oy * g.OW + ox] / float(g.KH * g.KW);
+          continue;
+        }
+        // The window's first maximum, in row-major order.
+        float best = 0.f;
+        int64_t where = -1;
+        for (int64_t a = 0; a < g.KH; ++a) {
+          int64_t iy = oy * g.SH + a - g.PH;
+          if (iy < 0 || iy >= g.H)
+            continue;
+          for (int64_t b = 0; b < g.KW; ++b) {
+            int64_t ix = ox * g.SW + b - g.PW;
+            if (ix < 0 || ix >= g.W)
+              continue;
+            float v = xc[iy * g.W + ix];
+            if (where < 0 || v > best || isnan(v))
+              best = v, where = iy * g.W + ix;
+          }
+        }
+        if (where == h * g.W + w)
+          s += dyc[oy * g.OW + ox];
+      }
+    }
+    epi(t, s);
+  }
+}
+
+template <bool Max, class Epi>
+void poolForward(const PoolGeom &g, const float *x, Epi epi,
+                 const CudaFrame &f) {
+  poolForwardKernel<Max><<<gridFor(g.N * g.C * g.OH * g.OW), 256, 0,
+                           streamOf(f)>>>(g, x, epi);
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+template <bool Max, class Epi>
+void poolGrad(const PoolGeom &g, const float *x, const float *dy, Epi epi,
+              const CudaFrame &f) {
+  poolGradKernel<Max><<<gridFor(g.N * g.C * g.H * g.W), 256, 0,
+                        streamOf(f)>>>(g, x, dy, epi);
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class Epi>
+void elementwise(int64_t n, const float *in, Epi epi, const CudaFrame &f) {
+  mapKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(n, in, epi);
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+//===----------------------------------------------------------------------===//
+// Loss: one block; rows spread over its threads.
+//===----------------------------------------------------------------------===//
+
+__global__ void softmaxCrossEntropyKernel(int64_t N, int64_t K,
+                                          const float *logits,
+                                          const int32_t *labels, float *loss,
+                                          int32_t *correct, float *dlogits) {
+  __shared__ float lossPart[256];
+  __shared__ int countPart[256], rightPart[256];
+  float ls = 0.f;
+  int cnt = 0, right = 0;
+  for (int64_t n = threadIdx.x; n < N; n += blockDim.x)
+    cnt += labels[n] >= 0;
+  countPart[threadIdx.x] = cnt;
+  __syncthreads();
+  for (int w = blockDim.x / 2; w > 0; w /= 2) {
+    if (threadIdx.x < w)
+      countPart[threadIdx.x] += countPart[threadIdx.x + w];
+    __syncthreads();
+  }
+  int count = countPart[0];
+  __syncthreads();
+  for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
+    const float *row = logits + n * K;
+    int label = labels[n];
+    int64_t best = 0;
+    for (int64_t k = 1; k < K; ++k)
+      if (row[k] > row[best])
+        best = k;
+    float mx = row[best], z = 0.f;
+    for (int64_t k = 0; k < K; ++k)
+      z += expf(row[k] - mx);
+    if (label >= 0) {
+      ls += logf(z) + mx - row[label];
+      right += best == label;
+    }
+    if (dlogits)
+      for (int64_t k = 0; k < K; ++k)
+        dlogits[n * K + k] =
+            label < 0 || count == 0
+                ? 0.f
+                : (expf(row[k] - mx) / z - (k == label ? 1.f : 0.f)) / float(count);
+  }
+  lossPart[threadIdx.x] = ls;
+  rightPart[threadIdx.x] = right;
+  __syncthreads();
+  for (int w = blockDim.x / 2; w > 0; w /= 2) {
+    if (threadIdx.x < w) {
+      lossPart[threadIdx.x] += lossPart[threadIdx.x + w];
+      rightPart[threadIdx.x] += rightPart[threadIdx.x + w];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    if (loss)
+      *loss = count ? lossPart[0] / float(count) : 0.f;
+    if (correct)
+      *correct = rightPart[0];
+  }
+}
+
+inline void softmaxCrossEntropy(int64_t N, int64_t K, const float *logits,
+                                const int32_t *labels, float *loss,
+                                int32_t *correct, float *dlogits,
+                                const CudaFrame &f) {
+  softmaxCrossEntropyKernel<<<1, 256, 0, streamOf(f)>>>(N, K, logits, labels,
+                                                        loss, correct, dlogits);
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer: one launch over every tensor (the table is a kernel argument).
+//===----------------------------------------------------------------------===//
+
+enum class UpdateKind : int32_t { SGD, Momentum, Adam };
+
+struct Update {
+  UpdateKind kind;
+  float *param;
+  const float *grad;
+  float *s1, *s2;
+  int64_t n;
+  float momentum, weightDecay, beta1, beta2, epsilon;
+  bool nesterov;
+};
+
+constexpr int kMaxUpdates = 40; // per launch; the table must fit in 4 KB
+
+struct UpdateTable {
+  int32_t count;
+  int64_t offsets[kMaxUpdates + 1];
+  Update u[kMaxUpdates];
+};
+
+__global__ void applyUpdatesKernel(UpdateTable t, const StepScalars *sc) {
+  int64_t total = t.offsets[t.count];
+  float lr = sc->lr;
+  double step = double(sc->step + 1);
+  for (int64_t g = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; g < total;
+       g += int64_t(gridDim.x) * blockDim.x) {
+    int e = 0;
+    while (t.offsets[e + 1] <= g)
+      ++e;
+    const Update &up = t.u[e];
+    int64_t k = g - t.offsets[e];
+    float w = up.param[k];
+    float d = up.grad[k] + up.weightDecay * w;
+    if (up.kind == UpdateKind::SGD) {
+      up.param[k] = w - lr * d;
+    } else if (up.kind == UpdateKind::Momentum) {
+      float buf = up.momentum * up.s1[k] + d;
+      up.s1[k] = buf;
+      up.param[k] = w - lr * (up.nesterov ? d + up.momentum * buf : buf);
+    } else {
+      float bc1 = float(1.0 - pow(double(up.beta1), step));
+      float bc2 = float(1.0 - pow(double(up.beta2), step));
+      float m = up.beta1 * up.s1[k] + (1.f - up.beta1) * d;
+      float v = up.beta2 * up.s2[k] + (1.f - up.beta2) * d * d;
+      up.s1[k] = m;
+      up.s2[k] = v;
+      up.param[k] = w - (lr / bc1) * m / (sqrtf(v) / sqrtf(bc2) + up.epsilon);
+    }
+  }
+}
+
+inline void applyUpdates(const Update *updates, int count, const CudaFrame &f) {
+  for (int first = 0; first < count; first += kMaxUpdates) {
+    UpdateTable t{};
+    t.count = count - first < kMaxUpdates ? count - first : kMaxUpdates;
+    t.offsets[0] = 0;
+    for (int i = 0; i < t.count; ++i) {
+      t.u[i] = updates[first + i];
+      t.offsets[i + 1] = t.offsets[i] + t.u[i].n;
+    }
+    applyUpdatesKernel<<<gridFor(t.offsets[t.count]), 256, 0, streamOf(f)>>>(
+        t, f.sc);
+    ALEXC_CUDA_CHECK(cudaGetLastError());
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Initialization and data preparation
+//===----------------------------------------------------------------------===//
+
+__global__ void fillKernel(float *out, int64_t n, const StepScalars *sc,
+                           uint32_t stream, double scale, int mode) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    out[i] = mode == 0   ? float(rng::initUniform(sc->seed, stream, i, scale))
+             : mode == 1 ? float(rng::initNormal(sc->seed, stream, i, scale))
+                         : 0.f;
+}
+
+inline void fill(float *out, int64_t n, uint32_t stream, double scale,
+                 int mode, const CudaFrame &f) {
+  fillKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(out, n, f.sc, stream, scale,
+                                                  mode);
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+} // namespace alexc::cuda
+
+#endif

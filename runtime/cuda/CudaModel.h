@@ -1,0 +1,69 @@
+//===- CudaModel.h - What a model's generated CUDA code exposes -----------===//
+//
+// The CUDA half of a compiled model: for each step function, the kernels in
+// plan order (the same plan, offsets and names as the CPU half), each a host
+// function that launches its CUDA kernels on the frame's stream. Kernels
+// with a GEMM inside have two variants: 0, generated tiled kernels; 1,
+// cuBLAS.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_RUNTIME_CUDA_CUDAMODEL_H
+#define ALEXC_RUNTIME_CUDA_CUDAMODEL_H
+
+#include <cstddef>
+#include <cstdint>
+
+namespace alexc::rt {
+
+/// The per-step scalars, in device memory so that a captured CUDA graph
+/// reads the current values on every replay.
+struct StepScalars {
+  float lr;
+  int32_t dropout;
+  uint64_t seed;
+  uint64_t step;
+};
+
+struct CudaFrame {
+  void *const *args;    // device pointers, one per function argument
+  void *const *results; // device pointers, one per function result
+  uint8_t *arena;
+  uint8_t *persistent;
+  const StepScalars *sc; // device
+  void *stream;          // cudaStream_t
+  void *cublas;          // cublasHandle_t
+  float *scratch;        // for the cuBLAS variants (im2col columns)
+};
+
+typedef void (*CudaKernelFn)(const CudaFrame &, int variant);
+
+struct CudaKernelInfo {
+  const char *name;
+  const char *kind;
+  double flops;
+  int32_t numVariants; // 1, or 2 when a cuBLAS variant exists
+  CudaKernelFn run;
+};
+
+} // namespace alexc::rt
+
+namespace alexc::cuda {
+
+struct CudaFunction {
+  const char *name;
+  int32_t numKernels;
+  const rt::CudaKernelInfo *kernels;
+  int64_t scratchBytes; // largest scratch any cuBLAS variant needs
+  void (*finish)(const rt::CudaFrame &); // copies results computed elsewhere
+};
+
+struct CudaProgram {
+  int32_t numFunctions;
+  const CudaFunction *functions;
+};
+
+} // namespace alexc::cuda
+
+extern "C" const alexc::cuda::CudaProgram *alexc_cuda_program();
+
+#endif

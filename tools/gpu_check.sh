@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# GPU check, for a machine with an NVIDIA GPU, CUDA and PyTorch but without
+# Debian's packages (no MLIR): the executables are built beforehand, here,
+# by tools/prepare_gpu_check.sh into .device/, which the caller carries with
+# the Fashion-MNIST files. Finishes within 8 minutes:
+#   1. every CUDA kernel (each variant) against the CPU kernels, random inputs
+#   2. AlexNet, one epoch on the real data, the seed's line
+#   3. the training step against PyTorch (eager and torch.compile), a table
+# usage: tools/gpu_check.sh [OUT_DIR]
+set -u
+cd "$(dirname "$0")/.."
+out=${1:-${OUT:-/tmp/gpu_check}}
+mkdir -p "$out"
+d=.device
+log() { echo; echo "=== $* ==="; }
+
+log "machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+# cuBLAS of the CUDA install, or PyTorch's copy of it.
+for dir in /usr/local/cuda/lib64 /usr/local/cuda-*/lib64 \
+           $(python3 -c 'import nvidia.cublas, os; print(os.path.dirname(nvidia.cublas.__file__) + "/lib")' 2>/dev/null); do
+  if ls "$dir"/libcublas.so.13* >/dev/null 2>&1; then
+    export LD_LIBRARY_PATH="$dir:${LD_LIBRARY_PATH:-}"; echo "cuBLAS from $dir"; break
+  fi
+done
+torchlib=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__) + "/lib")' 2>/dev/null)
+[[ -n "$torchlib" ]] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$torchlib"
+if ldd $d/alexnet_train | grep "not found"; then echo "missing libraries"; fi
+
+log "1. CUDA kernels against the CPU (AlexNet at batch 2)"
+timeout 150 $d/alexnet_check --check-kernels | tee "$out/kernel_check.txt" | tail -n 12
+check_rc=${PIPESTATUS[0]}
+
+log "2. AlexNet, one epoch on Fashion-MNIST (batch 128, --gemm auto)"
+timeout 200 $d/alexnet_train --device cuda --data $d/data --epochs 1 \
+  --log "$out/epoch.jsonl" --profile 2>&1 | grep -v '^epoch\|^test' | tee "$out/epoch.txt"
+
+log "3. step time: alexc (generated, cublas, auto) against PyTorch"
+for gemm in generated cublas auto; do
+  timeout 60 $d/alexnet_train --device cuda --data $d/data --steps 40 --quiet \
+    --limit-test 128 --gemm $gemm --log "$out/steps_$gemm.jsonl" > /dev/null 2>&1
+done
+timeout 200 python3 tools/bench/gpu_vs_torch.py > "$out/torch.json" 2> "$out/torch.err"
+python3 - "$out" <<'PY'
+import json, statistics, sys, os
+out = sys.argv[1]
+def ours(gemm):
+    p = os.path.join(out, f"steps_{gemm}.jsonl")
+    if not os.path.exists(p):
+        return None
+    ms = [json.loads(l)["ms"] for l in open(p) if '"step"' in l][10:]
+    return statistics.median(ms) if ms else None
+try:
+    torch = json.load(open(os.path.join(out, "torch.json")))
+except Exception:
+    torch = {}
+rows = [("alexc, generated kernels", ours("generated")), ("alexc, cuBLAS", ours("cublas")),
+        ("alexc, --gemm auto", ours("auto")), ("PyTorch eager (cuDNN, TF32)", torch.get("eager_ms")),
+        ("PyTorch torch.compile", torch.get("compile_ms"))]
+best_torch = min([v for k, v in rows[3:] if v] or [float("nan")])
+print(f"AlexNet training step, batch 128, on {torch.get('device', 'the GPU')} (torch {torch.get('torch', '?')})")
+print(f"{'implementation':32} {'ms/step':>9} {'images/s':>10} {'vs best PyTorch':>16}")
+for name, ms in rows:
+    if ms is None:
+        print(f"{name:32} {'n/a':>9}")
+        continue
+    print(f"{name:32} {ms:9.2f} {128 / ms * 1e3:10.0f} {best_torch / ms:15.2f}x")
+for k in ("eager_error", "compile_error"):
+    if k in torch:
+        print(f"{k}: {torch[k]}")
+PY
+echo
+echo "kernel check exit status: $check_rc"
