@@ -48,9 +48,10 @@ void printHelp(const char *program, const ModelConfig &c) {
       "                            fashion-mnist = /usr/share/datasets/fashion-mnist\n"
       "                            (default: %s)\n"
       "  --device auto|cpu|cuda    where to train (default: auto, the GPU when usable)\n"
-      "  --gemm generated|cublas|auto\n"
+      "  --gemm generated|cublas|cudnn|auto\n"
       "                            GPU convolutions and GEMMs: generated kernels,\n"
-      "                            cuBLAS, or the faster of each (default: auto)\n"
+      "                            cuBLAS, cuDNN (convolutions), or the fastest\n"
+      "                            of each, timed at start-up (default: auto)\n"
       "  --precision fp32|tf32     GPU matrix math (default: tf32, as PyTorch's cuDNN)\n"
       "  --epochs N                number of epochs (default: %" PRId64 ")\n"
       "  --lr X                    learning rate (default: %g)\n"
@@ -139,8 +140,9 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
     } else if (arg == "--gemm") {
       ok = next(o.deviceOptions.gemm);
       if (ok && o.deviceOptions.gemm != "generated" &&
-          o.deviceOptions.gemm != "cublas" && o.deviceOptions.gemm != "auto") {
-        error = "--gemm must be generated, cublas or auto";
+          o.deviceOptions.gemm != "cublas" && o.deviceOptions.gemm != "cudnn" &&
+          o.deviceOptions.gemm != "auto") {
+        error = "--gemm must be generated, cublas, cudnn or auto";
         ok = false;
       }
     } else if (arg == "--precision") {

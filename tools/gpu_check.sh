@@ -23,6 +23,11 @@ for dir in /usr/local/cuda/lib64 /usr/local/cuda-*/lib64 \
     export LD_LIBRARY_PATH="$dir:${LD_LIBRARY_PATH:-}"; echo "cuBLAS from $dir"; break
   fi
 done
+# cuDNN likewise (PyTorch's wheel carries one).
+if ! ls /usr/local/cuda/lib64/libcudnn.so.9* >/dev/null 2>&1; then
+  dnn=$(python3 -c 'import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__) + "/lib")' 2>/dev/null)
+  [[ -n "$dnn" ]] && export LD_LIBRARY_PATH="$dnn:$LD_LIBRARY_PATH" && echo "cuDNN from $dnn"
+fi
 torchlib=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__) + "/lib")' 2>/dev/null)
 [[ -n "$torchlib" ]] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$torchlib"
 if ldd $d/alexnet_train | grep "not found"; then echo "missing libraries"; fi
@@ -33,10 +38,12 @@ check_rc=${PIPESTATUS[0]}
 
 log "2. AlexNet, one epoch on Fashion-MNIST (batch 128, --gemm auto)"
 timeout 200 $d/alexnet_train --device cuda --data $d/data --epochs 1 \
-  --log "$out/epoch.jsonl" --profile 2>&1 | grep -v '^epoch\|^test' | tee "$out/epoch.txt"
+  --log "$out/epoch.jsonl" --profile > "$out/epoch.txt" 2>&1
+grep -v '^epoch\|^test' "$out/epoch.txt" | grep -v "generated\|cublas\|cudnn" | head -20
+echo "(the start-up timing of each kernel variant: epoch.txt)"
 
-log "3. step time: alexc (generated, cublas, auto) against PyTorch"
-for gemm in generated cublas auto; do
+log "3. step time: alexc (generated, cublas, cudnn, auto) against PyTorch"
+for gemm in generated cublas cudnn auto; do
   timeout 60 $d/alexnet_train --device cuda --data $d/data --steps 40 --quiet \
     --limit-test 128 --gemm $gemm --log "$out/steps_$gemm.jsonl" > /dev/null 2>&1
 done
@@ -55,9 +62,10 @@ try:
 except Exception:
     torch = {}
 rows = [("alexc, generated kernels", ours("generated")), ("alexc, cuBLAS", ours("cublas")),
-        ("alexc, --gemm auto", ours("auto")), ("PyTorch eager (cuDNN, TF32)", torch.get("eager_ms")),
+        ("alexc, cuDNN convolutions", ours("cudnn")), ("alexc, --gemm auto", ours("auto")),
+        ("PyTorch eager (cuDNN, TF32)", torch.get("eager_ms")),
         ("PyTorch torch.compile", torch.get("compile_ms"))]
-best_torch = min([v for k, v in rows[3:] if v] or [float("nan")])
+best_torch = min([v for k, v in rows[4:] if v] or [float("nan")])
 print(f"AlexNet training step, batch 128, on {torch.get('device', 'the GPU')} (torch {torch.get('torch', '?')})")
 print(f"{'implementation':32} {'ms/step':>9} {'images/s':>10} {'vs best PyTorch':>16}")
 for name, ms in rows:

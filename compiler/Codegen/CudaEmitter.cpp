@@ -166,8 +166,9 @@ private:
     auto convScratch = [&](ArrayRef<int64_t> x, ArrayRef<int64_t> w,
                            ArrayRef<int64_t> y) {
       int64_t ckk = x[1] * w[2] * w[3], cols = x[0] * y[2] * y[3];
-      scratch = std::max(scratch, ckk * cols + w[0] * cols);
-      variants = 2;
+      scratch = std::max({scratch, ckk * cols + w[0] * cols,
+                          x[0] * x[1] * x[2] * x[3]});
+      variants = 3; // generated, cuBLAS, cuDNN
     };
 
     return llvm::TypeSwitch<Operation *, LogicalResult>(anchor)
@@ -275,6 +276,8 @@ private:
               x[0], x[1], x[2], x[3], window[0], window[1], strides[0],
               strides[1], padding[0], padding[1], y[2], y[3]);
           std::string b = isMax ? "true" : "false";
+          if (grad && isMax) // the scatter accumulates in scratch
+            scratch = std::max(scratch, x[0] * x[1] * x[2] * x[3]);
           if (!grad)
             body("  poolForward<" + b + ">(" + geom + ", " +
                  ptr(op->getOperand(0)) + ", " + init + ", f);\n");

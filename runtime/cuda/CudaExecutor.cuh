@@ -96,9 +96,14 @@ public:
     // A fixed workspace keeps cuBLAS from allocating while a graph records.
     workspace = deviceAlloc<uint8_t>(64 << 20);
     ALEXC_CUBLAS_CHECK(cublasSetWorkspace(h, workspace, 64 << 20));
+    tf32 = precision != "fp32";
     ALEXC_CUBLAS_CHECK(cublasSetMathMode(
-        h, precision == "fp32" ? CUBLAS_PEDANTIC_MATH
-                               : CUBLAS_TF32_TENSOR_OP_MATH));
+        h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
+    cudnnHandle_t dnn;
+    ALEXC_CUDNN_CHECK(cudnnCreate(&dnn));
+    ALEXC_CUDNN_CHECK(cudnnSetStream(dnn, stream));
+    cudnn = dnn;
+    cudnnWorkspace = deviceAlloc<uint8_t>(kCudnnWorkspace);
     int64_t arenaBytes = 0, scratchBytes = 0;
     for (int i = 0; i < model.numFunctions; ++i)
       arenaBytes = std::max(arenaBytes, model.functions[i].arenaBytes);
@@ -272,9 +277,18 @@ private:
                    : n == "correct" ? static_cast<void *>(correct)
                                     : tensors.at(n).ptr;
     }
-    return rt::CudaFrame{args.data(), results.data(), arena,
-                         persistent.at(info.name), scalars, stream, cublas,
-                         scratch};
+    return rt::CudaFrame{args.data(),
+                         results.data(),
+                         arena,
+                         persistent.at(info.name),
+                         scalars,
+                         stream,
+                         cublas,
+                         scratch,
+                         cudnn,
+                         cudnnWorkspace,
+                         kCudnnWorkspace,
+                         tf32 ? 1 : 0};
   }
 
   void runDirect(const char *name, std::vector<void *> &args,
@@ -282,7 +296,8 @@ private:
     const rt::FunctionInfo &info = *function(name);
     const CudaFunction &fn = *program_(name);
     rt::CudaFrame f{args.data(), results.data(), arena,
-                    persistent.at(info.name), scalars, stream, cublas, scratch};
+                    persistent.at(info.name), scalars, stream, cublas, scratch,
+                    cudnn, cudnnWorkspace, kCudnnWorkspace, tf32 ? 1 : 0};
     for (int k = 0; k < fn.numKernels; ++k)
       fn.kernels[k].run(f, 0);
     fn.finish(f);
@@ -291,12 +306,17 @@ private:
   /// Picks each kernel's variant: as asked, or the faster of the two.
   std::vector<int> chooseVariants(const CudaFunction &fn,
                                   const rt::CudaFrame &f) {
-    std::vector<int> chosen(fn.numKernels, gemmMode == "cublas" ? 1 : 0);
-    for (int k = 0; k < fn.numKernels; ++k)
-      if (fn.kernels[k].numVariants < 2)
-        chosen[k] = 0;
-    if (gemmMode != "auto")
+    int asked = gemmMode == "cublas" ? 1 : gemmMode == "cudnn" ? 2 : 0;
+    std::vector<int> chosen(fn.numKernels, 0);
+    for (int k = 0; k < fn.numKernels; ++k) // cuDNN covers convolutions only
+      chosen[k] = std::min(asked, fn.kernels[k].numVariants - 1);
+    if (gemmMode != "auto") {
+      // One run outside capture lets cuDNN measure its algorithms.
+      for (int k = 0; k < fn.numKernels; ++k)
+        if (std::strcmp(fn.kernels[k].kind, "optimizer"))
+          fn.kernels[k].run(f, chosen[k]);
       return chosen;
+    }
     cudaEvent_t a, b;
     ALEXC_CUDA_CHECK(cudaEventCreate(&a));
     ALEXC_CUDA_CHECK(cudaEventCreate(&b));
@@ -309,7 +329,8 @@ private:
       if (fn.kernels[k].numVariants < 2)
         continue;
       float best = 1e30f;
-      for (int v = 0; v < 2; ++v) {
+      static const char *names[] = {"generated", "cublas", "cudnn"};
+      for (int v = 0; v < fn.kernels[k].numVariants; ++v) {
         fn.kernels[k].run(f, v); // warm-up
         ALEXC_CUDA_CHECK(cudaEventRecord(a, stream));
         for (int r = 0; r < 3; ++r)
@@ -320,8 +341,7 @@ private:
         ALEXC_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
         char line[160];
         std::snprintf(line, sizeof(line), "%-12s %-28s %-9s %9.3f ms\n",
-                      fn.name, fn.kernels[k].name, v ? "cublas" : "generated",
-                      ms / 3);
+                      fn.name, fn.kernels[k].name, names[v], ms / 3);
         variantReport += line;
         if (ms < best)
           best = ms, chosen[k] = v;
@@ -383,9 +403,13 @@ private:
     ALEXC_CUDA_CHECK(cudaGetLastError());
   }
 
+  static constexpr size_t kCudnnWorkspace = size_t(256) << 20;
   const rt::ModelDescriptor &model;
   const CudaProgram &program;
   std::string gemmMode, variantReport;
+  bool tf32 = true;
+  void *cudnn;
+  uint8_t *cudnnWorkspace;
   cudaStream_t stream;
   void *cublas;
   uint8_t *workspace, *arena;
@@ -413,6 +437,11 @@ inline int checkKernels(const rt::ModelDescriptor &model,
   ALEXC_CUBLAS_CHECK(cublasCreate(&h));
   ALEXC_CUBLAS_CHECK(cublasSetStream(h, stream));
   ALEXC_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_TF32_TENSOR_OP_MATH));
+  cudnnHandle_t dnn;
+  ALEXC_CUDNN_CHECK(cudnnCreate(&dnn));
+  ALEXC_CUDNN_CHECK(cudnnSetStream(dnn, stream));
+  size_t wsBytes = size_t(256) << 20;
+  uint8_t *ws = deviceAlloc<uint8_t>(wsBytes);
   std::mt19937 rng(11);
   int failures = 0, checked = 0;
   std::printf("%-12s %-28s %-9s %10s %10s\n", "function", "kernel", "variant",
@@ -470,10 +499,18 @@ inline int checkKernels(const rt::ModelDescriptor &model,
                   reinterpret_cast<uint8_t *>(buffers[arenaIdx].host.data()),
                   reinterpret_cast<uint8_t *>(buffers[persIdx].host.data()),
                   hostSc.lr, hostSc.seed, hostSc.step, hostSc.dropout};
-    rt::CudaFrame gpu{dArgs.data(), dRes.data(),
+    rt::CudaFrame gpu{dArgs.data(),
+                      dRes.data(),
                       reinterpret_cast<uint8_t *>(buffers[arenaIdx].dev),
-                      reinterpret_cast<uint8_t *>(buffers[persIdx].dev), sc,
-                      stream, h, scratch};
+                      reinterpret_cast<uint8_t *>(buffers[persIdx].dev),
+                      sc,
+                      stream,
+                      h,
+                      scratch,
+                      dnn,
+                      ws,
+                      wsBytes,
+                      1};
     // Random data once; then the CPU runs the step kernel by kernel and,
     // before each kernel, the GPU gets the CPU's state: every kernel sees
     // the inputs a real step would give it.
@@ -488,12 +525,26 @@ inline int checkKernels(const rt::ModelDescriptor &model,
         }
       }
     }
+    // Arguments (parameters: most of the bytes) go up once; only the
+    // optimizer writes them, so only its check copies and compares them.
+    std::vector<bool> isArg(buffers.size(), false);
+    for (size_t i : argIdx)
+      isArg[i] = true;
+    for (size_t bi = 0; bi < buffers.size(); ++bi)
+      ALEXC_CUDA_CHECK(cudaMemcpy(buffers[bi].dev, buffers[bi].host.data(),
+                                  buffers[bi].host.size() * 4,
+                                  cudaMemcpyHostToDevice));
     for (int k = 0; k < info.numKernels; ++k) {
-      std::vector<std::vector<float>> before;
-      for (Pair &b : buffers)
-        before.push_back(b.host);
+      bool touchesArgs = !std::strcmp(info.kernels[k].kind, "optimizer");
+      auto tracked = [&](size_t bi) { return touchesArgs || !isArg[bi]; };
+      std::vector<std::vector<float>> before(buffers.size());
+      for (size_t bi = 0; bi < buffers.size(); ++bi)
+        if (tracked(bi))
+          before[bi] = buffers[bi].host;
       for (int v = 0; v < fn->kernels[k].numVariants; ++v) {
         for (size_t bi = 0; bi < buffers.size(); ++bi) {
+          if (!tracked(bi))
+            continue;
           buffers[bi].host = before[bi];
           ALEXC_CUDA_CHECK(cudaMemcpy(buffers[bi].dev, before[bi].data(),
                                       before[bi].size() * 4,
@@ -504,6 +555,8 @@ inline int checkKernels(const rt::ModelDescriptor &model,
         ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
         double err = 0, scale = 0;
         for (size_t bi = 0; bi < buffers.size(); ++bi) {
+          if (!tracked(bi))
+            continue;
           Pair &b = buffers[bi];
           std::vector<float> dev(b.host.size());
           ALEXC_CUDA_CHECK(cudaMemcpy(dev.data(), b.dev, dev.size() * 4,
@@ -518,12 +571,13 @@ inline int checkKernels(const rt::ModelDescriptor &model,
           }
         }
         double rel = scale > 0 ? err / scale : err;
-        double tol = v == 1 ? tf32Tolerance : 1e-4;
+        double tol = v >= 1 ? tf32Tolerance : 1e-4;
         bool ok = rel <= tol;
         failures += !ok;
         ++checked;
         std::printf("%-12s %-28s %-9s %10.2e %10.0e %s\n", info.name,
-                    info.kernels[k].name, v ? "cublas" : "generated", rel, tol,
+                    info.kernels[k].name,
+                    v == 2 ? "cudnn" : v ? "cublas" : "generated", rel, tol,
                     ok ? "ok" : "FAIL");
         std::fflush(stdout);
       }

@@ -16,7 +16,11 @@
 #include "runtime/cuda/CudaModel.h"
 
 #include <cublas_v2.h>
+#include <cudnn.h>
 #include <cuda_runtime.h>
+
+#include <map>
+#include <vector>
 
 namespace alexc::cuda {
 
@@ -197,6 +201,16 @@ struct StoreTo {
   __device__ void operator()(int64_t i, float v) const { out[i] = v; }
 };
 
+/// Adds the bias of an NCHW element's channel, then the epilogue.
+template <class Epi> struct ChannelBiasEpi {
+  const float *bias;
+  int64_t C, HW;
+  Epi epi;
+  __device__ void operator()(int64_t i, float v) const {
+    epi(i, v + (bias ? bias[(i / HW) % C] : 0.f));
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // cuBLAS variants: row-major GEMM on explicit columns.
 //===----------------------------------------------------------------------===//
@@ -295,9 +309,185 @@ inline int64_t convScratchFloats(const ConvGeom &g) {
   return ckk * cols + g.O * cols;
 }
 
+//===----------------------------------------------------------------------===//
+// cuDNN variants: the library's convolution, then the epilogue as a map.
+//===----------------------------------------------------------------------===//
+
+#define ALEXC_CUDNN_CHECK(call)                                                \
+  do {                                                                         \
+    cudnnStatus_t st_ = (call);                                                \
+    if (st_ != CUDNN_STATUS_SUCCESS) {                                         \
+      std::fprintf(stderr, "error: cuDNN call %s failed: %s (%s:%d)\n", #call, \
+                   cudnnGetErrorString(st_), __FILE__, __LINE__);              \
+      std::exit(2);                                                            \
+    }                                                                          \
+  } while (0)
+
+/// Descriptors of one convolution, created per call (cheap; the calls are
+/// recorded once into the step's CUDA graph).
+struct CudnnConv {
+  cudnnTensorDescriptor_t x, y;
+  cudnnFilterDescriptor_t w;
+  cudnnConvolutionDescriptor_t conv;
+  CudnnConv(const ConvGeom &g, bool tf32) {
+    ALEXC_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
+    ALEXC_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
+    ALEXC_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
+    ALEXC_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv));
+    ALEXC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(
+        x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, int(g.N), int(g.C), int(g.H),
+        int(g.W)));
+    ALEXC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(
+        y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, int(g.N), int(g.O), int(g.OH),
+        int(g.OW)));
+    ALEXC_CUDNN_CHECK(cudnnSetFilter4dDescriptor(
+        w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, int(g.O), int(g.C), int(g.KH),
+        int(g.KW)));
+    ALEXC_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
+        conv, int(g.PH), int(g.PW), int(g.SH), int(g.SW), 1, 1,
+        CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+    ALEXC_CUDNN_CHECK(cudnnSetConvolutionMathType(
+        conv, tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+  }
+  ~CudnnConv() {
+    cudnnDestroyTensorDescriptor(x);
+    cudnnDestroyTensorDescriptor(y);
+    cudnnDestroyFilterDescriptor(w);
+    cudnnDestroyConvolutionDescriptor(conv);
+  }
+};
+
+inline cudnnHandle_t cudnnOf(const CudaFrame &f) {
+  return static_cast<cudnnHandle_t>(f.cudnn);
+}
+
+/// The best algorithm whose workspace fits: measured by cuDNN on the real
+/// buffers the first time a convolution runs outside graph capture (like
+/// PyTorch's cudnn.benchmark), from the heuristics otherwise; cached per
+/// shape and direction.
+template <typename Perf, typename Find, typename Get, typename Size>
+auto pickAlgorithm(const CudaFrame &f, const ConvGeom &g, int direction,
+                   Find find, Get get, Size size) {
+  using Algo = decltype(Perf{}.algo);
+  static std::map<std::vector<int64_t>, Algo> cache;
+  std::vector<int64_t> key = {direction, g.N,  g.C,  g.H,  g.W,  g.O, g.KH,
+                              g.KW,      g.SH, g.SW, g.PH, g.PW, f.tf32};
+  if (auto it = cache.find(key); it != cache.end())
+    return it->second;
+  cudaStreamCaptureStatus capturing;
+  ALEXC_CUDA_CHECK(cudaStreamIsCapturing(streamOf(f), &capturing));
+  Perf perf[8];
+  int count = 0;
+  bool measured = capturing == cudaStreamCaptureStatusNone;
+  if (measured)
+    ALEXC_CUDNN_CHECK(find(8, &count, perf));
+  else
+    ALEXC_CUDNN_CHECK(get(8, &count, perf));
+  Algo best = perf[0].algo;
+  for (int i = 0; i < count; ++i) {
+    size_t bytes = 0;
+    if (perf[i].status == CUDNN_STATUS_SUCCESS &&
+        size(perf[i].algo, &bytes) == CUDNN_STATUS_SUCCESS &&
+        bytes <= f.workspaceBytes) {
+      best = perf[i].algo;
+      break;
+    }
+  }
+  if (measured)
+    cache[key] = best;
+  return best;
+}
+
+template <class Epi>
+void cudnnConvForward(const ConvGeom &g, const float *x, const float *w,
+                      const float *b, Epi epi, const CudaFrame &f) {
+  CudnnConv d(g, f.tf32);
+  cudnnHandle_t h = cudnnOf(f);
+  auto algo = pickAlgorithm<cudnnConvolutionFwdAlgoPerf_t>(
+      f, g, 0,
+      [&](int n, int *c, cudnnConvolutionFwdAlgoPerf_t *p) {
+        return cudnnFindConvolutionForwardAlgorithmEx(
+            h, d.x, x, d.w, w, d.conv, d.y, f.scratch, n, c, p, f.workspace,
+            f.workspaceBytes);
+      },
+      [&](int n, int *c, cudnnConvolutionFwdAlgoPerf_t *p) {
+        return cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y,
+                                                      n, c, p);
+      },
+      [&](cudnnConvolutionFwdAlgo_t a, size_t *bytes) {
+        return cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv,
+                                                       d.y, a, bytes);
+      });
+  float one = 1.f, zero = 0.f;
+  ALEXC_CUDNN_CHECK(cudnnConvolutionForward(h, &one, d.x, x, d.w, w, d.conv,
+                                            algo, f.workspace, f.workspaceBytes,
+                                            &zero, d.y, f.scratch));
+  int64_t hw = g.OH * g.OW, n = g.N * g.O * hw;
+  mapKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(
+      n, f.scratch, ChannelBiasEpi<Epi>{b, g.O, hw, epi});
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class Epi>
+void cudnnConvInputGrad(const ConvGeom &g, const float *dy, const float *w,
+                        Epi epi, const CudaFrame &f) {
+  CudnnConv d(g, f.tf32);
+  cudnnHandle_t h = cudnnOf(f);
+  auto algo = pickAlgorithm<cudnnConvolutionBwdDataAlgoPerf_t>(
+      f, g, 1,
+      [&](int n, int *c, cudnnConvolutionBwdDataAlgoPerf_t *p) {
+        return cudnnFindConvolutionBackwardDataAlgorithmEx(
+            h, d.w, w, d.y, dy, d.conv, d.x, f.scratch, n, c, p, f.workspace,
+            f.workspaceBytes);
+      },
+      [&](int n, int *c, cudnnConvolutionBwdDataAlgoPerf_t *p) {
+        return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv,
+                                                           d.x, n, c, p);
+      },
+      [&](cudnnConvolutionBwdDataAlgo_t a, size_t *bytes) {
+        return cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w, d.y, d.conv,
+                                                            d.x, a, bytes);
+      });
+  float one = 1.f, zero = 0.f;
+  ALEXC_CUDNN_CHECK(cudnnConvolutionBackwardData(
+      h, &one, d.w, w, d.y, dy, d.conv, algo, f.workspace, f.workspaceBytes,
+      &zero, d.x, f.scratch));
+  int64_t n = g.N * g.C * g.H * g.W;
+  mapKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(n, f.scratch, epi);
+  ALEXC_CUDA_CHECK(cudaGetLastError());
+}
+
+inline void cudnnConvWeightGrad(const ConvGeom &g, const float *x,
+                                const float *dy, float *dw,
+                                const CudaFrame &f) {
+  CudnnConv d(g, f.tf32);
+  cudnnHandle_t h = cudnnOf(f);
+  auto algo = pickAlgorithm<cudnnConvolutionBwdFilterAlgoPerf_t>(
+      f, g, 2,
+      [&](int n, int *c, cudnnConvolutionBwdFilterAlgoPerf_t *p) {
+        return cudnnFindConvolutionBackwardFilterAlgorithmEx(
+            h, d.x, x, d.y, dy, d.conv, d.w, dw, n, c, p, f.workspace,
+            f.workspaceBytes);
+      },
+      [&](int n, int *c, cudnnConvolutionBwdFilterAlgoPerf_t *p) {
+        return cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+            h, d.x, d.y, d.conv, d.w, n, c, p);
+      },
+      [&](cudnnConvolutionBwdFilterAlgo_t a, size_t *bytes) {
+        return cudnnGetConvolutionBackwardFilterWorkspaceSize(
+            h, d.x, d.y, d.conv, d.w, a, bytes);
+      });
+  float one = 1.f, zero = 0.f;
+  ALEXC_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
+      h, &one, d.x, x, d.y, dy, d.conv, algo, f.workspace, f.workspaceBytes,
+      &zero, d.w, dw));
+}
+
 template <class Epi>
 void convForward(const ConvGeom &g, const float *x, const float *w,
                  const float *b, Epi epi, const CudaFrame &f, int variant) {
+  if (variant == 2)
+    return cudnnConvForward(g, x, w, b, epi, f);
   int64_t ckk = g.C * g.KH * g.KW, cols = g.N * g.OH * g.OW;
   if (variant == 0) {
     launchGemm(ConvForwardProblem<Epi>{g, x, w, b, epi, g.O, cols, ckk}, f);
@@ -314,6 +504,8 @@ void convForward(const ConvGeom &g, const float *x, const float *w,
 template <class Epi>
 void convInputGrad(const ConvGeom &g, const float *dy, const float *w, Epi epi,
                    const CudaFrame &f, int variant) {
+  if (variant == 2)
+    return cudnnConvInputGrad(g, dy, w, epi, f);
   int64_t ckk = g.C * g.KH * g.KW, cols = g.N * g.OH * g.OW;
   if (variant == 0) {
     launchGemm(ConvInputGradProblem<Epi>{g, dy, w, epi, g.C, g.N * g.H * g.W,
@@ -361,7 +553,9 @@ inline void convWeightGrad(const ConvGeom &g, const float *x, const float *dy,
                            float *dw, float *db, const CudaFrame &f,
                            int variant) {
   int64_t ckk = g.C * g.KH * g.KW, cols = g.N * g.OH * g.OW;
-  if (variant == 0) {
+  if (variant == 2) {
+    cudnnConvWeightGrad(g, x, dy, dw, f);
+  } else if (variant == 0) {
     // Few output tiles and a long reduction: split K over about 4 blocks
     // per multiprocessor.
     int64_t tiles = ((ckk + kBN - 1) / kBN) * ((g.O + kBM - 1) / kBM);
@@ -529,11 +723,47 @@ void poolForward(const PoolGeom &g, const float *x, Epi epi,
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 
+/// Max pooling's gradient by scatter: one thread per window finds its
+/// first maximum and adds its gradient there (into zeroed scratch).
+__global__ void maxPoolScatterKernel(PoolGeom g, const float *x,
+                                     const float *dy, float *dx) {
+  int64_t total = g.N * g.C * g.OH * g.OW;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t ox = t % g.OW, oy = (t / g.OW) % g.OH, nc = t / (g.OW * g.OH);
+    const float *xc = x + nc * g.H * g.W;
+    float best = 0.f;
+    int64_t where = -1;
+    for (int64_t a = 0; a < g.KH; ++a) {
+      int64_t iy = oy * g.SH + a - g.PH;
+      if (iy < 0 || iy >= g.H)
+        continue;
+      for (int64_t b = 0; b < g.KW; ++b) {
+        int64_t ix = ox * g.SW + b - g.PW;
+        if (ix < 0 || ix >= g.W)
+          continue;
+        float v = xc[iy * g.W + ix];
+        if (where < 0 || v > best || isnan(v))
+          best = v, where = iy * g.W + ix;
+      }
+    }
+    atomicAdd(&dx[nc * g.H * g.W + where], dy[t]);
+  }
+}
+
 template <bool Max, class Epi>
 void poolGrad(const PoolGeom &g, const float *x, const float *dy, Epi epi,
               const CudaFrame &f) {
-  poolGradKernel<Max><<<gridFor(g.N * g.C * g.H * g.W), 256, 0,
-                        streamOf(f)>>>(g, x, dy, epi);
+  int64_t n = g.N * g.C * g.H * g.W;
+  if (Max) {
+    ALEXC_CUDA_CHECK(
+        cudaMemsetAsync(f.scratch, 0, n * sizeof(float), streamOf(f)));
+    maxPoolScatterKernel<<<gridFor(g.N * g.C * g.OH * g.OW), 256, 0,
+                           streamOf(f)>>>(g, x, dy, f.scratch);
+    mapKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(n, f.scratch, epi);
+  } else {
+    poolGradKernel<Max><<<gridFor(n), 256, 0, streamOf(f)>>>(g, x, dy, epi);
+  }
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 

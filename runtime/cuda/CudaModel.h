@@ -3,8 +3,8 @@
 // The CUDA half of a compiled model: for each step function, the kernels in
 // plan order (the same plan, offsets and names as the CPU half), each a host
 // function that launches its CUDA kernels on the frame's stream. Kernels
-// with a GEMM inside have two variants: 0, generated tiled kernels; 1,
-// cuBLAS.
+// with a GEMM inside have several variants: 0, generated tiled kernels; 1,
+// cuBLAS; 2 (convolutions), cuDNN.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ALEXC_RUNTIME_CUDA_CUDAMODEL_H
@@ -33,6 +33,10 @@ struct CudaFrame {
   void *stream;          // cudaStream_t
   void *cublas;          // cublasHandle_t
   float *scratch;        // for the cuBLAS variants (im2col columns)
+  void *cudnn;           // cudnnHandle_t
+  void *workspace;       // for cuDNN
+  size_t workspaceBytes;
+  int32_t tf32;          // tensor-core TF32 math in cuBLAS and cuDNN
 };
 
 typedef void (*CudaKernelFn)(const CudaFrame &, int variant);
@@ -41,7 +45,7 @@ struct CudaKernelInfo {
   const char *name;
   const char *kind;
   double flops;
-  int32_t numVariants; // 1, or 2 when a cuBLAS variant exists
+  int32_t numVariants; // 1; 2 with cuBLAS; 3 with cuBLAS and cuDNN
   CudaKernelFn run;
 };
 

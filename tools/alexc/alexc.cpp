@@ -351,7 +351,7 @@ int main(int argc, char **argv) {
     ok = alexc::compileCuda(cuda, cu.str().str(), obj.str().str(), cudaArch,
                             runtime, error);
     req.objects.push_back(obj.str().str());
-    req.linkFlags = {"-L" + cuda.libDir, "-lcudart_static", "-lcublas",
+    req.linkFlags = {"-L" + cuda.libDir, "-lcudart_static", "-lcublas", "-lcudnn",
                      "-ldl", "-lrt", "-lpthread", "-Wl,-rpath," + cuda.libDir};
   }
   llvm::errs() << "alexc: building " << outputPath << " (" << req.cxx << " "
