@@ -47,7 +47,8 @@ def main():
 
     with tempfile.TemporaryDirectory() as work:
         exe = os.path.join(work, "train")
-        subprocess.run([args.alexc, args.spec, "-o", exe, f"--batch-size={args.batch}"], check=True)
+        subprocess.run([args.alexc, args.spec, "-o", exe, "--target", "cpu",
+                        f"--batch-size={args.batch}"], check=True)
         init = os.path.join(work, "init.safetensors")
         write_safetensors(init, {k: v for k, v in model.state_dict().items()})
         log = os.path.join(work, "log.jsonl")
