@@ -47,16 +47,36 @@ ALEXC_HD U32x4 philox4x32_10(U32x4 ctr, uint32_t k0, uint32_t k1) {
 /// below it, for dropout layers.
 constexpr uint32_t kInitStreamBase = 0x80000000u;
 
-/// The 32 random bits for element `index` of `stream` at training `step`.
-/// Four consecutive elements share one Philox block.
-ALEXC_HD uint32_t bits(uint64_t seed, uint64_t step, uint32_t stream,
-                       uint64_t index) {
+ALEXC_HD U32x4 block(uint64_t seed, uint64_t step, uint32_t stream,
+                     uint64_t index) {
   U32x4 ctr{{static_cast<uint32_t>(index >> 2), stream,
              static_cast<uint32_t>(step), static_cast<uint32_t>(step >> 32)}};
-  U32x4 r = philox4x32_10(ctr, static_cast<uint32_t>(seed),
-                          static_cast<uint32_t>(seed >> 32) ^
-                              static_cast<uint32_t>(index >> 34));
-  return r.v[index & 3];
+  return philox4x32_10(ctr, static_cast<uint32_t>(seed),
+                       static_cast<uint32_t>(seed >> 32) ^
+                           static_cast<uint32_t>(index >> 34));
+}
+
+/// The 32 random bits for element `index` of `stream` at training `step`.
+/// Four consecutive elements share one Philox block; on the host the last
+/// block is remembered, so a loop over elements computes each block once.
+ALEXC_HD uint32_t bits(uint64_t seed, uint64_t step, uint32_t stream,
+                       uint64_t index) {
+#if defined(__CUDA_ARCH__)
+  return block(seed, step, stream, index).v[index & 3];
+#else
+  struct Last {
+    uint64_t seed, step, quad;
+    uint32_t stream;
+    bool valid;
+    U32x4 value;
+  };
+  static thread_local Last last{0, 0, 0, 0, false, {{0, 0, 0, 0}}};
+  uint64_t quad = index >> 2;
+  if (!last.valid || last.quad != quad || last.seed != seed ||
+      last.step != step || last.stream != stream)
+    last = Last{seed, step, quad, stream, true, block(seed, step, stream, index)};
+  return last.value.v[index & 3];
+#endif
 }
 
 /// Uniform on [0, 1) with 24 bits, exact in float.

@@ -499,6 +499,7 @@ private:
     for (int64_t b = 0; b < batches; ++b) {
       int64_t n = std::min(c.batchSize, testCount - b * c.batchSize);
       StepResult r;
+      auto t0 = std::chrono::steady_clock::now();
       if (ex.gathersOnDevice()) {
         r = ex.evalStepIndices(order.data() + b * c.batchSize, n);
       } else {
@@ -506,6 +507,13 @@ private:
                   images.data(), labels.data());
         r = ex.evalStep(images.data(), labels.data());
       }
+      if (log)
+        log << "{\"type\": \"eval_step\", \"epoch\": " << p.epoch
+            << ", \"batch\": " << b << ", \"ms\": "
+            << std::chrono::duration<double, std::milli>(
+                   std::chrono::steady_clock::now() - t0)
+                   .count()
+            << "}\n";
       lossSum += double(r.loss) * n;
       correct += r.correct;
       progressLine.update(b + 1, lossSum / ((b * c.batchSize) + n),

@@ -299,6 +299,15 @@ struct PoolGeom {
   int64_t N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW;
 };
 
+/// The window rows (or columns) [lo, hi) of output position `o` that fall
+/// inside the input: the loops below then need no bounds checks.
+inline void windowRange(int64_t o, int64_t stride, int64_t pad, int64_t k,
+                        int64_t in, int64_t &lo, int64_t &hi) {
+  int64_t start = o * stride - pad;
+  lo = start < 0 ? -start : 0;
+  hi = std::min(k, in - start);
+}
+
 template <typename Epi>
 void maxPoolForward(const PoolGeom &g, const float *x, float *y,
                     Epi &&epilogue) {
@@ -308,21 +317,20 @@ void maxPoolForward(const PoolGeom &g, const float *x, float *y,
     for (int64_t c = 0; c < g.C; ++c) {
       const float *xc = x + (n * g.C + c) * g.H * g.W;
       float *yc = y + (n * g.C + c) * g.OH * g.OW;
-      for (int64_t oy = 0; oy < g.OH; ++oy)
+      for (int64_t oy = 0; oy < g.OH; ++oy) {
+        int64_t i0, i1;
+        windowRange(oy, g.SH, g.PH, g.KH, g.H, i0, i1);
         for (int64_t ox = 0; ox < g.OW; ++ox) {
+          int64_t j0, j1;
+          windowRange(ox, g.SW, g.PW, g.KW, g.W, j0, j1);
+          const float *base = xc + (oy * g.SH - g.PH) * g.W + ox * g.SW - g.PW;
           float best = -std::numeric_limits<float>::infinity();
-          for (int64_t i = 0; i < g.KH; ++i) {
-            int64_t iy = oy * g.SH + i - g.PH;
-            if (iy < 0 || iy >= g.H)
-              continue;
-            for (int64_t j = 0; j < g.KW; ++j) {
-              int64_t ix = ox * g.SW + j - g.PW;
-              if (ix >= 0 && ix < g.W)
-                best = std::max(best, xc[iy * g.W + ix]);
-            }
-          }
+          for (int64_t i = i0; i < i1; ++i)
+            for (int64_t j = j0; j < j1; ++j)
+              best = std::max(best, base[i * g.W + j]);
           yc[oy * g.OW + ox] = best;
         }
+      }
     }
     epilogue(n * outImage, (n + 1) * outImage);
   }
@@ -340,25 +348,24 @@ void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy,
       const float *xc = x + (n * g.C + c) * g.H * g.W;
       const float *dyc = dy + (n * g.C + c) * g.OH * g.OW;
       float *dxc = dx + (n * g.C + c) * g.H * g.W;
-      for (int64_t oy = 0; oy < g.OH; ++oy)
+      for (int64_t oy = 0; oy < g.OH; ++oy) {
+        int64_t i0, i1;
+        windowRange(oy, g.SH, g.PH, g.KH, g.H, i0, i1);
         for (int64_t ox = 0; ox < g.OW; ++ox) {
-          float best = 0.f;
-          int64_t where = -1;
-          for (int64_t i = 0; i < g.KH; ++i) {
-            int64_t iy = oy * g.SH + i - g.PH;
-            if (iy < 0 || iy >= g.H)
-              continue;
-            for (int64_t j = 0; j < g.KW; ++j) {
-              int64_t ix = ox * g.SW + j - g.PW;
-              if (ix < 0 || ix >= g.W)
-                continue;
-              float v = xc[iy * g.W + ix];
-              if (where < 0 || v > best || std::isnan(v))
-                best = v, where = iy * g.W + ix;
+          int64_t j0, j1;
+          windowRange(ox, g.SW, g.PW, g.KW, g.W, j0, j1);
+          int64_t start = (oy * g.SH - g.PH) * g.W + ox * g.SW - g.PW;
+          int64_t where = start + i0 * g.W + j0;
+          float best = xc[where];
+          for (int64_t i = i0; i < i1; ++i)
+            for (int64_t j = j0; j < j1; ++j) {
+              float v = xc[start + i * g.W + j];
+              if (v > best || std::isnan(v))
+                best = v, where = start + i * g.W + j;
             }
-          }
           dxc[where] += dyc[oy * g.OW + ox];
         }
+      }
     }
     epilogue(n * inImage, (n + 1) * inImage);
   }

@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""PyTorch's AlexNet training step on the CPU, for cpu_vs_torch.
+
+Usage: torch_alexnet_cpu.py BATCH LAYOUT(default|channels_last) STEPS
+Prints JSON: median step ms (training, SGD lr 0.01, dropout on) and median
+forward-only (evaluation) ms, after two warm-up steps, with 2 threads.
+"""
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+batch, layout, steps = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+torch.set_num_threads(2)
+torch.manual_seed(0)
+model = nn.Sequential(
+    nn.Conv2d(1, 96, 11, 4), nn.ReLU(), nn.MaxPool2d(3, 2),
+    nn.Conv2d(96, 256, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
+    nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(),
+    nn.Conv2d(384, 384, 3, padding=1), nn.ReLU(),
+    nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2),
+    nn.Flatten(), nn.Linear(6400, 4096), nn.ReLU(), nn.Dropout(0.5),
+    nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4096, 10))
+x = torch.rand(batch, 1, 224, 224)
+y = torch.randint(0, 10, (batch,))
+if layout == "channels_last":
+    model = model.to(memory_format=torch.channels_last)
+    x = x.contiguous(memory_format=torch.channels_last)
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+
+
+def train():
+    opt.zero_grad(set_to_none=True)
+    nn.functional.cross_entropy(model(x), y).backward()
+    opt.step()
+
+
+def forward():
+    with torch.no_grad():
+        model(x)
+
+
+out = {}
+for name, fn in (("train_ms", train), ("eval_ms", forward)):
+    model.train(name == "train_ms")
+    for _ in range(2):
+        fn()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    out[name] = statistics.median(times)
+print(json.dumps(out))
