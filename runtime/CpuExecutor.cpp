@@ -94,8 +94,14 @@ public:
     std::vector<void *> args(init->numArgs, nullptr), results;
     for (int i = 0; i < init->numResults; ++i)
       results.push_back(tensors.at(init->results[i].name).data);
-    Frame f{args.data(), results.data(), static_cast<uint8_t *>(arena.data),
-            static_cast<uint8_t *>(persistentOther.data), 0.f, seed, 0, 0};
+    Frame f{args.data(),
+            results.data(),
+            static_cast<uint8_t *>(arena.data),
+            static_cast<uint8_t *>(persistentOther.data),
+            0.f,
+            seed,
+            0,
+            0};
     run(*init, f);
     for (int i = 0; i < model.numState; ++i) {
       Buffer &b = tensors.at(model.state[i].name);
@@ -138,8 +144,8 @@ public:
     for (const KernelInfo *k : kernelOrder) {
       double s = kernelSeconds[k] / std::max<int64_t>(1, kernelCalls[k]);
       std::snprintf(line, sizeof(line), "%-34s %10.2f %10.1f %9s %6.1f%%\n",
-                    k->name, s * 1e3, s > 0 ? k->flops / s / 1e9 : 0.0,
-                    k->kind, 100.0 * kernelSeconds[k] / total);
+                    k->name, s * 1e3, s > 0 ? k->flops / s / 1e9 : 0.0, k->kind,
+                    100.0 * kernelSeconds[k] / total);
       out += line;
     }
     return out;
@@ -165,9 +171,9 @@ private:
       const KernelInfo *info = &fn.kernels[k];
       auto t0 = std::chrono::steady_clock::now();
       info->run(f);
-      double s = std::chrono::duration<double>(
-                     std::chrono::steady_clock::now() - t0)
-                     .count();
+      double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
       if (!kernelSeconds.count(info))
         kernelOrder.push_back(info);
       kernelSeconds[info] += s;
@@ -176,8 +182,8 @@ private:
   }
 
   StepResult call(const FunctionInfo &fn, const float *images,
-                  const int32_t *labels, float lr, uint64_t seed,
-                  uint64_t step, bool dropout, Buffer &persistent) {
+                  const int32_t *labels, float lr, uint64_t seed, uint64_t step,
+                  bool dropout, Buffer &persistent) {
     std::vector<void *> args(fn.numArgs, nullptr), results(fn.numResults);
     for (int i = 0; i < fn.numArgs; ++i) {
       std::string name = fn.args[i].name;
@@ -198,8 +204,13 @@ private:
       else
         results[i] = tensors.at(name).data; // updated in place
     }
-    Frame f{args.data(), results.data(), static_cast<uint8_t *>(arena.data),
-            static_cast<uint8_t *>(persistent.data), lr, seed, step,
+    Frame f{args.data(),
+            results.data(),
+            static_cast<uint8_t *>(arena.data),
+            static_cast<uint8_t *>(persistent.data),
+            lr,
+            seed,
+            step,
             dropout ? 1 : 0};
     run(fn, f);
     return r;

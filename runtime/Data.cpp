@@ -89,8 +89,8 @@ bool loadSplit(const std::string &folder, const std::string &prefix,
   if (raw.size() - 16 < need) {
     error = imagesPath + ": truncated: the header announces " +
             std::to_string(out.count) + " images of " +
-            std::to_string(out.rows) + "x" + std::to_string(out.cols) +
-            " (" + std::to_string(need) + " bytes), the file holds " +
+            std::to_string(out.rows) + "x" + std::to_string(out.cols) + " (" +
+            std::to_string(need) + " bytes), the file holds " +
             std::to_string(raw.size() - 16);
     return false;
   }

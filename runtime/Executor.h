@@ -41,7 +41,7 @@ struct ModelConfig {
 };
 
 struct StepResult {
-  float loss = 0;    // mean over the labelled rows of the batch
+  float loss = 0; // mean over the labelled rows of the batch
   int32_t correct = 0;
 };
 

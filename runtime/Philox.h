@@ -74,7 +74,8 @@ ALEXC_HD uint32_t bits(uint64_t seed, uint64_t step, uint32_t stream,
   uint64_t quad = index >> 2;
   if (!last.valid || last.quad != quad || last.seed != seed ||
       last.step != step || last.stream != stream)
-    last = Last{seed, step, quad, stream, true, block(seed, step, stream, index)};
+    last =
+        Last{seed, step, quad, stream, true, block(seed, step, stream, index)};
   return last.value.v[index & 3];
 #endif
 }

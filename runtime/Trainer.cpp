@@ -45,28 +45,40 @@ void printHelp(const char *program, const ModelConfig &c) {
       "after every epoch, printing one line per epoch.\n\n"
       "Options (defaults come from the model spec):\n"
       "  --data DIR|fashion-mnist  folder with the four IDX .gz files;\n"
-      "                            fashion-mnist = /usr/share/datasets/fashion-mnist\n"
+      "                            fashion-mnist = "
+      "/usr/share/datasets/fashion-mnist\n"
       "                            (default: %s)\n"
-      "  --device auto|cpu|cuda    where to train (default: auto, the GPU when usable)\n"
+      "  --device auto|cpu|cuda    where to train (default: auto, the GPU when "
+      "usable)\n"
       "  --gemm generated|cublas|cudnn|auto\n"
-      "                            GPU convolutions and GEMMs: generated kernels,\n"
-      "                            cuBLAS, cuDNN (convolutions), or the fastest\n"
+      "                            GPU convolutions and GEMMs: generated "
+      "kernels,\n"
+      "                            cuBLAS, cuDNN (convolutions), or the "
+      "fastest\n"
       "                            of each, timed at start-up (default: auto)\n"
-      "  --precision fp32|tf32     GPU matrix math (default: tf32, as PyTorch's cuDNN)\n"
+      "  --precision fp32|tf32     GPU matrix math (default: tf32, as "
+      "PyTorch's cuDNN)\n"
       "  --epochs N                number of epochs (default: %" PRId64 ")\n"
       "  --lr X                    learning rate (default: %g)\n"
-      "  --seed N                  seed of initialization, shuffling and dropout (default: 0)\n"
+      "  --seed N                  seed of initialization, shuffling and "
+      "dropout (default: 0)\n"
       "  --threads N               CPU threads (default: all cores)\n"
       "  --limit-train N           use only the first N training examples\n"
       "  --limit-test N            evaluate only the first N test examples\n"
-      "  --steps N                 stop once N training steps have run in total\n"
+      "  --steps N                 stop once N training steps have run in "
+      "total\n"
       "                            (counting the steps of a resumed run)\n"
       "  --no-shuffle              visit training examples in file order\n"
-      "  --disable-dropout         train with dropout layers passing everything\n"
-      "  --init FILE               start from the parameters in FILE (safetensors)\n"
-      "  --save FILE               checkpoint to FILE after every epoch and at the end\n"
-      "  --resume FILE             continue the run saved in FILE exactly where it stopped\n"
-      "  --log FILE                write JSON Lines: one object per step and per epoch\n"
+      "  --disable-dropout         train with dropout layers passing "
+      "everything\n"
+      "  --init FILE               start from the parameters in FILE "
+      "(safetensors)\n"
+      "  --save FILE               checkpoint to FILE after every epoch and at "
+      "the end\n"
+      "  --resume FILE             continue the run saved in FILE exactly "
+      "where it stopped\n"
+      "  --log FILE                write JSON Lines: one object per step and "
+      "per epoch\n"
       "  --eval-only               evaluate the test set and exit\n"
       "  --profile                 print the time of every kernel at the end\n"
       "  --quiet                   no progress bar or notes\n"
@@ -91,7 +103,8 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
     bool hasValue = false;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+    if (auto eq = arg.find('=');
+        arg.rfind("--", 0) == 0 && eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
       hasValue = true;
@@ -214,7 +227,7 @@ struct Progress {
   int64_t epoch = 0;        // current epoch
   int64_t batchInEpoch = 0; // batches of the current epoch done
   uint64_t seed = 0;
-  double lossSum = 0;       // sum over the epoch's examples so far
+  double lossSum = 0; // sum over the epoch's examples so far
   int64_t correct = 0, count = 0;
 };
 
@@ -224,9 +237,8 @@ std::string hexDouble(double v) {
   return buf;
 }
 
-bool saveCheckpoint(const std::string &path, Executor &ex,
-                    const ModelConfig &c, const Progress &p,
-                    std::string &error) {
+bool saveCheckpoint(const std::string &path, Executor &ex, const ModelConfig &c,
+                    const Progress &p, std::string &error) {
   Safetensors st;
   auto add = [&](const NamedShape &t) {
     std::vector<float> data(t.numElements());
@@ -284,9 +296,8 @@ bool loadTensors(const std::string &path, Executor &ex, const ModelConfig &c,
     };
     int64_t seed;
     if (!num("step", progress->step) || !num("epoch", progress->epoch) ||
-        !num("batch_in_epoch", progress->batchInEpoch) ||
-        !num("seed", seed) || !num("correct", progress->correct) ||
-        !num("count", progress->count))
+        !num("batch_in_epoch", progress->batchInEpoch) || !num("seed", seed) ||
+        !num("correct", progress->correct) || !num("count", progress->count))
       return false;
     progress->seed = uint64_t(seed);
     progress->lossSum = std::strtod(meta("loss_sum").c_str(), nullptr);
@@ -352,8 +363,7 @@ std::string formatDuration(double s) {
 /// otherwise.
 class ProgressLine {
 public:
-  ProgressLine(bool quiet)
-      : enabled(!quiet), tty(isatty(STDERR_FILENO)) {}
+  ProgressLine(bool quiet) : enabled(!quiet), tty(isatty(STDERR_FILENO)) {}
   /// `plain` (false for evaluation) also reports on a non-terminal.
   void start(const char *what, int64_t epoch, int64_t total,
              bool plain = true) {
@@ -417,8 +427,7 @@ public:
 
   int main() {
     std::string error;
-    std::string folder = resolveDataFolder(
-        o.data.empty() ? c.dataset : o.data);
+    std::string folder = resolveDataFolder(o.data.empty() ? c.dataset : o.data);
     if (c.channels != 1)
       return fail("the model expects " + std::to_string(c.channels) +
                   "-channel images; Fashion-MNIST has 1 channel");
@@ -431,10 +440,11 @@ public:
       return fail("the model expects " + std::to_string(c.height) + "x" +
                   std::to_string(c.width) + " images, the data has " +
                   std::to_string(shape.rows) + "x" +
-                  std::to_string(shape.cols) + " (set data.resize in the spec)");
+                  std::to_string(shape.cols) +
+                  " (set data.resize in the spec)");
     plan = planResize(shape.rows, shape.cols, c.height, c.width);
-    trainCount = std::min<int64_t>(
-        train.count, o.limitTrain > 0 ? o.limitTrain : train.count);
+    trainCount = std::min<int64_t>(train.count, o.limitTrain > 0 ? o.limitTrain
+                                                                 : train.count);
     testCount = std::min<int64_t>(test.count,
                                   o.limitTest > 0 ? o.limitTest : test.count);
     images.resize(size_t(c.batchSize * c.channels * c.height * c.width));
@@ -446,7 +456,7 @@ public:
         return fail(error);
       if (o.seedGiven && uint64_t(o.seed) != p.seed)
         note("using the checkpoint's seed " + std::to_string(p.seed));
- lastCheckpoint = o.resume;
+      lastCheckpoint = o.resume;
       note("resumed " + o.resume + " at step " + std::to_string(p.step) +
            " (epoch " + std::to_string(p.epoch) + ", batch " +
            std::to_string(p.batchInEpoch) + ")");
@@ -555,31 +565,29 @@ private:
         auto t0 = std::chrono::steady_clock::now();
         StepResult r;
         if (ex.gathersOnDevice()) {
-          r = ex.trainStepIndices(order.data() + b * c.batchSize, n, lr,
-                                  p.seed, uint64_t(p.step), o.dropout);
+          r = ex.trainStepIndices(order.data() + b * c.batchSize, n, lr, p.seed,
+                                  uint64_t(p.step), o.dropout);
         } else {
-          fillBatch(train, plan, order.data() + b * c.batchSize, n,
-                    c.batchSize, images.data(), labels.data());
+          fillBatch(train, plan, order.data() + b * c.batchSize, n, c.batchSize,
+                    images.data(), labels.data());
           r = ex.trainStep(images.data(), labels.data(), lr, p.seed,
                            uint64_t(p.step), o.dropout);
         }
         double stepMs = std::chrono::duration<double, std::milli>(
                             std::chrono::steady_clock::now() - t0)
                             .count();
-        trainSeconds += std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - t0)
-                            .count();
+        trainSeconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                .count();
         if (!std::isfinite(r.loss)) {
-          std::fprintf(stderr,
-                       "\nerror: the loss is %s at step %" PRId64
-                       " (epoch %" PRId64 ", batch %" PRId64
-                       "); stopping.%s%s\n",
-                       std::isnan(r.loss) ? "NaN" : "infinite", p.step,
-                       p.epoch, b,
-                       lastCheckpoint.empty()
-                           ? " No checkpoint of this run was written."
-                           : " The last good checkpoint is ",
-                       lastCheckpoint.c_str());
+          std::fprintf(
+              stderr,
+              "\nerror: the loss is %s at step %" PRId64 " (epoch %" PRId64
+              ", batch %" PRId64 "); stopping.%s%s\n",
+              std::isnan(r.loss) ? "NaN" : "infinite", p.step, p.epoch, b,
+              lastCheckpoint.empty() ? " No checkpoint of this run was written."
+                                     : " The last good checkpoint is ",
+              lastCheckpoint.c_str());
           return 3;
         }
         p.lossSum += double(r.loss) * n;
@@ -595,8 +603,8 @@ private:
                             double(p.correct) / p.count);
         if (interrupted) {
           ++p.batchInEpoch;
-          std::string path = o.save.empty() ? c.name + ".interrupted.safetensors"
-                                            : o.save;
+          std::string path =
+              o.save.empty() ? c.name + ".interrupted.safetensors" : o.save;
           std::fprintf(stderr, "\ninterrupted at step %" PRId64 "; ", p.step);
           if (checkpoint(path))
             std::fprintf(stderr, "saved %s (continue with --resume %s)\n",

@@ -60,8 +60,8 @@ public:
     auto persistent =
         func->getAttrOfType<IntegerAttr>("kernel.persistent_bytes");
     if (!arena || !persistent)
-      return func.emitError() << "C++ emitter: @" << fname
-                              << " has no memory plan";
+      return func.emitError()
+             << "C++ emitter: @" << fname << " has no memory plan";
     os << "\n//===--- @" << fname << " ---===//\n";
     std::vector<std::pair<std::string, kernel::LaunchOp>> kernels;
     for (auto launch : func.getBody().front().getOps<kernel::LaunchOp>()) {
@@ -84,8 +84,8 @@ public:
     Operation *ret = func.getBody().front().getTerminator();
     for (auto [k, v] : llvm::enumerate(ret->getOperands())) {
       auto loc = locs.lookup(v);
-      if (!loc || (loc->kind == ValueLocation::Result &&
-                   loc->index == int64_t(k)))
+      if (!loc ||
+          (loc->kind == ValueLocation::Result && loc->index == int64_t(k)))
         continue;
       std::string p = locs.pointer(v);
       os << llvm::formatv("  if (f.results[{0}] && f.results[{0}] != {1})\n"
@@ -105,10 +105,12 @@ public:
     if (kernels.empty())
       os << "    {\"\", \"\", 0.0, nullptr},\n";
     os << "};\n";
-    emitTensorTable(fname + "_args", func.getArgumentTypes(),
-                    [&](unsigned i) { return func.getArgAttrOfType<StringAttr>(i, "nn.name"); });
-    emitTensorTable(fname + "_results", func.getResultTypes(),
-                    [&](unsigned i) { return func.getResultAttrOfType<StringAttr>(i, "nn.name"); });
+    emitTensorTable(fname + "_args", func.getArgumentTypes(), [&](unsigned i) {
+      return func.getArgAttrOfType<StringAttr>(i, "nn.name");
+    });
+    emitTensorTable(fname + "_results", func.getResultTypes(), [&](unsigned i) {
+      return func.getResultAttrOfType<StringAttr>(i, "nn.name");
+    });
     functions.push_back(llvm::formatv(
         "    {{{0}, {1}, {2}_args, {3}, {2}_results, {4}, {5}, {6}, "
         "{2}_kernels, {2}_run},\n",
@@ -118,7 +120,8 @@ public:
   }
 
   template <typename NameFn>
-  void emitTensorTable(const std::string &name, TypeRange types, NameFn nameOf) {
+  void emitTensorTable(const std::string &name, TypeRange types,
+                       NameFn nameOf) {
     os << "static const TensorInfo " << name << "[] = {\n";
     for (auto [i, t] : llvm::enumerate(types)) {
       StringAttr n = nameOf(i);
@@ -225,7 +228,8 @@ private:
           return withEpilogue([&] {
             os << llvm::formatv(
                 "  conv2dForward(ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, "
-                "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, {15}, out",
+                "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, {15}, "
+                "out",
                 x[0], x[1], x[2], x[3], w[0], w[2], w[3], op.getStrides()[0],
                 op.getStrides()[1], op.getPadding()[0], op.getPadding()[1],
                 y[2], y[3], ptr(op.getInput()), ptr(op.getWeight()),
@@ -237,7 +241,8 @@ private:
                y = shapeOf(op.getOutputGrad());
           return withEpilogue([&] {
             os << llvm::formatv(
-                "  conv2dInputGrad(ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+                "  conv2dInputGrad(ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, "
+                "{6}, "
                 "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, out",
                 x[0], x[1], x[2], x[3], w[0], w[2], w[3], op.getStrides()[0],
                 op.getStrides()[1], op.getPadding()[0], op.getPadding()[1],
@@ -253,7 +258,8 @@ private:
               db = ptr(bg);
           os << llvm::formatv(
               "  conv2dWeightGrad(ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, "
-              "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, {15}, {16});\n",
+              "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, {15}, "
+              "{16});\n",
               x[0], x[1], x[2], x[3], w[0], w[2], w[3], op.getStrides()[0],
               op.getStrides()[1], op.getPadding()[0], op.getPadding()[1], y[2],
               y[3], ptr(op.getInput()), ptr(op.getOutputGrad()), ptr(op), db);
@@ -262,10 +268,10 @@ private:
         .Case([&](nn::DenseOp op) {
           auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight());
           return withEpilogue([&] {
-            os << llvm::formatv("  denseForward({0}, {1}, {2}, {3}, {4}, {5}, out",
-                                x[0], x[1], w[0], ptr(op.getInput()),
-                                ptr(op.getWeight()),
-                                op.getBias() ? ptr(op.getBias()) : "nullptr");
+            os << llvm::formatv(
+                "  denseForward({0}, {1}, {2}, {3}, {4}, {5}, out", x[0], x[1],
+                w[0], ptr(op.getInput()), ptr(op.getWeight()),
+                op.getBias() ? ptr(op.getBias()) : "nullptr");
           });
         })
         .Case([&](nn::DenseInputGradOp op) {
@@ -284,8 +290,8 @@ private:
               db = ptr(bg);
           os << llvm::formatv(
               "  denseWeightGrad({0}, {1}, {2}, {3}, {4}, {5}, {6});\n", x[0],
-              x[1], dy[1], ptr(op.getInput()), ptr(op.getOutputGrad()),
-              ptr(op), db);
+              x[1], dy[1], ptr(op.getInput()), ptr(op.getOutputGrad()), ptr(op),
+              db);
           return success();
         })
         .Case<nn::MaxPool2DOp, nn::AvgPool2DOp, nn::MaxPool2DGradOp,
@@ -305,11 +311,11 @@ private:
               strides[1], padding[0], padding[1], y[2], y[3]);
           return withEpilogue([&] {
             if (isa<nn::MaxPool2DOp>(op))
-              os << "  maxPoolForward(" << geom << ", " << ptr(op->getOperand(0))
-                 << ", out";
+              os << "  maxPoolForward(" << geom << ", "
+                 << ptr(op->getOperand(0)) << ", out";
             else if (isa<nn::AvgPool2DOp>(op))
-              os << "  avgPoolForward(" << geom << ", " << ptr(op->getOperand(0))
-                 << ", out";
+              os << "  avgPoolForward(" << geom << ", "
+                 << ptr(op->getOperand(0)) << ", out";
             else if (isa<nn::MaxPool2DGradOp>(op))
               os << "  maxPoolGrad(" << geom << ", " << ptr(op->getOperand(0))
                  << ", " << ptr(op->getOperand(1)) << ", out";
@@ -346,12 +352,15 @@ private:
                 if (auto u = dyn_cast<nn::RandomUniformOp>(o))
                   os << "  fillUniform(" << ptr(out) << ", " << n << ", "
                      << locs.scalar(u.getSeed()) << ", " << u.getStream()
-                     << "u, " << llvm::formatv("{0:e17}", u.getBound().convertToDouble())
+                     << "u, "
+                     << llvm::formatv("{0:e17}", u.getBound().convertToDouble())
                      << ");\n";
                 else if (auto r = dyn_cast<nn::RandomNormalOp>(o))
                   os << "  fillNormal(" << ptr(out) << ", " << n << ", "
                      << locs.scalar(r.getSeed()) << ", " << r.getStream()
-                     << "u, " << llvm::formatv("{0:e17}", r.getStddev().convertToDouble())
+                     << "u, "
+                     << llvm::formatv("{0:e17}",
+                                      r.getStddev().convertToDouble())
                      << ");\n";
                 else
                   os << "  fillZero(" << ptr(out) << ", " << n << ");\n";
@@ -371,10 +380,9 @@ private:
           // A standalone elementwise chain, read from its first input.
           SmallVector<Operation *> chain = {anchor};
           chain.append(rest);
-          Value in = op->getOperand(isa<nn::ReluGradOp, nn::SigmoidGradOp,
-                                        nn::TanhGradOp>(op)
-                                        ? 1
-                                        : 0);
+          Value in = op->getOperand(
+              isa<nn::ReluGradOp, nn::SigmoidGradOp, nn::TanhGradOp>(op) ? 1
+                                                                         : 0);
           auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
           if (yield.getValues().empty())
             return success();
@@ -399,7 +407,8 @@ private:
     for (auto [i, v] : llvm::enumerate(yield.getValues())) {
       auto res = cast<OpResult>(v);
       Operation *op = res.getOwner();
-      unsigned operand = res.getResultNumber() == 0 ? 0 : res.getResultNumber() + 1;
+      unsigned operand =
+          res.getResultNumber() == 0 ? 0 : res.getResultNumber() + 1;
       Value in = op->getOperand(operand);
       if (locs.lookup(in) != locs.lookup(v))
         os << "  std::memcpy(" << ptr(v) << ", " << ptr(in) << ", "
@@ -449,7 +458,8 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
      << "// One function per kernel; the step functions call them in order.\n"
      << "#include \"runtime/Model.h\"\n#include \"runtime/cpu/Kernels.h\"\n\n"
      << "#include <cstring>\n\n"
-     << "namespace {\nusing namespace alexc::cpu;\nusing namespace alexc::rt;\n";
+     << "namespace {\nusing namespace alexc::cpu;\nusing namespace "
+        "alexc::rt;\n";
   Emitter emitter(os);
   SmallVector<func::FuncOp> funcs;
   for (StringRef name : {"init", "train_step", "eval_step", "gradients"})
@@ -475,9 +485,9 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
     os << entry;
   os << "};\n} // namespace\n\n";
 
-  int64_t classes = cast<RankedTensorType>(
-                        train.getArgumentTypes()[numParams + numState + 1])
-                        .getDimSize(0);
+  int64_t classes =
+      cast<RankedTensorType>(train.getArgumentTypes()[numParams + numState + 1])
+          .getDimSize(0);
   (void)classes;
   // The number of classes is the width of the logits (the loss gradient).
   int64_t numClasses = 0;
@@ -488,11 +498,12 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
      << "  static const ModelDescriptor model = {\n"
      << "      kModelAbiVersion, " << quoted(spec.name) << ", "
      << quoted(specHash) << ", \"cpu\",\n"
-     << llvm::formatv("      {0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9},\n",
-                      spec.batchSize, spec.channels, spec.height, spec.width,
-                      numClasses, spec.data.resize, spec.epochs,
-                      llvm::formatv("{0:e17}", spec.optimizer.learningRate).str(),
-                      quoted(spec.optimizer.type), quoted(spec.data.dataset))
+     << llvm::formatv(
+            "      {0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9},\n",
+            spec.batchSize, spec.channels, spec.height, spec.width, numClasses,
+            spec.data.resize, spec.epochs,
+            llvm::formatv("{0:e17}", spec.optimizer.learningRate).str(),
+            quoted(spec.optimizer.type), quoted(spec.data.dataset))
      << "      " << numParams << ", train_step_args, " << numState
      << ", train_step_args + " << numParams << ",\n"
      << "      " << funcs.size() << ", functions};\n"

@@ -13,8 +13,7 @@ namespace alexc::codegen {
 /// order, and the `alexc_model()` descriptor (runtime/Model.h). Fails with
 /// an error on the op it cannot generate code for.
 mlir::LogicalResult emitCpp(mlir::ModuleOp module, const ModelSpec &spec,
-                            const std::string &specHash,
-                            llvm::raw_ostream &os);
+                            const std::string &specHash, llvm::raw_ostream &os);
 
 /// FNV-1a 64-bit digest of the spec text, as 16 hex digits.
 std::string hashSpec(const std::string &text);

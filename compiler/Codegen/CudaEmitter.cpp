@@ -92,8 +92,8 @@ private:
   FailureOr<std::string> emitEpilogue(kernel::LaunchOp launch,
                                       ArrayRef<Operation *> chain, Value start,
                                       const FunctionLocations &locs,
-                                      const std::string &name,
-                                      bool storeStart, std::string &init) {
+                                      const std::string &name, bool storeStart,
+                                      std::string &init) {
     llvm::MapVector<Value, std::string> pointers;
     auto pointerOf = [&](Value v) {
       auto it = pointers.find(v);
@@ -103,9 +103,9 @@ private:
       pointers.insert({v, p});
       return p;
     };
-    auto code = elementwiseChain(launch, chain, start, pointerOf,
-                                 {"sc->seed", "sc->step", "sc->dropout"},
-                                 storeStart);
+    auto code =
+        elementwiseChain(launch, chain, start, pointerOf,
+                         {"sc->seed", "sc->step", "sc->dropout"}, storeStart);
     if (failed(code))
       return failure();
     std::string type = name + "_Epi";
@@ -166,8 +166,8 @@ private:
     auto convScratch = [&](ArrayRef<int64_t> x, ArrayRef<int64_t> w,
                            ArrayRef<int64_t> y) {
       int64_t ckk = x[1] * w[2] * w[3], cols = x[0] * y[2] * y[3];
-      scratch = std::max({scratch, ckk * cols + w[0] * cols,
-                          x[0] * x[1] * x[2] * x[3]});
+      scratch = std::max(
+          {scratch, ckk * cols + w[0] * cols, x[0] * x[1] * x[2] * x[3]});
       variants = 3; // generated, cuBLAS, cuDNN
     };
 
@@ -180,10 +180,10 @@ private:
                y = shapeOf(op.getOutput());
           convScratch(x, w, y);
           body("  convForward(" +
-               convGeom(x, w, y, op.getStrides(), op.getPadding()) + ",\n      " +
-               ptr(op.getInput()) + ", " + ptr(op.getWeight()) + ", " +
-               (op.getBias() ? ptr(op.getBias()) : "nullptr") + ",\n      " +
-               init + ", f, variant);\n");
+               convGeom(x, w, y, op.getStrides(), op.getPadding()) +
+               ",\n      " + ptr(op.getInput()) + ", " + ptr(op.getWeight()) +
+               ", " + (op.getBias() ? ptr(op.getBias()) : "nullptr") +
+               ",\n      " + init + ", f, variant);\n");
           return success();
         })
         .Case([&](nn::Conv2DInputGradOp op) -> LogicalResult {
@@ -194,9 +194,9 @@ private:
                y = shapeOf(op.getOutputGrad());
           convScratch(x, w, y);
           body("  convInputGrad(" +
-               convGeom(x, w, y, op.getStrides(), op.getPadding()) + ",\n      " +
-               ptr(op.getOutputGrad()) + ", " + ptr(op.getWeight()) +
-               ",\n      " + init + ", f, variant);\n");
+               convGeom(x, w, y, op.getStrides(), op.getPadding()) +
+               ",\n      " + ptr(op.getOutputGrad()) + ", " +
+               ptr(op.getWeight()) + ",\n      " + init + ", f, variant);\n");
           return success();
         })
         .Case([&](nn::Conv2DWeightGradOp op) -> LogicalResult {
@@ -208,9 +208,10 @@ private:
             if (auto bg = dyn_cast<nn::BiasGradOp>(o))
               db = ptr(bg);
           body("  convWeightGrad(" +
-               convGeom(x, w, y, op.getStrides(), op.getPadding()) + ",\n      " +
-               ptr(op.getInput()) + ", " + ptr(op.getOutputGrad()) + ", " +
-               ptr(op) + ", " + db + ", f, variant);\n");
+               convGeom(x, w, y, op.getStrides(), op.getPadding()) +
+               ",\n      " + ptr(op.getInput()) + ", " +
+               ptr(op.getOutputGrad()) + ", " + ptr(op) + ", " + db +
+               ", f, variant);\n");
           return success();
         })
         .Case([&](nn::DenseOp op) -> LogicalResult {
@@ -316,9 +317,8 @@ private:
                   cast<kernel::YieldOp>(launch.getBlock().getTerminator());
               for (Value v : yield.getValues()) {
                 auto res = cast<OpResult>(v);
-                unsigned operand = res.getResultNumber() == 0
-                                       ? 0
-                                       : res.getResultNumber() + 1;
+                unsigned operand =
+                    res.getResultNumber() == 0 ? 0 : res.getResultNumber() + 1;
                 Value in = res.getOwner()->getOperand(operand);
                 if (locs.lookup(in) != locs.lookup(v))
                   s << "  ALEXC_CUDA_CHECK(cudaMemcpyAsync(" << ptr(v) << ", "
@@ -338,16 +338,17 @@ private:
                                    : isa<nn::SGDMomentumUpdateOp>(o)
                                        ? "Momentum"
                                        : "Adam";
-                std::string s1 = o.getNumResults() > 1 ? ptr(o.getResult(1))
-                                                       : "nullptr";
-                std::string s2 = o.getNumResults() > 2 ? ptr(o.getResult(2))
-                                                       : "nullptr";
-                s << "      {UpdateKind::" << kind << ", " << ptr(o.getResult(0))
-                  << ", " << ptr(o.getOperand(1)) << ", " << s1 << ", " << s2
-                  << ", " << numElements(o.getResult(0)) << ", "
-                  << d("momentum") << ", " << d("weight_decay") << ", "
+                std::string s1 =
+                    o.getNumResults() > 1 ? ptr(o.getResult(1)) : "nullptr";
+                std::string s2 =
+                    o.getNumResults() > 2 ? ptr(o.getResult(2)) : "nullptr";
+                s << "      {UpdateKind::" << kind << ", "
+                  << ptr(o.getResult(0)) << ", " << ptr(o.getOperand(1)) << ", "
+                  << s1 << ", " << s2 << ", " << numElements(o.getResult(0))
+                  << ", " << d("momentum") << ", " << d("weight_decay") << ", "
                   << d("beta1") << ", " << d("beta2") << ", " << d("epsilon")
-                  << ", " << (nesterov && nesterov.getValue() ? "true" : "false")
+                  << ", "
+                  << (nesterov && nesterov.getValue() ? "true" : "false")
                   << "},\n";
                 ++count;
               }
@@ -383,9 +384,8 @@ private:
           int64_t inner = 1;
           for (int64_t d : dy.drop_front(2))
             inner *= d;
-          body(llvm::formatv("  biasGrad({0}, {1}, {2}, {3}, {4}, f);\n",
-                             dy[0], dy[1], inner, ptr(op.getOutputGrad()),
-                             ptr(op))
+          body(llvm::formatv("  biasGrad({0}, {1}, {2}, {3}, {4}, f);\n", dy[0],
+                             dy[1], inner, ptr(op.getOutputGrad()), ptr(op))
                    .str());
           return success();
         })
@@ -395,7 +395,7 @@ private:
           chain.append(rest);
           Value in = op->getOperand(
               isa<nn::ReluGradOp, nn::SigmoidGradOp, nn::TanhGradOp>(op) ? 1
-                                                                          : 0);
+                                                                         : 0);
           auto type = emitEpilogue(launch, chain, in, locs, name,
                                    /*storeStart=*/false, init);
           if (failed(type))

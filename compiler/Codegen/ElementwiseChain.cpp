@@ -22,7 +22,8 @@ std::string floatLiteral(double v) {
 
 FailureOr<std::string>
 elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
-                 Value start, const std::function<std::string(Value)> &pointerOf,
+                 Value start,
+                 const std::function<std::string(Value)> &pointerOf,
                  const ChainNames &names, bool storeStart) {
   auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
   auto yielded = [&](Value v) {
@@ -52,8 +53,9 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
               return o.getInput() == cur;
             })
             .Case<nn::DropoutOp, nn::DropoutGradOp>([&](Operation *o) {
-              float rate =
-                  o->getAttrOfType<FloatAttr>("rate").getValue().convertToFloat();
+              float rate = o->getAttrOfType<FloatAttr>("rate")
+                               .getValue()
+                               .convertToFloat();
               float scale = 1.f / (1.f - rate);
               int64_t stream = o->getAttrOfType<IntegerAttr>("stream").getInt();
               s << "if (" << names.dropout << ") v = alexc::rng::dropoutKeep("
@@ -87,9 +89,9 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
                 [&](Operation *o) { return o->getOperand(0) == cur; })
             .Default([](Operation *) { return false; });
     if (!ok)
-      return op->emitError() << "code generation: cannot fuse '"
-                             << op->getName() << "' as an epilogue of kernel '"
-                             << launch.getName() << "'";
+      return op->emitError()
+             << "code generation: cannot fuse '" << op->getName()
+             << "' as an epilogue of kernel '" << launch.getName() << "'";
     cur = op->getResult(0);
     if (yielded(cur))
       store(cur);

@@ -1,4 +1,5 @@
-//===- ElementwiseChain.h - Fused elementwise ops as C++ statements -*- C++ -*-===//
+//===- ElementwiseChain.h - Fused elementwise ops as C++ statements -*- C++
+//-*-===//
 //
 // The epilogue of a kernel (the elementwise ops after its anchor) as
 // straight-line C++ on one element: `v` holds the anchor's value at flat
@@ -28,8 +29,9 @@ struct ChainNames {
 /// read from, for the last value). When `storeStart` is set, `start` is
 /// stored too if the launch yields it. Fails on an op that cannot be fused.
 mlir::FailureOr<std::string>
-elementwiseChain(kernel::LaunchOp launch, llvm::ArrayRef<mlir::Operation *> chain,
-                 mlir::Value start, const std::function<std::string(mlir::Value)> &pointerOf,
+elementwiseChain(kernel::LaunchOp launch,
+                 llvm::ArrayRef<mlir::Operation *> chain, mlir::Value start,
+                 const std::function<std::string(mlir::Value)> &pointerOf,
                  const ChainNames &names, bool storeStart);
 
 /// A float literal that reads back to the same float ("0.5f", "2.0f").

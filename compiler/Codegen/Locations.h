@@ -1,4 +1,5 @@
-//===- Locations.h - Where each value of a planned function lives -*- C++ -*-===//
+//===- Locations.h - Where each value of a planned function lives -*- C++
+//-*-===//
 //
 // From the memory plan: every tensor of a function is an argument, a result
 // (a returned value is computed straight into the caller's buffer), or an

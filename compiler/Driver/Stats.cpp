@@ -90,7 +90,8 @@ static std::string mib(int64_t bytes) {
 
 void printStats(llvm::raw_ostream &os, StringRef title, const StepStats &s) {
   os << title << "\n";
-  os << llvm::formatv("  ops before fusion           {0,10}\n", s.opsBeforeFusion);
+  os << llvm::formatv("  ops before fusion           {0,10}\n",
+                      s.opsBeforeFusion);
   os << llvm::formatv("  kernels after fusion        {0,10}   (+{1} views)\n",
                       s.kernels, s.views);
   os << "  arena (planned, reused)     " << mib(s.arenaBytes) << "\n";

@@ -11,9 +11,9 @@ struct StepStats {
   int64_t opsBeforeFusion = 0; // nn ops (flatten/reshape counted as views)
   int64_t kernels = 0;         // kernel.launch ops
   int64_t views = 0;
-  int64_t arenaBytes = 0;         // planned transient arena
-  int64_t intermediateBytes = 0;  // sum of transient buffers, no reuse
-  int64_t persistentBytes = 0;    // gradients and returned values
+  int64_t arenaBytes = 0;        // planned transient arena
+  int64_t intermediateBytes = 0; // sum of transient buffers, no reuse
+  int64_t persistentBytes = 0;   // gradients and returned values
   int64_t parameterBytes = 0;
   int64_t gradientBytes = 0;
   int64_t optimizerStateBytes = 0;

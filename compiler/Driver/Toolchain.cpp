@@ -16,8 +16,8 @@ static bool run(const std::vector<std::string> &args, std::string &error);
 bool findRuntime(const char *argv0, RuntimePaths &paths, std::string &error) {
   static int anchor;
   std::string exe = llvm::sys::fs::getMainExecutable(argv0, &anchor);
-  llvm::SmallString<256> prefix(llvm::sys::path::parent_path(
-      llvm::sys::path::parent_path(exe)));
+  llvm::SmallString<256> prefix(
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
   llvm::SmallString<256> lib(prefix), inc(prefix);
   llvm::sys::path::append(lib, "lib", "alexc");
   llvm::sys::path::append(inc, "include", "alexc");
@@ -76,8 +76,8 @@ bool findCuda(const std::string &hint, CudaToolkit &cuda) {
   }
   if (nvcc.empty() || !llvm::sys::fs::can_execute(nvcc))
     return false;
-  llvm::SmallString<256> root(llvm::sys::path::parent_path(
-      llvm::sys::path::parent_path(nvcc)));
+  llvm::SmallString<256> root(
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(nvcc)));
   llvm::SmallString<256> lib(root);
   llvm::sys::path::append(lib, "lib64");
   cuda = {nvcc, lib.str().str()};
@@ -90,11 +90,17 @@ bool compileCuda(const CudaToolkit &cuda, const std::string &source,
   std::string compute = arch;
   if (compute.rfind("sm_", 0) == 0)
     compute = "compute_" + compute.substr(3);
-  std::vector<std::string> args = {
-      cuda.nvcc, "-O3", "-std=c++17", "-I" + runtime.includeDir,
-      "-gencode=arch=" + compute + ",code=" + arch,
-      "-gencode=arch=" + compute + ",code=" + compute, "-c", source, "-o",
-      object};
+  std::vector<std::string> args = {cuda.nvcc,
+                                   "-O3",
+                                   "-std=c++17",
+                                   "-I" + runtime.includeDir,
+                                   "-gencode=arch=" + compute + ",code=" + arch,
+                                   "-gencode=arch=" + compute +
+                                       ",code=" + compute,
+                                   "-c",
+                                   source,
+                                   "-o",
+                                   object};
   return run(args, error);
 }
 

@@ -57,8 +57,8 @@ public:
     return runBlock(body);
   }
 
-  llvm::Expected<std::vector<RtValue<T>>> runBody(Block &block,
-                                                  std::vector<RtValue<T>> args) {
+  llvm::Expected<std::vector<RtValue<T>>>
+  runBody(Block &block, std::vector<RtValue<T>> args) {
     for (auto [arg, value] : llvm::zip(block.getArguments(), args))
       values[arg] = std::move(value);
     return runBlock(block);

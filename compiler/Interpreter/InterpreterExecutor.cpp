@@ -45,8 +45,8 @@ rt::ModelConfig configFromModule(ModuleOp module, const ModelSpec &spec,
   }
   train.walk([&](Operation *op) {
     if (op->getName().getStringRef() == "nn.softmax_cross_entropy")
-      c.classes = cast<RankedTensorType>(op->getOperand(0).getType())
-                      .getDimSize(1);
+      c.classes =
+          cast<RankedTensorType>(op->getOperand(0).getType()).getDimSize(1);
   });
   return c;
 }
@@ -72,20 +72,21 @@ public:
 
   void initialize(uint64_t seed) override {
     auto init = withDropout.lookupSymbol<func::FuncOp>("init");
-    auto results = check(interpret<float>(init, {Value32::integer(int64_t(seed))}));
+    auto results =
+        check(interpret<float>(init, {Value32::integer(int64_t(seed))}));
     for (unsigned i = 0; i < results.size(); ++i)
       tensors[config.params[i].name] = results[i].tensor();
     for (const auto &t : config.state)
       tensors[t.name] = Tensor32(t.shape);
   }
 
-  rt::StepResult trainStep(const float *images, const int32_t *labels,
-                           float lr, uint64_t seed, uint64_t step,
+  rt::StepResult trainStep(const float *images, const int32_t *labels, float lr,
+                           uint64_t seed, uint64_t step,
                            bool dropout) override {
     auto f = (dropout ? withDropout : withoutDropout)
                  .lookupSymbol<func::FuncOp>("train_step");
-    auto results = check(interpret<float>(
-        f, arguments(f, images, labels, lr, seed, step)));
+    auto results = check(
+        interpret<float>(f, arguments(f, images, labels, lr, seed, step)));
     for (unsigned i = 2; i < results.size(); ++i)
       tensors[f.getResultAttrOfType<StringAttr>(i, "nn.name").str()] =
           std::move(results[i].tensor());
@@ -110,8 +111,8 @@ public:
 
 private:
   std::vector<Value32> arguments(func::FuncOp f, const float *images,
-                                 const int32_t *labels, float lr,
-                                 uint64_t seed, uint64_t step) {
+                                 const int32_t *labels, float lr, uint64_t seed,
+                                 uint64_t step) {
     std::vector<Value32> args;
     for (unsigned i = 0; i < f.getNumArguments(); ++i) {
       std::string name = f.getArgAttrOfType<StringAttr>(i, "nn.name").str();
@@ -134,10 +135,10 @@ private:
     return args;
   }
 
-  static std::vector<Value32>
-  check(llvm::Expected<std::vector<Value32>> r) {
+  static std::vector<Value32> check(llvm::Expected<std::vector<Value32>> r) {
     if (!r) {
-      std::fprintf(stderr, "error: %s\n", llvm::toString(r.takeError()).c_str());
+      std::fprintf(stderr, "error: %s\n",
+                   llvm::toString(r.takeError()).c_str());
       std::exit(1);
     }
     return std::move(*r);

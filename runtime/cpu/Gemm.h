@@ -38,8 +38,8 @@ struct MatView {
   float at(int64_t i, int64_t j) const { return data[i * rs + j * cs]; }
 };
 
-constexpr int64_t kMR = 8, kNR = 32;     // register block
-constexpr int64_t kKC = 256, kMC = 128;  // cache blocks (L1/L2)
+constexpr int64_t kMR = 8, kNR = 32;    // register block
+constexpr int64_t kKC = 256, kMC = 128; // cache blocks (L1/L2)
 constexpr int64_t kNC = 2048;
 
 /// acc(MR x NR) = sum over k of a[k][0..MR) outer b[k][0..NR); then
@@ -149,7 +149,8 @@ inline void gemm(int64_t M, int64_t N, int64_t K, MatView A, MatView B,
             microKernel(kc, ap, bp, tile, kNR, false);
             for (int64_t i = 0; i < mr; ++i)
               for (int64_t j = 0; j < nr; ++j)
-                c[i * ldc + j] = (acc ? c[i * ldc + j] : 0.f) + tile[i * kNR + j];
+                c[i * ldc + j] =
+                    (acc ? c[i * ldc + j] : 0.f) + tile[i * kNR + j];
           }
         }
       }
@@ -159,8 +160,8 @@ inline void gemm(int64_t M, int64_t N, int64_t K, MatView A, MatView B,
 
 /// gemm split over the threads of a new parallel region: by columns when N
 /// is wide enough, else by rows.
-inline void gemmParallel(int64_t M, int64_t N, int64_t K, MatView A,
-                         MatView B, float *C, int64_t ldc, bool accumulate) {
+inline void gemmParallel(int64_t M, int64_t N, int64_t K, MatView A, MatView B,
+                         float *C, int64_t ldc, bool accumulate) {
 #ifdef _OPENMP
   int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
 #else

@@ -187,12 +187,12 @@ void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
     float *dxn = dx + n * inImage;
     const float *dyn = dy + n * g.O * ohw;
     if (g.pointwise()) {
-      runGemm(parallel, ckk, ohw, g.O, MatView{w, 1, ckk},
-              MatView{dyn, ohw, 1}, dxn, ohw, false);
+      runGemm(parallel, ckk, ohw, g.O, MatView{w, 1, ckk}, MatView{dyn, ohw, 1},
+              dxn, ohw, false);
     } else {
       float *col = scratch(ckk * ohw);
-      runGemm(parallel, ckk, ohw, g.O, MatView{w, 1, ckk},
-              MatView{dyn, ohw, 1}, col, ohw, false);
+      runGemm(parallel, ckk, ohw, g.O, MatView{w, 1, ckk}, MatView{dyn, ohw, 1},
+              col, ohw, false);
       std::memset(dxn, 0, inImage * sizeof(float));
       col2imAdd(g, col, dxn);
     }
@@ -202,8 +202,8 @@ void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
 
 /// dw = sum_n dy[n] * im2col(x[n])^T, db = sum of dy over batch and space.
 /// Each thread accumulates its own partial sums, added at the end.
-inline void conv2dWeightGrad(const ConvGeom &g, const float *x,
-                             const float *dy, float *dw, float *db) {
+inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
+                             float *dw, float *db) {
   int64_t ckk = g.ckk(), ohw = g.ohw(), wsize = g.O * ckk;
   int threads = g.N >= maxThreads() ? maxThreads() : 1;
   std::vector<float> partial(size_t(threads) * (wsize + g.O), 0.f);
@@ -338,8 +338,8 @@ void maxPoolForward(const PoolGeom &g, const float *x, float *y,
 
 /// Routes each output gradient to the first maximum of its window.
 template <typename Epi>
-void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy,
-                 float *dx, Epi &&epilogue) {
+void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy, float *dx,
+                 Epi &&epilogue) {
   int64_t inImage = g.C * g.H * g.W;
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n) {

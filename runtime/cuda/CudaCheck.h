@@ -20,8 +20,9 @@
   do {                                                                         \
     cublasStatus_t st_ = (call);                                               \
     if (st_ != CUBLAS_STATUS_SUCCESS) {                                        \
-      std::fprintf(stderr, "error: cuBLAS call %s failed: status %d (%s:%d)\n", \
-                   #call, int(st_), __FILE__, __LINE__);                       \
+      std::fprintf(stderr,                                                     \
+                   "error: cuBLAS call %s failed: status %d (%s:%d)\n", #call, \
+                   int(st_), __FILE__, __LINE__);                              \
       std::exit(2);                                                            \
     }                                                                          \
   } while (0)

@@ -31,14 +31,11 @@ namespace alexc::cuda {
 
 /// Gathers the examples `idx` (-1: padding) of a uint8 dataset on the GPU,
 /// resizes them with the bilinear tables and scales them to [0, 1].
-__global__ void prepareBatchKernel(const uint8_t *data, const uint8_t *labels,
-                                   int64_t rows, int64_t cols,
-                                   const int64_t *idx, int64_t batch,
-                                   int64_t outRows, int64_t outCols,
-                                   const int32_t *y0, const int32_t *dy,
-                                   const float *wy, const int32_t *x0,
-                                   const int32_t *dx, const float *wx,
-                                   float *images, int32_t *outLabels) {
+__global__ void prepareBatchKernel(
+    const uint8_t *data, const uint8_t *labels, int64_t rows, int64_t cols,
+    const int64_t *idx, int64_t batch, int64_t outRows, int64_t outCols,
+    const int32_t *y0, const int32_t *dy, const float *wy, const int32_t *x0,
+    const int32_t *dx, const float *wx, float *images, int32_t *outLabels) {
   int64_t pixels = outRows * outCols, total = batch * pixels;
   for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
        t += int64_t(gridDim.x) * blockDim.x) {
@@ -97,8 +94,8 @@ public:
     workspace = deviceAlloc<uint8_t>(64 << 20);
     ALEXC_CUBLAS_CHECK(cublasSetWorkspace(h, workspace, 64 << 20));
     tf32 = precision != "fp32";
-    ALEXC_CUBLAS_CHECK(cublasSetMathMode(
-        h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
+    ALEXC_CUBLAS_CHECK(cublasSetMathMode(h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
+                                                 : CUBLAS_PEDANTIC_MATH));
     cudnnHandle_t dnn;
     ALEXC_CUDNN_CHECK(cudnnCreate(&dnn));
     ALEXC_CUDNN_CHECK(cudnnSetStream(dnn, stream));
@@ -115,18 +112,21 @@ public:
       persistent[model.functions[i].name] =
           deviceAlloc<uint8_t>(model.functions[i].persistentBytes + 64);
     for (int i = 0; i < model.numParams; ++i)
-      tensors[model.params[i].name] = {deviceAlloc<float>(model.params[i].numElements),
-                                       model.params[i].numElements};
+      tensors[model.params[i].name] = {
+          deviceAlloc<float>(model.params[i].numElements),
+          model.params[i].numElements};
     for (int i = 0; i < model.numState; ++i)
-      tensors[model.state[i].name] = {deviceAlloc<float>(model.state[i].numElements),
-                                      model.state[i].numElements};
+      tensors[model.state[i].name] = {
+          deviceAlloc<float>(model.state[i].numElements),
+          model.state[i].numElements};
     scalars = deviceAlloc<rt::StepScalars>(1);
     ALEXC_CUDA_CHECK(cudaMallocHost(&hostScalars, sizeof(rt::StepScalars)));
-    ALEXC_CUDA_CHECK(cudaMallocHost(&hostIndices, model.batchSize * sizeof(int64_t)));
+    ALEXC_CUDA_CHECK(
+        cudaMallocHost(&hostIndices, model.batchSize * sizeof(int64_t)));
     ALEXC_CUDA_CHECK(cudaMallocHost(&hostResult, 2 * sizeof(float)));
     indices = deviceAlloc<int64_t>(model.batchSize);
-    images = deviceAlloc<float>(model.batchSize * model.channels * model.height *
-                                model.width);
+    images = deviceAlloc<float>(model.batchSize * model.channels *
+                                model.height * model.width);
     labels = deviceAlloc<int32_t>(model.batchSize);
     loss = deviceAlloc<float>(1);
     correct = deviceAlloc<int32_t>(1);
@@ -170,7 +170,8 @@ public:
   }
 
   rt::StepResult trainStep(const float *img, const int32_t *lab, float lr,
-                           uint64_t seed, uint64_t step, bool dropout) override {
+                           uint64_t seed, uint64_t step,
+                           bool dropout) override {
     ALEXC_CUDA_CHECK(cudaMemcpyAsync(images, img, imageBytes(),
                                      cudaMemcpyHostToDevice, stream));
     ALEXC_CUDA_CHECK(cudaMemcpyAsync(labels, lab, model.batchSize * 4,
@@ -277,27 +278,20 @@ private:
                    : n == "correct" ? static_cast<void *>(correct)
                                     : tensors.at(n).ptr;
     }
-    return rt::CudaFrame{args.data(),
-                         results.data(),
-                         arena,
-                         persistent.at(info.name),
-                         scalars,
-                         stream,
-                         cublas,
-                         scratch,
-                         cudnn,
-                         cudnnWorkspace,
-                         kCudnnWorkspace,
-                         tf32 ? 1 : 0};
+    return rt::CudaFrame{
+        args.data(), results.data(), arena,           persistent.at(info.name),
+        scalars,     stream,         cublas,          scratch,
+        cudnn,       cudnnWorkspace, kCudnnWorkspace, tf32 ? 1 : 0};
   }
 
   void runDirect(const char *name, std::vector<void *> &args,
                  std::vector<void *> &results) {
     const rt::FunctionInfo &info = *function(name);
     const CudaFunction &fn = *program_(name);
-    rt::CudaFrame f{args.data(), results.data(), arena,
-                    persistent.at(info.name), scalars, stream, cublas, scratch,
-                    cudnn, cudnnWorkspace, kCudnnWorkspace, tf32 ? 1 : 0};
+    rt::CudaFrame f{
+        args.data(), results.data(), arena,           persistent.at(info.name),
+        scalars,     stream,         cublas,          scratch,
+        cudnn,       cudnnWorkspace, kCudnnWorkspace, tf32 ? 1 : 0};
     for (int k = 0; k < fn.numKernels; ++k)
       fn.kernels[k].run(f, 0);
     fn.finish(f);
@@ -383,8 +377,8 @@ private:
       it = graphs.emplace(key, exec).first;
     }
     ALEXC_CUDA_CHECK(cudaGraphLaunch(it->second, stream));
-    ALEXC_CUDA_CHECK(cudaMemcpyAsync(hostResult, loss, 4,
-                                     cudaMemcpyDeviceToHost, stream));
+    ALEXC_CUDA_CHECK(
+        cudaMemcpyAsync(hostResult, loss, 4, cudaMemcpyDeviceToHost, stream));
     ALEXC_CUDA_CHECK(cudaMemcpyAsync(hostResult + 1, correct, 4,
                                      cudaMemcpyDeviceToHost, stream));
     ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
@@ -468,18 +462,22 @@ inline int checkKernels(const rt::ModelDescriptor &model,
     std::vector<size_t> argIdx, resIdx;
     for (int i = 0; i < info.numArgs; ++i) {
       std::string n = info.args[i].name;
-      argIdx.push_back(add(info.args[i].rank ? info.args[i].numElements : 0,
-                           info.args[i].elementType == rt::kI32,
-                           n.size() > 10 && n.substr(n.size() - 10) == "exp_avg_sq"));
+      argIdx.push_back(
+          add(info.args[i].rank ? info.args[i].numElements : 0,
+              info.args[i].elementType == rt::kI32,
+              n.size() > 10 && n.substr(n.size() - 10) == "exp_avg_sq"));
     }
     for (int i = 0; i < info.numResults; ++i)
-      resIdx.push_back(add(info.results[i].rank ? info.results[i].numElements : 1,
-                           false, false));
+      resIdx.push_back(
+          add(info.results[i].rank ? info.results[i].numElements : 1, false,
+              false));
     size_t arenaIdx = add(info.arenaBytes / 4, false, false);
     size_t persIdx = add(info.persistentBytes / 4, false, false);
     float *scratch = deviceAlloc<float>(fn->scratchBytes / 4 + 16);
-    rt::StepScalars hostSc{0.01f, 1, 1234, 3}, *sc = deviceAlloc<rt::StepScalars>(1);
-    ALEXC_CUDA_CHECK(cudaMemcpy(sc, &hostSc, sizeof(hostSc), cudaMemcpyHostToDevice));
+    rt::StepScalars hostSc{0.01f, 1, 1234, 3},
+        *sc = deviceAlloc<rt::StepScalars>(1);
+    ALEXC_CUDA_CHECK(
+        cudaMemcpy(sc, &hostSc, sizeof(hostSc), cudaMemcpyHostToDevice));
     std::vector<void *> hArgs, dArgs, hRes, dRes;
     for (int i = 0; i < info.numArgs; ++i) {
       bool tensor = info.args[i].rank > 0;
@@ -495,10 +493,14 @@ inline int checkKernels(const rt::ModelDescriptor &model,
       for (int j = 0; j < info.numArgs; ++j)
         if (!std::strcmp(info.results[i].name, info.args[j].name))
           hRes[i] = hArgs[j], dRes[i] = dArgs[j];
-    rt::Frame cpu{hArgs.data(), hRes.data(),
+    rt::Frame cpu{hArgs.data(),
+                  hRes.data(),
                   reinterpret_cast<uint8_t *>(buffers[arenaIdx].host.data()),
                   reinterpret_cast<uint8_t *>(buffers[persIdx].host.data()),
-                  hostSc.lr, hostSc.seed, hostSc.step, hostSc.dropout};
+                  hostSc.lr,
+                  hostSc.seed,
+                  hostSc.step,
+                  hostSc.dropout};
     rt::CudaFrame gpu{dArgs.data(),
                       dRes.data(),
                       reinterpret_cast<uint8_t *>(buffers[arenaIdx].dev),
@@ -577,8 +579,10 @@ inline int checkKernels(const rt::ModelDescriptor &model,
         ++checked;
         std::printf("%-12s %-28s %-9s %10.2e %10.0e %s\n", info.name,
                     info.kernels[k].name,
-                    v == 2 ? "cudnn" : v ? "cublas" : "generated", rel, tol,
-                    ok ? "ok" : "FAIL");
+                    v == 2 ? "cudnn"
+                    : v    ? "cublas"
+                           : "generated",
+                    rel, tol, ok ? "ok" : "FAIL");
         std::fflush(stdout);
       }
     }
@@ -597,10 +601,9 @@ alexc_create_cuda_executor(const char *gemm, const char *precision,
   cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess || count == 0) {
     static std::string message;
-    message = err != cudaSuccess
-                  ? std::string("no usable CUDA device: ") +
-                        cudaGetErrorString(err)
-                  : "no CUDA device found";
+    message = err != cudaSuccess ? std::string("no usable CUDA device: ") +
+                                       cudaGetErrorString(err)
+                                 : "no CUDA device found";
     *error = message.c_str();
     return nullptr;
   }

@@ -16,8 +16,8 @@
 #include "runtime/cuda/CudaModel.h"
 
 #include <cublas_v2.h>
-#include <cudnn.h>
 #include <cuda_runtime.h>
+#include <cudnn.h>
 
 #include <map>
 #include <vector>
@@ -188,8 +188,12 @@ template <class Epi> struct MatrixProblem {
   int64_t ars, acs, brs, bcs;
   Epi epi;
   int64_t M, N, K;
-  __device__ float a(int64_t m, int64_t k) const { return A[m * ars + k * acs]; }
-  __device__ float b(int64_t k, int64_t n) const { return B[k * brs + n * bcs]; }
+  __device__ float a(int64_t m, int64_t k) const {
+    return A[m * ars + k * acs];
+  }
+  __device__ float b(int64_t k, int64_t n) const {
+    return B[k * brs + n * bcs];
+  }
   __device__ void store(int64_t m, int64_t n, float acc) const {
     epi(m * N + n, acc + (bias ? bias[n] : 0.f));
   }
@@ -236,7 +240,8 @@ __global__ void im2colKernel(ConvGeom g, const float *x, float *col) {
        t += int64_t(gridDim.x) * blockDim.x) {
     int64_t r = t / cols, q = t % cols, bn = q / ohw, p = q % ohw;
     int64_t j = r % g.KW, u = r / g.KW, i = u % g.KH, c = u / g.KH;
-    int64_t iy = (p / g.OW) * g.SH + i - g.PH, ix = (p % g.OW) * g.SW + j - g.PW;
+    int64_t iy = (p / g.OW) * g.SH + i - g.PH,
+            ix = (p % g.OW) * g.SW + j - g.PW;
     col[t] = (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
                  ? 0.f
                  : x[((bn * g.C + c) * g.H + iy) * g.W + ix];
@@ -290,14 +295,16 @@ __global__ void col2imKernel(ConvGeom g, const float *col, Epi epi) {
         int64_t ox = tx / g.SW;
         if (ox >= g.OW)
           continue;
-        s += col[((c * g.KH + i) * g.KW + j) * cols + bn * ohw + oy * g.OW + ox];
+        s +=
+            col[((c * g.KH + i) * g.KW + j) * cols + bn * ohw + oy * g.OW + ox];
       }
     }
     epi(t, s);
   }
 }
 
-template <class Epi> __global__ void mapKernel(int64_t n, const float *in, Epi epi) {
+template <class Epi>
+__global__ void mapKernel(int64_t n, const float *in, Epi epi) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
     epi(i, in[i]);
@@ -334,15 +341,15 @@ struct CudnnConv {
     ALEXC_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
     ALEXC_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
     ALEXC_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv));
-    ALEXC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(
-        x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, int(g.N), int(g.C), int(g.H),
-        int(g.W)));
-    ALEXC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(
-        y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, int(g.N), int(g.O), int(g.OH),
-        int(g.OW)));
-    ALEXC_CUDNN_CHECK(cudnnSetFilter4dDescriptor(
-        w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, int(g.O), int(g.C), int(g.KH),
-        int(g.KW)));
+    ALEXC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW,
+                                                 CUDNN_DATA_FLOAT, int(g.N),
+                                                 int(g.C), int(g.H), int(g.W)));
+    ALEXC_CUDNN_CHECK(
+        cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+                                   int(g.N), int(g.O), int(g.OH), int(g.OW)));
+    ALEXC_CUDNN_CHECK(
+        cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                                   int(g.O), int(g.C), int(g.KH), int(g.KW)));
     ALEXC_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
         conv, int(g.PH), int(g.PW), int(g.SH), int(g.SW), 1, 1,
         CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
@@ -370,7 +377,7 @@ auto pickAlgorithm(const CudaFrame &f, const ConvGeom &g, int direction,
                    Find find, Get get, Size size) {
   using Algo = decltype(Perf{}.algo);
   static std::map<std::vector<int64_t>, Algo> cache;
-  std::vector<int64_t> key = {direction, g.N,  g.C,  g.H,  g.W,  g.O, g.KH,
+  std::vector<int64_t> key = {direction, g.N,  g.C,  g.H,  g.W,  g.O,   g.KH,
                               g.KW,      g.SH, g.SW, g.PH, g.PW, f.tf32};
   if (auto it = cache.find(key); it != cache.end())
     return it->second;
@@ -415,8 +422,8 @@ void cudnnConvForward(const ConvGeom &g, const float *x, const float *w,
                                                       n, c, p);
       },
       [&](cudnnConvolutionFwdAlgo_t a, size_t *bytes) {
-        return cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv,
-                                                       d.y, a, bytes);
+        return cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv, d.y,
+                                                       a, bytes);
       });
   float one = 1.f, zero = 0.f;
   ALEXC_CUDNN_CHECK(cudnnConvolutionForward(h, &one, d.x, x, d.w, w, d.conv,
@@ -560,9 +567,10 @@ inline void convWeightGrad(const ConvGeom &g, const float *x, const float *dy,
     // per multiprocessor.
     int64_t tiles = ((ckk + kBN - 1) / kBN) * ((g.O + kBM - 1) / kBM);
     int64_t splits = (528 + tiles - 1) / tiles;
-    splits = splits < 1 ? 1 : (splits > cols / 256 + 1 ? cols / 256 + 1 : splits);
-    ALEXC_CUDA_CHECK(cudaMemsetAsync(dw, 0, g.O * ckk * sizeof(float),
-                                     streamOf(f)));
+    splits =
+        splits < 1 ? 1 : (splits > cols / 256 + 1 ? cols / 256 + 1 : splits);
+    ALEXC_CUDA_CHECK(
+        cudaMemsetAsync(dw, 0, g.O * ckk * sizeof(float), streamOf(f)));
     launchGemm(ConvWeightGradProblem{g, x, dy, dw, g.O, ckk, cols}, f,
                unsigned(splits));
   } else {
@@ -590,8 +598,8 @@ template <class Epi> struct BiasEpi {
 };
 
 template <class Epi>
-void launchMapWithBias(int64_t N, int64_t U, const float *in,
-                       const float *bias, Epi epi, const CudaFrame &f) {
+void launchMapWithBias(int64_t N, int64_t U, const float *in, const float *bias,
+                       Epi epi, const CudaFrame &f) {
   mapKernel<<<gridFor(N * U), 256, 0, streamOf(f)>>>(
       N * U, in, BiasEpi<Epi>{bias, U, epi});
   ALEXC_CUDA_CHECK(cudaGetLastError());
@@ -718,8 +726,8 @@ __global__ void poolGradKernel(PoolGeom g, const float *x, const float *dy,
 template <bool Max, class Epi>
 void poolForward(const PoolGeom &g, const float *x, Epi epi,
                  const CudaFrame &f) {
-  poolForwardKernel<Max><<<gridFor(g.N * g.C * g.OH * g.OW), 256, 0,
-                           streamOf(f)>>>(g, x, epi);
+  poolForwardKernel<Max>
+      <<<gridFor(g.N * g.C * g.OH * g.OW), 256, 0, streamOf(f)>>>(g, x, epi);
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -815,7 +823,8 @@ __global__ void softmaxCrossEntropyKernel(int64_t N, int64_t K,
         dlogits[n * K + k] =
             label < 0 || count == 0
                 ? 0.f
-                : (expf(row[k] - mx) / z - (k == label ? 1.f : 0.f)) / float(count);
+                : (expf(row[k] - mx) / z - (k == label ? 1.f : 0.f)) /
+                      float(count);
   }
   lossPart[threadIdx.x] = ls;
   rightPart[threadIdx.x] = right;
@@ -927,8 +936,8 @@ __global__ void fillKernel(float *out, int64_t n, const StepScalars *sc,
                          : 0.f;
 }
 
-inline void fill(float *out, int64_t n, uint32_t stream, double scale,
-                 int mode, const CudaFrame &f) {
+inline void fill(float *out, int64_t n, uint32_t stream, double scale, int mode,
+                 const CudaFrame &f) {
   fillKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(out, n, f.sc, stream, scale,
                                                   mode);
   ALEXC_CUDA_CHECK(cudaGetLastError());

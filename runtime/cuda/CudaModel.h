@@ -36,7 +36,7 @@ struct CudaFrame {
   void *cudnn;           // cudnnHandle_t
   void *workspace;       // for cuDNN
   size_t workspaceBytes;
-  int32_t tf32;          // tensor-core TF32 math in cuBLAS and cuDNN
+  int32_t tf32; // tensor-core TF32 math in cuBLAS and cuDNN
 };
 
 typedef void (*CudaKernelFn)(const CudaFrame &, int variant);

@@ -161,11 +161,17 @@ int main(int argc, char **argv) {
     auto func = module->lookupSymbol<func::FuncOp>(info.name);
     alexc::codegen::FunctionLocations locs(func);
     Storage storage(func, info);
-    alexc::rt::Frame frame{storage.argPtrs.data(), storage.resultPtrs.data(),
-                           storage.arena.data(), storage.persistent.data(),
-                           0.01f, 1234, 3, 1};
+    alexc::rt::Frame frame{storage.argPtrs.data(),
+                           storage.resultPtrs.data(),
+                           storage.arena.data(),
+                           storage.persistent.data(),
+                           0.01f,
+                           1234,
+                           3,
+                           1};
     int k = 0;
-    for (auto launch : func.getBody().front().getOps<alexc::kernel::LaunchOp>()) {
+    for (auto launch :
+         func.getBody().front().getOps<alexc::kernel::LaunchOp>()) {
       // Random inputs, written where the kernel will read them.
       std::vector<Value32> inputs;
       for (Value in : launch.getInputs()) {
@@ -179,9 +185,8 @@ int main(int argc, char **argv) {
         }
         Tensor32 t(shapeOf(in.getType()));
         uint8_t *addr = storage.address(*loc);
-        bool labels = cast<RankedTensorType>(in.getType())
-                          .getElementType()
-                          .isInteger(32);
+        bool labels =
+            cast<RankedTensorType>(in.getType()).getElementType().isInteger(32);
         for (int64_t i = 0; i < t.size(); ++i) {
           if (labels) {
             int32_t v = i == 0 ? -1 : int32_t(rng() % uint32_t(model->classes));
@@ -205,7 +210,8 @@ int main(int argc, char **argv) {
       for (auto [i, r] : llvm::enumerate(launch.getResults())) {
         const Tensor32 &ref = (*expected)[i].tensor();
         uint8_t *addr = storage.address(*locs.lookup(r));
-        bool ints = cast<RankedTensorType>(r.getType()).getElementType().isInteger(32);
+        bool ints =
+            cast<RankedTensorType>(r.getType()).getElementType().isInteger(32);
         double scale = 0, err = 0;
         for (int64_t e = 0; e < ref.size(); ++e) {
           float got;
@@ -227,8 +233,8 @@ int main(int argc, char **argv) {
       bool ok = kernelWorst < 1e-4;
       failures += !ok;
       llvm::outs() << llvm::format("%-4s %-12s %-34s rel err %.2e\n",
-                                   ok ? "ok" : "FAIL", info.name,
-                                   kernel.name, kernelWorst);
+                                   ok ? "ok" : "FAIL", info.name, kernel.name,
+                                   kernelWorst);
     }
   }
   llvm::outs() << checked << " kernels checked, " << failures

@@ -75,9 +75,7 @@ void checkSpec(const std::string &path, int64_t batch) {
   }
 }
 
-TEST(FusionEquivalence, LeNet) {
-  checkSpec(ALEXC_MODELS_DIR "/lenet.json", 8);
-}
+TEST(FusionEquivalence, LeNet) { checkSpec(ALEXC_MODELS_DIR "/lenet.json", 8); }
 
 TEST(FusionEquivalence, AlexNet) {
   checkSpec(ALEXC_MODELS_DIR "/alexnet.json", 2);

@@ -12,8 +12,9 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<alexc::nn::NNDialect, alexc::kernel::KernelDialect, mlir::func::FuncDialect,
-                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
+  registry.insert<alexc::nn::NNDialect, alexc::kernel::KernelDialect,
+                  mlir::func::FuncDialect, mlir::arith::ArithDialect,
+                  mlir::tensor::TensorDialect>();
   alexc::nn::registerNNPasses();
   alexc::kernel::registerKernelPasses();
   mlir::registerCanonicalizerPass();

@@ -44,16 +44,13 @@ cl::opt<std::string> specPath(cl::Positional, cl::desc("<model spec .json>"),
                               cl::Required, cl::cat(category));
 
 enum class Emit { None, MLIR, Cpp, Cuda };
-cl::opt<Emit> emit("emit",
-                   cl::desc("Print an intermediate form instead of building"),
-                   cl::init(Emit::None),
-                   cl::values(clEnumValN(Emit::MLIR, "mlir",
-                                         "the IR at --emit-stage"),
-                              clEnumValN(Emit::Cpp, "cpp",
-                                         "the generated C++ source"),
-                              clEnumValN(Emit::Cuda, "cuda",
-                                         "the generated CUDA source")),
-                   cl::cat(category));
+cl::opt<Emit> emit(
+    "emit", cl::desc("Print an intermediate form instead of building"),
+    cl::init(Emit::None),
+    cl::values(clEnumValN(Emit::MLIR, "mlir", "the IR at --emit-stage"),
+               clEnumValN(Emit::Cpp, "cpp", "the generated C++ source"),
+               clEnumValN(Emit::Cuda, "cuda", "the generated CUDA source")),
+    cl::cat(category));
 
 cl::opt<Stage> emitStage(
     "emit-stage", cl::desc("With --emit=mlir: the pipeline stage to print"),
@@ -73,44 +70,49 @@ cl::opt<Stage> emitStage(
     cl::cat(category));
 
 cl::opt<std::string> outputPath(
-    "o", cl::desc("The training executable to build (with --emit: the file "
-                  "to print to, default stdout)"),
+    "o",
+    cl::desc("The training executable to build (with --emit: the file "
+             "to print to, default stdout)"),
     cl::value_desc("file"), cl::cat(category));
 
-cl::opt<std::string> keepSources(
-    "keep-sources", cl::desc("Write the generated sources to this folder and "
-                             "keep them"),
-    cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string>
+    keepSources("keep-sources",
+                cl::desc("Write the generated sources to this folder and "
+                         "keep them"),
+                cl::value_desc("dir"), cl::cat(category));
 
 cl::opt<std::string> cxx("cxx", cl::desc("Host C++ compiler (default c++)"),
                          cl::init("c++"), cl::cat(category));
 
-cl::opt<std::string> cxxflags(
-    "cxxflags",
-    cl::desc("Flags for the host compiler (default: -O3 -march=native "
-             "-fopenmp)"),
-    cl::init("-O3 -march=native -fopenmp"), cl::cat(category));
+cl::opt<std::string>
+    cxxflags("cxxflags",
+             cl::desc("Flags for the host compiler (default: -O3 -march=native "
+                      "-fopenmp)"),
+             cl::init("-O3 -march=native -fopenmp"), cl::cat(category));
 
 enum class Target { Default, Cpu, Cuda, All };
-cl::opt<Target> target(
-    "target", cl::desc("Code to generate (default: all when nvcc is found, "
-                       "else cpu)"),
-    cl::init(Target::Default),
-    cl::values(clEnumValN(Target::Cpu, "cpu", "C++ with OpenMP"),
-               clEnumValN(Target::Cuda, "cuda",
-                          "CUDA, with the C++ code as the CPU fallback "
-                          "(the same as all)"),
-               clEnumValN(Target::All, "all", "C++ and CUDA in one executable")),
-    cl::cat(category));
+cl::opt<Target>
+    target("target",
+           cl::desc("Code to generate (default: all when nvcc is found, "
+                    "else cpu)"),
+           cl::init(Target::Default),
+           cl::values(clEnumValN(Target::Cpu, "cpu", "C++ with OpenMP"),
+                      clEnumValN(Target::Cuda, "cuda",
+                                 "CUDA, with the C++ code as the CPU fallback "
+                                 "(the same as all)"),
+                      clEnumValN(Target::All, "all",
+                                 "C++ and CUDA in one executable")),
+           cl::cat(category));
 
 cl::opt<std::string> cudaArch("cuda-arch",
                               cl::desc("GPU architecture (default sm_90, plus "
                                        "PTX for newer GPUs)"),
                               cl::init("sm_90"), cl::cat(category));
 
-cl::opt<std::string> nvccPath("nvcc", cl::desc("The CUDA compiler (default: "
-                                               "nvcc on PATH or in "
-                                               "/usr/local/cuda/bin)"),
+cl::opt<std::string> nvccPath("nvcc",
+                              cl::desc("The CUDA compiler (default: "
+                                       "nvcc on PATH or in "
+                                       "/usr/local/cuda/bin)"),
                               cl::init(""), cl::cat(category));
 
 cl::opt<int64_t> batchSize("batch-size",
@@ -227,7 +229,7 @@ int main(int argc, char **argv) {
   ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
     llvm::errs() << "alexc: "
                  << (diag.getSeverity() == DiagnosticSeverity::Error ? "error"
-                                                                      : "note")
+                                                                     : "note")
                  << ": " << specPath << ": " << diag << "\n";
     for (Diagnostic &note : diag.getNotes())
       llvm::errs() << "alexc: note: " << note << "\n";
@@ -242,7 +244,8 @@ int main(int argc, char **argv) {
                 "or --emit, --stats, --interpret (see --help)");
 
   alexc::PipelineOptions options;
-  options.stopAfter = emit == Emit::MLIR ? emitStage.getValue() : Stage::Planned;
+  options.stopAfter =
+      emit == Emit::MLIR ? emitStage.getValue() : Stage::Planned;
   options.disableDropout = disableDropout;
   OwningOpRef<ModuleOp> module = alexc::compileSpec(ctx, spec, options);
   if (!module)
@@ -265,8 +268,8 @@ int main(int argc, char **argv) {
 
   if (emit == Emit::MLIR) {
     std::string errorMessage;
-    auto output = openOutputFile(outputPath.empty() ? "-" : outputPath.getValue(),
-                                 &errorMessage);
+    auto output = openOutputFile(
+        outputPath.empty() ? "-" : outputPath.getValue(), &errorMessage);
     if (!output)
       return fail(errorMessage);
     OpPrintingFlags flags;
@@ -292,8 +295,8 @@ int main(int argc, char **argv) {
       return 1;
   if (emit == Emit::Cpp || emit == Emit::Cuda) {
     std::string errorMessage;
-    auto output = openOutputFile(outputPath.empty() ? "-" : outputPath.getValue(),
-                                 &errorMessage);
+    auto output = openOutputFile(
+        outputPath.empty() ? "-" : outputPath.getValue(), &errorMessage);
     if (!output)
       return fail(errorMessage);
     output->os() << (emit == Emit::Cpp ? source : cudaSource);
@@ -351,8 +354,14 @@ int main(int argc, char **argv) {
     ok = alexc::compileCuda(cuda, cu.str().str(), obj.str().str(), cudaArch,
                             runtime, error);
     req.objects.push_back(obj.str().str());
-    req.linkFlags = {"-L" + cuda.libDir, "-lcudart_static", "-lcublas", "-lcudnn",
-                     "-ldl", "-lrt", "-lpthread", "-Wl,-rpath," + cuda.libDir};
+    req.linkFlags = {"-L" + cuda.libDir,
+                     "-lcudart_static",
+                     "-lcublas",
+                     "-lcudnn",
+                     "-ldl",
+                     "-lrt",
+                     "-lpthread",
+                     "-Wl,-rpath," + cuda.libDir};
   }
   llvm::errs() << "alexc: building " << outputPath << " (" << req.cxx << " "
                << req.cxxflags << ")\n";

@@ -22,7 +22,9 @@ int main() {
 #pragma GCC unroll 12
       for (int i = 0; i < 12; ++i)
         a[i] = a[i] * b + c;
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     float sink = 0;
     for (int i = 0; i < 12; ++i)
       sink += a[i][0];

@@ -19,9 +19,9 @@ void KernelDialect::initialize() {
 #define GET_OP_CLASSES
 #include "Dialect/Kernel/IR/KernelOps.cpp.inc"
 
-static const char *const kKinds[] = {"conv",      "gemm",      "pool",
+static const char *const kKinds[] = {"conv",        "gemm",      "pool",
                                      "elementwise", "reduction", "loss",
-                                     "optimizer", "fill"};
+                                     "optimizer",   "fill"};
 
 LogicalResult LaunchOp::verify() {
   if (llvm::find(kKinds, getKind()) == std::end(kKinds))
@@ -59,8 +59,7 @@ void LaunchOp::print(OpAsmPrinter &p) {
   if (!getInputs().empty())
     p << " : " << getInputs().getTypes();
   p << ") -> (" << getResultTypes() << ")";
-  p.printOptionalAttrDictWithKeyword((*this)->getAttrs(),
-                                     {"name", "kind"});
+  p.printOptionalAttrDictWithKeyword((*this)->getAttrs(), {"name", "kind"});
   p << " ";
   p.printRegion(getBody(), /*printEntryBlockArgs=*/true,
                 /*printBlockTerminators=*/true);

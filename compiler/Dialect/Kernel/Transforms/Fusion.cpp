@@ -41,23 +41,45 @@ struct Group {
 std::optional<std::pair<StringRef, StringRef>> anchorKind(Operation *op) {
   using R = std::optional<std::pair<StringRef, StringRef>>;
   return llvm::TypeSwitch<Operation *, R>(op)
-      .Case([](nn::Conv2DOp) { return R({"conv", "forward"}); })
-      .Case([](nn::Conv2DInputGradOp) { return R({"conv", "input_grad"}); })
-      .Case([](nn::Conv2DWeightGradOp) { return R({"conv", "weight_grad"}); })
-      .Case([](nn::DenseOp) { return R({"gemm", "forward"}); })
-      .Case([](nn::DenseInputGradOp) { return R({"gemm", "input_grad"}); })
-      .Case([](nn::DenseWeightGradOp) { return R({"gemm", "weight_grad"}); })
-      .Case<nn::MaxPool2DOp, nn::AvgPool2DOp>(
-          [](Operation *) { return R({"pool", "forward"}); })
-      .Case<nn::MaxPool2DGradOp, nn::AvgPool2DGradOp>(
-          [](Operation *) { return R({"pool", "input_grad"}); })
+      .Case([](nn::Conv2DOp) {
+        return R({"conv", "forward"});
+      })
+      .Case([](nn::Conv2DInputGradOp) {
+        return R({"conv", "input_grad"});
+      })
+      .Case([](nn::Conv2DWeightGradOp) {
+        return R({"conv", "weight_grad"});
+      })
+      .Case([](nn::DenseOp) {
+        return R({"gemm", "forward"});
+      })
+      .Case([](nn::DenseInputGradOp) {
+        return R({"gemm", "input_grad"});
+      })
+      .Case([](nn::DenseWeightGradOp) {
+        return R({"gemm", "weight_grad"});
+      })
+      .Case<nn::MaxPool2DOp, nn::AvgPool2DOp>([](Operation *) {
+        return R({"pool", "forward"});
+      })
+      .Case<nn::MaxPool2DGradOp, nn::AvgPool2DGradOp>([](Operation *) {
+        return R({"pool", "input_grad"});
+      })
       .Case<nn::SoftmaxCrossEntropyOp, nn::SoftmaxCrossEntropyGradOp,
-            nn::CountCorrectOp>([](Operation *) { return R({"loss", "loss"}); })
-      .Case([](nn::BiasGradOp) { return R({"reduction", "bias_grad"}); })
+            nn::CountCorrectOp>([](Operation *) {
+        return R({"loss", "loss"});
+      })
+      .Case([](nn::BiasGradOp) {
+        return R({"reduction", "bias_grad"});
+      })
       .Case<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(
-          [](Operation *) { return R({"optimizer", "update"}); })
+          [](Operation *) {
+            return R({"optimizer", "update"});
+          })
       .Case<nn::RandomUniformOp, nn::RandomNormalOp, nn::ZerosOp>(
-          [](Operation *) { return R({"fill", "init"}); })
+          [](Operation *) {
+            return R({"fill", "init"});
+          })
       .Default([](Operation *) { return R(); });
 }
 
@@ -196,7 +218,8 @@ private:
     else
       base = g.ops.front()->getName().stripDialect().str();
     if (g.kind == "fill") // initializers are named by the parameter
-      if (auto ret = func.getResultAttrOfType<StringAttr>(resultIndexOf(g), "nn.name"))
+      if (auto ret =
+              func.getResultAttrOfType<StringAttr>(resultIndexOf(g), "nn.name"))
         base = ret.str();
     for (char &c : base)
       if (!isalnum(static_cast<unsigned char>(c)))
@@ -222,9 +245,8 @@ private:
       if (!isa<nn::FlattenOp, nn::ReshapeOp>(op) || groupOf.count(op))
         return;
       b.setInsertionPoint(op);
-      auto view = b.create<kernel::ViewOp>(op->getLoc(),
-                                           op->getResult(0).getType(),
-                                           op->getOperand(0));
+      auto view = b.create<kernel::ViewOp>(
+          op->getLoc(), op->getResult(0).getType(), op->getOperand(0));
       op->getResult(0).replaceAllUsesWith(view.getResult());
       op->erase();
     });
@@ -238,9 +260,8 @@ private:
           if (!members.contains(v.getDefiningOp()))
             inputs.insert(v);
         for (Value r : op->getResults())
-          if (llvm::any_of(r.getUsers(), [&](Operation *u) {
-                return !members.contains(u);
-              }))
+          if (llvm::any_of(r.getUsers(),
+                           [&](Operation *u) { return !members.contains(u); }))
             yielded.push_back(r);
       }
       Operation *last = g.ops.front();

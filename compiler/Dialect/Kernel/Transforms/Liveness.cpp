@@ -10,8 +10,8 @@ int64_t alignedBytes(Type type) {
   auto t = dyn_cast<RankedTensorType>(type);
   if (!t)
     return 0;
-  int64_t bytes = t.getNumElements() *
-                  std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
+  int64_t bytes =
+      t.getNumElements() * std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
   return (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
 }
 

@@ -41,7 +41,8 @@ SmallVector<int64_t> optimizerInplace(LaunchOp launch) {
     Operation *op = res.getOwner();
     // Result k of an update overwrites: new_param <- param (operand 0);
     // momentum buffer (operand 2) or exp_avg/exp_avg_sq (operands 2, 3).
-    unsigned operand = res.getResultNumber() == 0 ? 0 : res.getResultNumber() + 1;
+    unsigned operand =
+        res.getResultNumber() == 0 ? 0 : res.getResultNumber() + 1;
     if (!isa<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(op))
       continue;
     if (auto arg = dyn_cast<BlockArgument>(op->getOperand(operand)))
@@ -118,9 +119,8 @@ struct KernelMemoryPlanPass
     for (Buffer &buf : fb.buffers)
       if (buf.placement == "arena")
         arena.push_back(&buf);
-    llvm::stable_sort(arena, [](Buffer *a, Buffer *c) {
-      return a->bytes > c->bytes;
-    });
+    llvm::stable_sort(arena,
+                      [](Buffer *a, Buffer *c) { return a->bytes > c->bytes; });
     int64_t arenaBytes = 0;
     SmallVector<Buffer *> placed;
     for (Buffer *buf : arena) {
@@ -129,7 +129,8 @@ struct KernelMemoryPlanPass
       for (Buffer *p : placed)
         if (overlaps(*p, *buf))
           live.push_back(p);
-      llvm::sort(live, [](Buffer *a, Buffer *c) { return a->offset < c->offset; });
+      llvm::sort(live,
+                 [](Buffer *a, Buffer *c) { return a->offset < c->offset; });
       int64_t offset = 0;
       for (Buffer *p : live) {
         if (p->offset - offset >= buf->bytes)
@@ -192,10 +193,10 @@ struct KernelCheckPlanPass
             continue;
           if (a.offset < c.offset + c.bytes && c.offset < a.offset + a.bytes) {
             emitDefinerError(a)
-                << "overlaps a live buffer of "
-                << describe(c) << " in the " << a.placement << " (bytes ["
-                << a.offset << ", " << a.offset + a.bytes << ") and ["
-                << c.offset << ", " << c.offset + c.bytes << "))";
+                << "overlaps a live buffer of " << describe(c) << " in the "
+                << a.placement << " (bytes [" << a.offset << ", "
+                << a.offset + a.bytes << ") and [" << c.offset << ", "
+                << c.offset + c.bytes << "))";
             return signalPassFailure();
           }
         }
