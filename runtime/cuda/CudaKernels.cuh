@@ -14,6 +14,7 @@
 #include "runtime/Philox.h"
 #include "runtime/cuda/CudaCheck.h"
 #include "runtime/cuda/CudaModel.h"
+#include "runtime/cuda/DeviceKernels.cuh"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -102,119 +103,6 @@ void launchGemm(const P &p, const CudaFrame &f, unsigned splits = 1) {
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 
-struct ConvGeom {
-  int64_t N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW;
-};
-
-struct NoBias {};
-
-/// y = conv(x, w) + b: M = O, N = batch * OH * OW, K = C * KH * KW.
-template <class Epi> struct ConvForwardProblem {
-  ConvGeom g;
-  const float *x, *w, *bias;
-  Epi epi;
-  int64_t M, N, K;
-  __device__ float a(int64_t m, int64_t k) const { return w[m * K + k]; }
-  __device__ float b(int64_t k, int64_t n) const {
-    int64_t ohw = g.OH * g.OW, bn = n / ohw, p = n % ohw;
-    int64_t oy = p / g.OW, ox = p % g.OW;
-    int64_t j = k % g.KW, t = k / g.KW, i = t % g.KH, c = t / g.KH;
-    int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
-    if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
-      return 0.f;
-    return x[((bn * g.C + c) * g.H + iy) * g.W + ix];
-  }
-  __device__ void store(int64_t m, int64_t n, float acc) const {
-    int64_t ohw = g.OH * g.OW, bn = n / ohw, p = n % ohw;
-    epi((bn * g.O + m) * ohw + p, acc + (bias ? bias[m] : 0.f));
-  }
-};
-
-/// dx = conv^T(dy, w): M = C, N = batch * H * W, K = O * KH * KW.
-template <class Epi> struct ConvInputGradProblem {
-  ConvGeom g;
-  const float *dy, *w;
-  Epi epi;
-  int64_t M, N, K;
-  __device__ float a(int64_t m, int64_t k) const {
-    int64_t j = k % g.KW, t = k / g.KW, i = t % g.KH, o = t / g.KH;
-    return w[((o * g.C + m) * g.KH + i) * g.KW + j];
-  }
-  __device__ float b(int64_t k, int64_t n) const {
-    int64_t hw = g.H * g.W, bn = n / hw, p = n % hw, h = p / g.W, x = p % g.W;
-    int64_t j = k % g.KW, t = k / g.KW, i = t % g.KH, o = t / g.KH;
-    int64_t ty = h + g.PH - i, tx = x + g.PW - j;
-    if (ty < 0 || tx < 0 || ty % g.SH || tx % g.SW)
-      return 0.f;
-    int64_t oy = ty / g.SH, ox = tx / g.SW;
-    if (oy >= g.OH || ox >= g.OW)
-      return 0.f;
-    return dy[((bn * g.O + o) * g.OH + oy) * g.OW + ox];
-  }
-  __device__ void store(int64_t m, int64_t n, float acc) const {
-    int64_t hw = g.H * g.W, bn = n / hw, p = n % hw;
-    epi((bn * g.C + m) * hw + p, acc);
-  }
-};
-
-/// dw = sum over batch and space of dy * x: M = O, N = C*KH*KW,
-/// K = batch * OH * OW.
-struct ConvWeightGradProblem {
-  ConvGeom g;
-  const float *x, *dy;
-  float *dw;
-  int64_t M, N, K;
-  __device__ float a(int64_t m, int64_t k) const {
-    int64_t ohw = g.OH * g.OW, bn = k / ohw, p = k % ohw;
-    return dy[(bn * g.O + m) * ohw + p];
-  }
-  __device__ float b(int64_t k, int64_t n) const {
-    int64_t ohw = g.OH * g.OW, bn = k / ohw, p = k % ohw;
-    int64_t oy = p / g.OW, ox = p % g.OW;
-    int64_t j = n % g.KW, t = n / g.KW, i = t % g.KH, c = t / g.KH;
-    int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
-    if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
-      return 0.f;
-    return x[((bn * g.C + c) * g.H + iy) * g.W + ix];
-  }
-  __device__ void store(int64_t m, int64_t n, float acc) const {
-    atomicAdd(&dw[m * N + n], acc); // split-K slices add up
-  }
-};
-
-/// Row-major A (M x K) and B (K x N) with strides; C through epilogue.
-template <class Epi> struct MatrixProblem {
-  const float *A, *B, *bias;
-  int64_t ars, acs, brs, bcs;
-  Epi epi;
-  int64_t M, N, K;
-  __device__ float a(int64_t m, int64_t k) const {
-    return A[m * ars + k * acs];
-  }
-  __device__ float b(int64_t k, int64_t n) const {
-    return B[k * brs + n * bcs];
-  }
-  __device__ void store(int64_t m, int64_t n, float acc) const {
-    epi(m * N + n, acc + (bias ? bias[n] : 0.f));
-  }
-};
-
-/// Stores a value as it is.
-struct StoreTo {
-  float *out;
-  __device__ void operator()(int64_t i, float v) const { out[i] = v; }
-};
-
-/// Adds the bias of an NCHW element's channel, then the epilogue.
-template <class Epi> struct ChannelBiasEpi {
-  const float *bias;
-  int64_t C, HW;
-  Epi epi;
-  __device__ void operator()(int64_t i, float v) const {
-    epi(i, v + (bias ? bias[(i / HW) % C] : 0.f));
-  }
-};
-
 //===----------------------------------------------------------------------===//
 // cuBLAS variants: row-major GEMM on explicit columns.
 //===----------------------------------------------------------------------===//
@@ -230,84 +118,6 @@ inline void rowMajorGemm(const CudaFrame &f, bool transA, bool transB,
       static_cast<cublasHandle_t>(f.cublas), transB ? CUBLAS_OP_T : CUBLAS_OP_N,
       transA ? CUBLAS_OP_T : CUBLAS_OP_N, int(N), int(M), int(K), &alpha, B,
       int(ldb), A, int(lda), &beta, C, int(ldc)));
-}
-
-/// col[(c, i, j)][b * OHW + p] for all images.
-__global__ void im2colKernel(ConvGeom g, const float *x, float *col) {
-  int64_t ohw = g.OH * g.OW, cols = g.N * ohw;
-  int64_t total = g.C * g.KH * g.KW * cols;
-  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
-       t += int64_t(gridDim.x) * blockDim.x) {
-    int64_t r = t / cols, q = t % cols, bn = q / ohw, p = q % ohw;
-    int64_t j = r % g.KW, u = r / g.KW, i = u % g.KH, c = u / g.KH;
-    int64_t iy = (p / g.OW) * g.SH + i - g.PH,
-            ix = (p % g.OW) * g.SW + j - g.PW;
-    col[t] = (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
-                 ? 0.f
-                 : x[((bn * g.C + c) * g.H + iy) * g.W + ix];
-  }
-}
-
-/// NCHW [b][o][p] -> [o][b * OHW + p].
-__global__ void toChannelMajor(int64_t N, int64_t O, int64_t HW,
-                               const float *in, float *out) {
-  int64_t total = N * O * HW;
-  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
-       t += int64_t(gridDim.x) * blockDim.x) {
-    int64_t p = t % HW, o = (t / HW) % O, b = t / (HW * O);
-    out[(o * N + b) * HW + p] = in[t];
-  }
-}
-
-/// [o][b * OHW + p] + bias -> NCHW through the epilogue.
-template <class Epi>
-__global__ void fromChannelMajor(int64_t N, int64_t O, int64_t HW,
-                                 const float *in, const float *bias, Epi epi) {
-  int64_t total = N * O * HW;
-  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
-       t += int64_t(gridDim.x) * blockDim.x) {
-    int64_t p = t % HW, o = (t / HW) % O, b = t / (HW * O);
-    epi(t, in[(o * N + b) * HW + p] + (bias ? bias[o] : 0.f));
-  }
-}
-
-/// dx[b][c][h][w] = sum of col entries that im2col took from there.
-template <class Epi>
-__global__ void col2imKernel(ConvGeom g, const float *col, Epi epi) {
-  int64_t ohw = g.OH * g.OW, cols = g.N * ohw;
-  int64_t total = g.N * g.C * g.H * g.W;
-  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
-       t += int64_t(gridDim.x) * blockDim.x) {
-    int64_t x = t % g.W, h = (t / g.W) % g.H, c = (t / (g.W * g.H)) % g.C,
-            bn = t / (g.W * g.H * g.C);
-    float s = 0.f;
-    for (int64_t i = 0; i < g.KH; ++i) {
-      int64_t ty = h + g.PH - i;
-      if (ty < 0 || ty % g.SH)
-        continue;
-      int64_t oy = ty / g.SH;
-      if (oy >= g.OH)
-        continue;
-      for (int64_t j = 0; j < g.KW; ++j) {
-        int64_t tx = x + g.PW - j;
-        if (tx < 0 || tx % g.SW)
-          continue;
-        int64_t ox = tx / g.SW;
-        if (ox >= g.OW)
-          continue;
-        s +=
-            col[((c * g.KH + i) * g.KW + j) * cols + bn * ohw + oy * g.OW + ox];
-      }
-    }
-    epi(t, s);
-  }
-}
-
-template <class Epi>
-__global__ void mapKernel(int64_t n, const float *in, Epi epi) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x)
-    epi(i, in[i]);
 }
 
 /// Scratch bytes the cuBLAS variants of a convolution need.
@@ -588,15 +398,6 @@ inline void convWeightGrad(const ConvGeom &g, const float *x, const float *dy,
 // Dense
 //===----------------------------------------------------------------------===//
 
-template <class Epi> struct BiasEpi {
-  const float *bias;
-  int64_t U;
-  Epi epi;
-  __device__ void operator()(int64_t i, float v) const {
-    epi(i, v + (bias ? bias[i % U] : 0.f));
-  }
-};
-
 template <class Epi>
 void launchMapWithBias(int64_t N, int64_t U, const float *in, const float *bias,
                        Epi epi, const CudaFrame &f) {
@@ -645,118 +446,12 @@ inline void denseWeightGrad(int64_t N, int64_t F, int64_t U, const float *x,
 // Pooling (one thread per output, or per input for the gradients)
 //===----------------------------------------------------------------------===//
 
-struct PoolGeom {
-  int64_t N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW;
-};
-
-template <bool Max, class Epi>
-__global__ void poolForwardKernel(PoolGeom g, const float *x, Epi epi) {
-  int64_t total = g.N * g.C * g.OH * g.OW;
-  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
-       t += int64_t(gridDim.x) * blockDim.x) {
-    int64_t ox = t % g.OW, oy = (t / g.OW) % g.OH, nc = t / (g.OW * g.OH);
-    const float *xc = x + nc * g.H * g.W;
-    float r = Max ? -INFINITY : 0.f;
-    for (int64_t i = 0; i < g.KH; ++i) {
-      int64_t iy = oy * g.SH + i - g.PH;
-      if (iy < 0 || iy >= g.H)
-        continue;
-      for (int64_t j = 0; j < g.KW; ++j) {
-        int64_t ix = ox * g.SW + j - g.PW;
-        if (ix < 0 || ix >= g.W)
-          continue;
-        float v = xc[iy * g.W + ix];
-        r = Max ? fmaxf(r, v) : r + v;
-      }
-    }
-    epi(t, Max ? r : r / float(g.KH * g.KW));
-  }
-}
-
-/// Each input position sums the gradients of the windows that chose it
-/// (max: the window's first maximum is this position).
-template <bool Max, class Epi>
-__global__ void poolGradKernel(PoolGeom g, const float *x, const float *dy,
-                               Epi epi) {
-  int64_t total = g.N * g.C * g.H * g.W;
-  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
-       t += int64_t(gridDim.x) * blockDim.x) {
-    int64_t w = t % g.W, h = (t / g.W) % g.H, nc = t / (g.W * g.H);
-    const float *xc = Max ? x + nc * g.H * g.W : nullptr;
-    const float *dyc = dy + nc * g.OH * g.OW;
-    float s = 0.f;
-    for (int64_t i = 0; i < g.KH; ++i) {
-      int64_t ty = h + g.PH - i;
-      if (ty < 0 || ty % g.SH || ty / g.SH >= g.OH)
-        continue;
-      int64_t oy = ty / g.SH;
-      for (int64_t j = 0; j < g.KW; ++j) {
-        int64_t tx = w + g.PW - j;
-        if (tx < 0 || tx % g.SW || tx / g.SW >= g.OW)
-          continue;
-        int64_t ox = tx / g.SW;
-        if (!Max) {
-          s += dyc[oy * g.OW + ox] / float(g.KH * g.KW);
-          continue;
-        }
-        // The window's first maximum, in row-major order.
-        float best = 0.f;
-        int64_t where = -1;
-        for (int64_t a = 0; a < g.KH; ++a) {
-          int64_t iy = oy * g.SH + a - g.PH;
-          if (iy < 0 || iy >= g.H)
-            continue;
-          for (int64_t b = 0; b < g.KW; ++b) {
-            int64_t ix = ox * g.SW + b - g.PW;
-            if (ix < 0 || ix >= g.W)
-              continue;
-            float v = xc[iy * g.W + ix];
-            if (where < 0 || v > best || isnan(v))
-              best = v, where = iy * g.W + ix;
-          }
-        }
-        if (where == h * g.W + w)
-          s += dyc[oy * g.OW + ox];
-      }
-    }
-    epi(t, s);
-  }
-}
-
 template <bool Max, class Epi>
 void poolForward(const PoolGeom &g, const float *x, Epi epi,
                  const CudaFrame &f) {
   poolForwardKernel<Max>
       <<<gridFor(g.N * g.C * g.OH * g.OW), 256, 0, streamOf(f)>>>(g, x, epi);
   ALEXC_CUDA_CHECK(cudaGetLastError());
-}
-
-/// Max pooling's gradient by scatter: one thread per window finds its
-/// first maximum and adds its gradient there (into zeroed scratch).
-__global__ void maxPoolScatterKernel(PoolGeom g, const float *x,
-                                     const float *dy, float *dx) {
-  int64_t total = g.N * g.C * g.OH * g.OW;
-  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
-       t += int64_t(gridDim.x) * blockDim.x) {
-    int64_t ox = t % g.OW, oy = (t / g.OW) % g.OH, nc = t / (g.OW * g.OH);
-    const float *xc = x + nc * g.H * g.W;
-    float best = 0.f;
-    int64_t where = -1;
-    for (int64_t a = 0; a < g.KH; ++a) {
-      int64_t iy = oy * g.SH + a - g.PH;
-      if (iy < 0 || iy >= g.H)
-        continue;
-      for (int64_t b = 0; b < g.KW; ++b) {
-        int64_t ix = ox * g.SW + b - g.PW;
-        if (ix < 0 || ix >= g.W)
-          continue;
-        float v = xc[iy * g.W + ix];
-        if (where < 0 || v > best || isnan(v))
-          best = v, where = iy * g.W + ix;
-      }
-    }
-    atomicAdd(&dx[nc * g.H * g.W + where], dy[t]);
-  }
 }
 
 template <bool Max, class Epi>
@@ -857,57 +552,6 @@ inline void softmaxCrossEntropy(int64_t N, int64_t K, const float *logits,
 // Optimizer: one launch over every tensor (the table is a kernel argument).
 //===----------------------------------------------------------------------===//
 
-enum class UpdateKind : int32_t { SGD, Momentum, Adam };
-
-struct Update {
-  UpdateKind kind;
-  float *param;
-  const float *grad;
-  float *s1, *s2;
-  int64_t n;
-  float momentum, weightDecay, beta1, beta2, epsilon;
-  bool nesterov;
-};
-
-constexpr int kMaxUpdates = 40; // per launch; the table must fit in 4 KB
-
-struct UpdateTable {
-  int32_t count;
-  int64_t offsets[kMaxUpdates + 1];
-  Update u[kMaxUpdates];
-};
-
-__global__ void applyUpdatesKernel(UpdateTable t, const StepScalars *sc) {
-  int64_t total = t.offsets[t.count];
-  float lr = sc->lr;
-  double step = double(sc->step + 1);
-  for (int64_t g = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; g < total;
-       g += int64_t(gridDim.x) * blockDim.x) {
-    int e = 0;
-    while (t.offsets[e + 1] <= g)
-      ++e;
-    const Update &up = t.u[e];
-    int64_t k = g - t.offsets[e];
-    float w = up.param[k];
-    float d = up.grad[k] + up.weightDecay * w;
-    if (up.kind == UpdateKind::SGD) {
-      up.param[k] = w - lr * d;
-    } else if (up.kind == UpdateKind::Momentum) {
-      float buf = up.momentum * up.s1[k] + d;
-      up.s1[k] = buf;
-      up.param[k] = w - lr * (up.nesterov ? d + up.momentum * buf : buf);
-    } else {
-      float bc1 = float(1.0 - pow(double(up.beta1), step));
-      float bc2 = float(1.0 - pow(double(up.beta2), step));
-      float m = up.beta1 * up.s1[k] + (1.f - up.beta1) * d;
-      float v = up.beta2 * up.s2[k] + (1.f - up.beta2) * d * d;
-      up.s1[k] = m;
-      up.s2[k] = v;
-      up.param[k] = w - (lr / bc1) * m / (sqrtf(v) / sqrtf(bc2) + up.epsilon);
-    }
-  }
-}
-
 inline void applyUpdates(const Update *updates, int count, const CudaFrame &f) {
   for (int first = 0; first < count; first += kMaxUpdates) {
     UpdateTable t{};
@@ -926,15 +570,6 @@ inline void applyUpdates(const Update *updates, int count, const CudaFrame &f) {
 //===----------------------------------------------------------------------===//
 // Initialization and data preparation
 //===----------------------------------------------------------------------===//
-
-__global__ void fillKernel(float *out, int64_t n, const StepScalars *sc,
-                           uint32_t stream, double scale, int mode) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x)
-    out[i] = mode == 0   ? float(rng::initUniform(sc->seed, stream, i, scale))
-             : mode == 1 ? float(rng::initNormal(sc->seed, stream, i, scale))
-                         : 0.f;
-}
 
 inline void fill(float *out, int64_t n, uint32_t stream, double scale, int mode,
                  const CudaFrame &f) {

@@ -1,0 +1,329 @@
+// The CUDA back end's device code that needs no block cooperation, compiled
+// for the host (runtime/cuda/HostEmulation.h) and checked against the
+// reference kernels of the interpreter: the implicit-GEMM problems of the
+// generated convolution and dense kernels (index mapping, epilogue
+// placement), the im2col/col2im data paths of the cuBLAS variants, pooling,
+// the multi-tensor optimizer, initialization and batch preparation.
+#include "runtime/cuda/HostEmulation.h"
+
+#include "runtime/cuda/DeviceKernels.cuh"
+
+#include "Interpreter/ReferenceKernels.h"
+#include "runtime/Data.h"
+
+#include <gtest/gtest.h>
+#include <random>
+
+using namespace alexc;
+using T = ref::Tensor<float>;
+
+namespace {
+
+T random(std::vector<int64_t> shape, std::mt19937 &rng, float lo = -1,
+         float hi = 1) {
+  T t(std::move(shape));
+  std::uniform_real_distribution<float> u(lo, hi);
+  for (float &v : t.data)
+    v = u(rng);
+  return t;
+}
+
+double relError(const T &got, const T &want) {
+  double err = 0, scale = 0;
+  for (int64_t i = 0; i < want.size(); ++i) {
+    err = std::max(err, double(std::fabs(got[i] - want[i])));
+    scale = std::max(scale, double(std::fabs(want[i])));
+  }
+  return scale > 0 ? err / scale : err;
+}
+
+/// What tiledGemm computes, without its tiling: every (m, n) through the
+/// problem's loaders and store.
+template <class P> void naiveGemm(const P &p) {
+  for (int64_t m = 0; m < p.M; ++m)
+    for (int64_t n = 0; n < p.N; ++n) {
+      float acc = 0;
+      for (int64_t k = 0; k < p.K; ++k)
+        acc += p.a(m, k) * p.b(k, n);
+      p.store(m, n, acc);
+    }
+}
+
+/// Row-major C = op(A) op(B), standing in for cuBLAS.
+void hostGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float *A,
+              int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc) {
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      float acc = 0;
+      for (int64_t k = 0; k < K; ++k)
+        acc += (ta ? A[k * lda + m] : A[m * lda + k]) *
+               (tb ? B[n * ldb + k] : B[k * ldb + n]);
+      C[m * ldc + n] = acc;
+    }
+}
+
+struct Case {
+  int64_t N, C, H, W, O, KH, KW, SH, SW, PH, PW;
+};
+const Case kCases[] = {{2, 3, 9, 8, 4, 3, 2, 2, 1, 1, 0},
+                       {1, 2, 7, 7, 3, 2, 2, 3, 3, 0, 0},
+                       {3, 1, 11, 9, 5, 5, 5, 1, 1, 2, 2},
+                       {2, 4, 5, 6, 2, 1, 1, 1, 1, 0, 0}};
+
+cuda::ConvGeom geom(const Case &c) {
+  return {c.N,
+          c.C,
+          c.H,
+          c.W,
+          c.O,
+          c.KH,
+          c.KW,
+          c.SH,
+          c.SW,
+          c.PH,
+          c.PW,
+          ref::windowOutput(c.H, c.KH, c.SH, c.PH),
+          ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
+}
+ref::Window window(const Case &c) {
+  return {c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
+}
+
+TEST(CudaHostKernels, ConvolutionProblemsOfTheGeneratedKernels) {
+  std::mt19937 rng(1);
+  for (const Case &c : kCases) {
+    cuda::ConvGeom g = geom(c);
+    T x = random({c.N, c.C, c.H, c.W}, rng),
+      w = random({c.O, c.C, c.KH, c.KW}, rng);
+    T b = random({c.O}, rng), dy = random({c.N, c.O, g.OH, g.OW}, rng);
+    int64_t ckk = c.C * c.KH * c.KW, cols = c.N * g.OH * g.OW;
+
+    T y({c.N, c.O, g.OH, g.OW});
+    naiveGemm(cuda::ConvForwardProblem<cuda::StoreTo>{g,
+                                                      x.data.data(),
+                                                      w.data.data(),
+                                                      b.data.data(),
+                                                      {y.data.data()},
+                                                      c.O,
+                                                      cols,
+                                                      ckk});
+    EXPECT_LT(relError(y, ref::conv2d(x, w, &b, window(c))), 1e-5);
+
+    T dx(x.shape);
+    naiveGemm(cuda::ConvInputGradProblem<cuda::StoreTo>{g,
+                                                        dy.data.data(),
+                                                        w.data.data(),
+                                                        {dx.data.data()},
+                                                        c.C,
+                                                        c.N * c.H * c.W,
+                                                        c.O * c.KH * c.KW});
+    EXPECT_LT(relError(dx, ref::conv2dInputGrad(dy, w, x.shape, window(c))),
+              1e-5);
+
+    T dw(w.shape); // split-K stores add into zeros
+    naiveGemm(cuda::ConvWeightGradProblem{g, x.data.data(), dy.data.data(),
+                                          dw.data.data(), c.O, ckk, cols});
+    EXPECT_LT(relError(dw, ref::conv2dWeightGrad(x, dy, w.shape, window(c))),
+              1e-5);
+  }
+}
+
+TEST(CudaHostKernels, CublasVariantDataPaths) {
+  std::mt19937 rng(2);
+  for (const Case &c : kCases) {
+    cuda::ConvGeom g = geom(c);
+    T x = random({c.N, c.C, c.H, c.W}, rng),
+      w = random({c.O, c.C, c.KH, c.KW}, rng);
+    T b = random({c.O}, rng), dy = random({c.N, c.O, g.OH, g.OW}, rng);
+    int64_t ckk = c.C * c.KH * c.KW, cols = c.N * g.OH * g.OW, hw = g.OH * g.OW;
+    std::vector<float> col(ckk * cols), yc(c.O * cols), dyc(c.O * cols);
+
+    // Forward: im2col, GEMM, back to NCHW with the bias.
+    cuda::im2colKernel(g, x.data.data(), col.data());
+    hostGemm(false, false, c.O, cols, ckk, w.data.data(), ckk, col.data(), cols,
+             yc.data(), cols);
+    T y({c.N, c.O, g.OH, g.OW});
+    cuda::fromChannelMajor(c.N, c.O, hw, yc.data(), b.data.data(),
+                           cuda::StoreTo{y.data.data()});
+    EXPECT_LT(relError(y, ref::conv2d(x, w, &b, window(c))), 1e-5);
+
+    // Input gradient: channel-major dy, W^T dy, col2im.
+    cuda::toChannelMajor(c.N, c.O, hw, dy.data.data(), dyc.data());
+    hostGemm(true, false, ckk, cols, c.O, w.data.data(), ckk, dyc.data(), cols,
+             col.data(), cols);
+    T dx(x.shape);
+    cuda::col2imKernel(g, col.data(), cuda::StoreTo{dx.data.data()});
+    EXPECT_LT(relError(dx, ref::conv2dInputGrad(dy, w, x.shape, window(c))),
+              1e-5);
+
+    // Weight gradient: dy' col^T.
+    cuda::im2colKernel(g, x.data.data(), col.data());
+    T dw(w.shape);
+    hostGemm(false, true, c.O, ckk, cols, dyc.data(), cols, col.data(), cols,
+             dw.data.data(), ckk);
+    EXPECT_LT(relError(dw, ref::conv2dWeightGrad(x, dy, w.shape, window(c))),
+              1e-5);
+  }
+}
+
+TEST(CudaHostKernels, DenseProblemsOfTheGeneratedKernels) {
+  std::mt19937 rng(3);
+  int64_t N = 5, F = 7, U = 3;
+  T x = random({N, F}, rng), w = random({U, F}, rng), b = random({U}, rng),
+    dy = random({N, U}, rng);
+  T y({N, U}), dx({N, F}), dw({U, F});
+  // The same operand views as denseForward/InputGrad/WeightGrad.
+  naiveGemm(cuda::MatrixProblem<cuda::StoreTo>{x.data.data(),
+                                               w.data.data(),
+                                               b.data.data(),
+                                               F,
+                                               1,
+                                               1,
+                                               F,
+                                               {y.data.data()},
+                                               N,
+                                               U,
+                                               F});
+  naiveGemm(cuda::MatrixProblem<cuda::StoreTo>{dy.data.data(),
+                                               w.data.data(),
+                                               nullptr,
+                                               U,
+                                               1,
+                                               F,
+                                               1,
+                                               {dx.data.data()},
+                                               N,
+                                               F,
+                                               U});
+  naiveGemm(cuda::MatrixProblem<cuda::StoreTo>{dy.data.data(),
+                                               x.data.data(),
+                                               nullptr,
+                                               1,
+                                               U,
+                                               F,
+                                               1,
+                                               {dw.data.data()},
+                                               U,
+                                               F,
+                                               N});
+  EXPECT_LT(relError(y, ref::dense(x, w, &b)), 1e-5);
+  EXPECT_LT(relError(dx, ref::denseInputGrad(dy, w)), 1e-5);
+  EXPECT_LT(relError(dw, ref::denseWeightGrad(x, dy)), 1e-5);
+}
+
+TEST(CudaHostKernels, Pooling) {
+  std::mt19937 rng(4);
+  const Case cases[] = {{2, 3, 9, 8, 0, 3, 3, 2, 2, 1, 1},
+                        {1, 2, 7, 6, 0, 2, 3, 2, 1, 0, 1}};
+  for (const Case &c : cases) {
+    cuda::PoolGeom g{c.N,
+                     c.C,
+                     c.H,
+                     c.W,
+                     c.KH,
+                     c.KW,
+                     c.SH,
+                     c.SW,
+                     c.PH,
+                     c.PW,
+                     ref::windowOutput(c.H, c.KH, c.SH, c.PH),
+                     ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
+    T x = random({c.N, c.C, c.H, c.W}, rng),
+      dy = random({c.N, c.C, g.OH, g.OW}, rng);
+    T y({c.N, c.C, g.OH, g.OW}), dx(x.shape);
+    cuda::poolForwardKernel<true>(g, x.data.data(),
+                                  cuda::StoreTo{y.data.data()});
+    EXPECT_EQ(relError(y, ref::maxPool2d(x, window(c))), 0.0);
+    cuda::poolForwardKernel<false>(g, x.data.data(),
+                                   cuda::StoreTo{y.data.data()});
+    EXPECT_LT(relError(y, ref::avgPool2d(x, window(c))), 1e-6);
+    cuda::maxPoolScatterKernel(g, x.data.data(), dy.data.data(),
+                               dx.data.data());
+    EXPECT_LT(relError(dx, ref::maxPool2dGrad(x, dy, window(c))), 1e-6);
+    cuda::poolGradKernel<true>(g, x.data.data(), dy.data.data(),
+                               cuda::StoreTo{dx.data.data()});
+    EXPECT_LT(relError(dx, ref::maxPool2dGrad(x, dy, window(c))), 1e-6);
+    cuda::poolGradKernel<false>(g, nullptr, dy.data.data(),
+                                cuda::StoreTo{dx.data.data()});
+    EXPECT_LT(relError(dx, ref::avgPool2dGrad(dy, x.shape, window(c))), 1e-6);
+  }
+}
+
+TEST(CudaHostKernels, MultiTensorOptimizer) {
+  std::mt19937 rng(5);
+  T w1 = random({37}, rng), g1 = random({37}, rng), m1 = random({37}, rng);
+  T w2 = random({5, 3}, rng), g2 = random({5, 3}, rng),
+    m2 = random({5, 3}, rng), v2 = random({5, 3}, rng, 0, 1);
+  T ew1, eb1, ew2, em2, ev2;
+  ref::sgdMomentum(w1, g1, m1, 0.1f, 0.9f, 0.01f, true, ew1, eb1);
+  ref::adam(w2, g2, m2, v2, 0.1f, 4, 0.9f, 0.99f, 1e-8f, 0.01f, ew2, em2, ev2);
+  cuda::UpdateTable t{};
+  t.count = 2;
+  t.u[0] = {cuda::UpdateKind::Momentum,
+            w1.data.data(),
+            g1.data.data(),
+            m1.data.data(),
+            nullptr,
+            37,
+            0.9f,
+            0.01f,
+            0,
+            0,
+            0,
+            true};
+  t.u[1] = {cuda::UpdateKind::Adam,
+            w2.data.data(),
+            g2.data.data(),
+            m2.data.data(),
+            v2.data.data(),
+            15,
+            0,
+            0.01f,
+            0.9f,
+            0.99f,
+            1e-8f,
+            false};
+  t.offsets[0] = 0, t.offsets[1] = 37, t.offsets[2] = 52;
+  rt::StepScalars sc{0.1f, 1, 0, 4};
+  cuda::applyUpdatesKernel(t, &sc);
+  EXPECT_LT(relError(w1, ew1), 1e-6);
+  EXPECT_LT(relError(m1, eb1), 1e-6);
+  EXPECT_LT(relError(w2, ew2), 1e-5);
+  EXPECT_LT(relError(m2, em2), 1e-6);
+  EXPECT_LT(relError(v2, ev2), 1e-6);
+}
+
+TEST(CudaHostKernels, InitializationIsBitwiseTheInterpreters) {
+  rt::StepScalars sc{0, 0, 99, 0};
+  T u({1000}), n({1000});
+  cuda::fillKernel(u.data.data(), 1000, &sc, 3, 0.25, 0);
+  cuda::fillKernel(n.data.data(), 1000, &sc, 4, 0.1, 1);
+  EXPECT_EQ(u.data, ref::randomUniform<float>({1000}, 99, 3, 0.25).data);
+  EXPECT_EQ(n.data, ref::randomNormal<float>({1000}, 99, 4, 0.1).data);
+}
+
+TEST(CudaHostKernels, BatchPreparationMatchesTheCpuRuntime) {
+  std::mt19937 rng(6);
+  rt::Dataset d;
+  d.count = 6, d.rows = 28, d.cols = 28;
+  d.images.resize(6 * 28 * 28);
+  d.labels = {3, 1, 4, 1, 5, 9};
+  for (auto &p : d.images)
+    p = uint8_t(rng());
+  rt::ResizePlan plan = rt::planResize(28, 28, 50, 45);
+  int64_t idx[4] = {5, 0, 2, -1}; // a padding row
+  std::vector<float> want(4 * 50 * 45), got(4 * 50 * 45);
+  std::vector<int32_t> wantLabels(4), gotLabels(4);
+  rt::fillBatch(d, plan, idx, 3, 4, want.data(), wantLabels.data());
+  cuda::prepareBatchKernel(d.images.data(), d.labels.data(), 28, 28, idx, 4, 50,
+                           45, plan.y0.data(), plan.dy.data(), plan.wy.data(),
+                           plan.x0.data(), plan.dx.data(), plan.wx.data(),
+                           got.data(), gotLabels.data());
+  EXPECT_EQ(gotLabels, wantLabels);
+  double err = 0;
+  for (size_t i = 0; i < got.size(); ++i)
+    err = std::max(err, double(std::fabs(got[i] - want[i])));
+  EXPECT_LT(err, 1e-6);
+}
+
+} // namespace
