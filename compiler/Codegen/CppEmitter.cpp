@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "Codegen/CppEmitter.h"
 #include "Codegen/ElementwiseChain.h"
+#include "Codegen/KernelParams.h"
 #include "Codegen/Locations.h"
 #include "Dialect/Kernel/IR/KernelOps.h"
 #include "Dialect/NN/IR/NNOps.h"
@@ -223,46 +224,27 @@ private:
 
     return llvm::TypeSwitch<Operation *, LogicalResult>(anchor)
         .Case([&](nn::Conv2DOp op) {
-          auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight()),
-               y = shapeOf(op.getOutput());
           return withEpilogue([&] {
-            os << llvm::formatv(
-                "  conv2dForward(ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, "
-                "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, {15}, "
-                "out",
-                x[0], x[1], x[2], x[3], w[0], w[2], w[3], op.getStrides()[0],
-                op.getStrides()[1], op.getPadding()[0], op.getPadding()[1],
-                y[2], y[3], ptr(op.getInput()), ptr(op.getWeight()),
-                op.getBias() ? ptr(op.getBias()) : "nullptr");
+            os << "  conv2dForward(" << convGeometry(op) << ",\n      "
+               << ptr(op.getInput()) << ", " << ptr(op.getWeight()) << ", "
+               << (op.getBias() ? ptr(op.getBias()) : "nullptr") << ", out";
           });
         })
         .Case([&](nn::Conv2DInputGradOp op) {
-          auto x = shapeOf(op.getInputGrad()), w = shapeOf(op.getWeight()),
-               y = shapeOf(op.getOutputGrad());
           return withEpilogue([&] {
-            os << llvm::formatv(
-                "  conv2dInputGrad(ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, "
-                "{6}, "
-                "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, out",
-                x[0], x[1], x[2], x[3], w[0], w[2], w[3], op.getStrides()[0],
-                op.getStrides()[1], op.getPadding()[0], op.getPadding()[1],
-                y[2], y[3], ptr(op.getOutputGrad()), ptr(op.getWeight()));
+            os << "  conv2dInputGrad(" << convGeometry(op) << ",\n      "
+               << ptr(op.getOutputGrad()) << ", " << ptr(op.getWeight())
+               << ", out";
           });
         })
         .Case([&](nn::Conv2DWeightGradOp op) {
-          auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeightGrad()),
-               y = shapeOf(op.getOutputGrad());
           std::string db = "nullptr";
           for (Operation *o : rest)
             if (auto bg = dyn_cast<nn::BiasGradOp>(o))
               db = ptr(bg);
-          os << llvm::formatv(
-              "  conv2dWeightGrad(ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, "
-              "{7}, {8}, {9}, {10}, {11}, {12}},\n      {13}, {14}, {15}, "
-              "{16});\n",
-              x[0], x[1], x[2], x[3], w[0], w[2], w[3], op.getStrides()[0],
-              op.getStrides()[1], op.getPadding()[0], op.getPadding()[1], y[2],
-              y[3], ptr(op.getInput()), ptr(op.getOutputGrad()), ptr(op), db);
+          os << "  conv2dWeightGrad(" << convGeometry(op) << ",\n      "
+             << ptr(op.getInput()) << ", " << ptr(op.getOutputGrad()) << ", "
+             << ptr(op) << ", " << db << ");\n";
           return success();
         })
         .Case([&](nn::DenseOp op) {
@@ -296,19 +278,7 @@ private:
         })
         .Case<nn::MaxPool2DOp, nn::AvgPool2DOp, nn::MaxPool2DGradOp,
               nn::AvgPool2DGradOp>([&](Operation *op) {
-          bool grad = isa<nn::MaxPool2DGradOp, nn::AvgPool2DGradOp>(op);
-          Value in = grad ? op->getResult(0) : op->getOperand(0);
-          Value out = grad ? op->getOperand(op->getNumOperands() - 1)
-                           : op->getResult(0);
-          auto x = shapeOf(in), y = shapeOf(out);
-          auto window = op->getAttrOfType<DenseI64ArrayAttr>("window");
-          auto strides = op->getAttrOfType<DenseI64ArrayAttr>("strides");
-          auto padding = op->getAttrOfType<DenseI64ArrayAttr>("padding");
-          std::string geom = llvm::formatv(
-              "PoolGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, "
-              "{10}, {11}}",
-              x[0], x[1], x[2], x[3], window[0], window[1], strides[0],
-              strides[1], padding[0], padding[1], y[2], y[3]);
+          std::string geom = poolGeometry(op);
           return withEpilogue([&] {
             if (isa<nn::MaxPool2DOp>(op))
               os << "  maxPoolForward(" << geom << ", "
@@ -401,46 +371,17 @@ private:
 
   LogicalResult emitOptimizer(kernel::LaunchOp launch,
                               const FunctionLocations &locs) {
-    auto ptr = [&](Value v) { return locs.pointer(v); };
     auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
     // Results that do not live where their input does start as a copy.
-    for (auto [i, v] : llvm::enumerate(yield.getValues())) {
-      auto res = cast<OpResult>(v);
-      Operation *op = res.getOwner();
-      unsigned operand =
-          res.getResultNumber() == 0 ? 0 : res.getResultNumber() + 1;
-      Value in = op->getOperand(operand);
+    for (Value v : yield.getValues()) {
+      Value in = updatedInput(cast<OpResult>(v));
       if (locs.lookup(in) != locs.lookup(v))
-        os << "  std::memcpy(" << ptr(v) << ", " << ptr(in) << ", "
-           << numElements(v) * 4 << ");\n";
+        os << "  std::memcpy(" << locs.pointer(v) << ", " << locs.pointer(in)
+           << ", " << numElements(v) * 4 << ");\n";
     }
-    os << "  const Update updates[] = {\n";
     int count = 0;
-    for (Operation &o : launch.getBlock().without_terminator()) {
-      auto d = [&](StringRef name) {
-        auto a = o.getAttrOfType<FloatAttr>(name);
-        return a ? floatLiteral(a.getValueAsDouble()) : std::string("0.f");
-      };
-      auto nesterov = o.getAttrOfType<BoolAttr>("nesterov");
-      std::string kind, s1 = "nullptr", s2 = "nullptr";
-      if (isa<nn::SGDUpdateOp>(o)) {
-        kind = "SGD";
-      } else if (isa<nn::SGDMomentumUpdateOp>(o)) {
-        kind = "Momentum";
-        s1 = ptr(o.getResult(1));
-      } else {
-        kind = "Adam";
-        s1 = ptr(o.getResult(1));
-        s2 = ptr(o.getResult(2));
-      }
-      os << "      {UpdateKind::" << kind << ", " << ptr(o.getResult(0)) << ", "
-         << ptr(o.getOperand(1)) << ", " << s1 << ", " << s2 << ", "
-         << numElements(o.getResult(0)) << ", " << d("momentum") << ", "
-         << d("weight_decay") << ", " << d("beta1") << ", " << d("beta2")
-         << ", " << d("epsilon") << ", "
-         << (nesterov && nesterov.getValue() ? "true" : "false") << "},\n";
-      ++count;
-    }
+    os << "  const Update updates[] = {\n"
+       << updateEntries(launch, locs, count);
     os << "  };\n  applyUpdates(updates, " << count << ", f.lr, f.step);\n";
     return success();
   }

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "Codegen/CudaEmitter.h"
 #include "Codegen/ElementwiseChain.h"
+#include "Codegen/KernelParams.h"
 #include "Codegen/Locations.h"
 #include "Dialect/Kernel/IR/KernelOps.h"
 #include "Dialect/NN/IR/NNOps.h"
@@ -154,15 +155,6 @@ private:
          << "(const CudaFrame &f, int variant) {\n  (void)variant;\n"
          << text << "}\n";
     };
-    auto convGeom = [&](ArrayRef<int64_t> x, ArrayRef<int64_t> w,
-                        ArrayRef<int64_t> y, ArrayRef<int64_t> s,
-                        ArrayRef<int64_t> p) {
-      return llvm::formatv("ConvGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, "
-                           "{8}, {9}, {10}, {11}, {12}}",
-                           x[0], x[1], x[2], x[3], w[0], w[2], w[3], s[0], s[1],
-                           p[0], p[1], y[2], y[3])
-          .str();
-    };
     auto convScratch = [&](ArrayRef<int64_t> x, ArrayRef<int64_t> w,
                            ArrayRef<int64_t> y) {
       int64_t ckk = x[1] * w[2] * w[3], cols = x[0] * y[2] * y[3];
@@ -179,11 +171,10 @@ private:
           auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight()),
                y = shapeOf(op.getOutput());
           convScratch(x, w, y);
-          body("  convForward(" +
-               convGeom(x, w, y, op.getStrides(), op.getPadding()) +
-               ",\n      " + ptr(op.getInput()) + ", " + ptr(op.getWeight()) +
-               ", " + (op.getBias() ? ptr(op.getBias()) : "nullptr") +
-               ",\n      " + init + ", f, variant);\n");
+          body("  convForward(" + convGeometry(op) + ",\n      " +
+               ptr(op.getInput()) + ", " + ptr(op.getWeight()) + ", " +
+               (op.getBias() ? ptr(op.getBias()) : "nullptr") + ",\n      " +
+               init + ", f, variant);\n");
           return success();
         })
         .Case([&](nn::Conv2DInputGradOp op) -> LogicalResult {
@@ -193,10 +184,9 @@ private:
           auto x = shapeOf(op.getInputGrad()), w = shapeOf(op.getWeight()),
                y = shapeOf(op.getOutputGrad());
           convScratch(x, w, y);
-          body("  convInputGrad(" +
-               convGeom(x, w, y, op.getStrides(), op.getPadding()) +
-               ",\n      " + ptr(op.getOutputGrad()) + ", " +
-               ptr(op.getWeight()) + ",\n      " + init + ", f, variant);\n");
+          body("  convInputGrad(" + convGeometry(op) + ",\n      " +
+               ptr(op.getOutputGrad()) + ", " + ptr(op.getWeight()) +
+               ",\n      " + init + ", f, variant);\n");
           return success();
         })
         .Case([&](nn::Conv2DWeightGradOp op) -> LogicalResult {
@@ -207,11 +197,9 @@ private:
           for (Operation *o : rest)
             if (auto bg = dyn_cast<nn::BiasGradOp>(o))
               db = ptr(bg);
-          body("  convWeightGrad(" +
-               convGeom(x, w, y, op.getStrides(), op.getPadding()) +
-               ",\n      " + ptr(op.getInput()) + ", " +
-               ptr(op.getOutputGrad()) + ", " + ptr(op) + ", " + db +
-               ", f, variant);\n");
+          body("  convWeightGrad(" + convGeometry(op) + ",\n      " +
+               ptr(op.getInput()) + ", " + ptr(op.getOutputGrad()) + ", " +
+               ptr(op) + ", " + db + ", f, variant);\n");
           return success();
         })
         .Case([&](nn::DenseOp op) -> LogicalResult {
@@ -268,14 +256,7 @@ private:
           Value out = grad ? op->getOperand(op->getNumOperands() - 1)
                            : op->getResult(0);
           auto x = shapeOf(in), y = shapeOf(out);
-          auto window = op->getAttrOfType<DenseI64ArrayAttr>("window");
-          auto strides = op->getAttrOfType<DenseI64ArrayAttr>("strides");
-          auto padding = op->getAttrOfType<DenseI64ArrayAttr>("padding");
-          std::string geom = llvm::formatv(
-              "PoolGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, "
-              "{10}, {11}}",
-              x[0], x[1], x[2], x[3], window[0], window[1], strides[0],
-              strides[1], padding[0], padding[1], y[2], y[3]);
+          std::string geom = poolGeometry(op);
           std::string b = isMax ? "true" : "false";
           if (grad && isMax) // the scatter accumulates in scratch
             scratch = std::max(scratch, x[0] * x[1] * x[2] * x[3]);
@@ -316,42 +297,15 @@ private:
               auto yield =
                   cast<kernel::YieldOp>(launch.getBlock().getTerminator());
               for (Value v : yield.getValues()) {
-                auto res = cast<OpResult>(v);
-                unsigned operand =
-                    res.getResultNumber() == 0 ? 0 : res.getResultNumber() + 1;
-                Value in = res.getOwner()->getOperand(operand);
+                Value in = updatedInput(cast<OpResult>(v));
                 if (locs.lookup(in) != locs.lookup(v))
                   s << "  ALEXC_CUDA_CHECK(cudaMemcpyAsync(" << ptr(v) << ", "
                     << ptr(in) << ", " << numElements(v) * 4
                     << ", cudaMemcpyDeviceToDevice, streamOf(f)));\n";
               }
-              s << "  const Update updates[] = {\n";
               int count = 0;
-              for (Operation &o : launch.getBlock().without_terminator()) {
-                auto d = [&](StringRef n) {
-                  auto a = o.getAttrOfType<FloatAttr>(n);
-                  return a ? floatLiteral(a.getValueAsDouble())
-                           : std::string("0.f");
-                };
-                auto nesterov = o.getAttrOfType<BoolAttr>("nesterov");
-                std::string kind = isa<nn::SGDUpdateOp>(o) ? "SGD"
-                                   : isa<nn::SGDMomentumUpdateOp>(o)
-                                       ? "Momentum"
-                                       : "Adam";
-                std::string s1 =
-                    o.getNumResults() > 1 ? ptr(o.getResult(1)) : "nullptr";
-                std::string s2 =
-                    o.getNumResults() > 2 ? ptr(o.getResult(2)) : "nullptr";
-                s << "      {UpdateKind::" << kind << ", "
-                  << ptr(o.getResult(0)) << ", " << ptr(o.getOperand(1)) << ", "
-                  << s1 << ", " << s2 << ", " << numElements(o.getResult(0))
-                  << ", " << d("momentum") << ", " << d("weight_decay") << ", "
-                  << d("beta1") << ", " << d("beta2") << ", " << d("epsilon")
-                  << ", "
-                  << (nesterov && nesterov.getValue() ? "true" : "false")
-                  << "},\n";
-                ++count;
-              }
+              s << "  const Update updates[] = {\n"
+                << updateEntries(launch, locs, count);
               s << "  };\n  applyUpdates(updates, " << count << ", f);\n";
               body(s.str());
               return success();

@@ -1,0 +1,38 @@
+//===- KernelParams.h - Kernel parameters both back ends pass ---*- C++ -*-===//
+//
+// The geometry and optimizer tables of a kernel as C++ initializers: the
+// CPU and CUDA templates take the same structs (ConvGeom, PoolGeom, Update),
+// so both generators print them with these functions.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_CODEGEN_KERNELPARAMS_H
+#define ALEXC_CODEGEN_KERNELPARAMS_H
+
+#include "Codegen/Locations.h"
+#include "Dialect/Kernel/IR/KernelOps.h"
+
+#include <string>
+
+namespace alexc::codegen {
+
+/// "ConvGeom{N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW}" of a
+/// conv2d, conv2d_input_grad or conv2d_weight_grad.
+std::string convGeometry(mlir::Operation *op);
+
+/// "PoolGeom{N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW}" of a pooling op
+/// or its gradient.
+std::string poolGeometry(mlir::Operation *op);
+
+/// One `{UpdateKind::..., param, grad, state1, state2, n, momentum,
+/// weight_decay, beta1, beta2, epsilon, nesterov},` line per update op of an
+/// optimizer kernel; `count` receives their number.
+std::string updateEntries(kernel::LaunchOp launch,
+                          const FunctionLocations &locs, int &count);
+
+/// The input a result of an update op overwrites (the parameter for result
+/// 0, then the state tensors).
+mlir::Value updatedInput(mlir::OpResult result);
+
+} // namespace alexc::codegen
+
+#endif
