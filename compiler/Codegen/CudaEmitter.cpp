@@ -252,14 +252,10 @@ private:
             return failure();
           bool grad = isa<nn::MaxPool2DGradOp, nn::AvgPool2DGradOp>(op);
           bool isMax = isa<nn::MaxPool2DOp, nn::MaxPool2DGradOp>(op);
-          Value in = grad ? op->getResult(0) : op->getOperand(0);
-          Value out = grad ? op->getOperand(op->getNumOperands() - 1)
-                           : op->getResult(0);
-          auto x = shapeOf(in), y = shapeOf(out);
           std::string geom = poolGeometry(op);
           std::string b = isMax ? "true" : "false";
           if (grad && isMax) // the scatter accumulates in scratch
-            scratch = std::max(scratch, x[0] * x[1] * x[2] * x[3]);
+            scratch = std::max(scratch, numElements(op->getResult(0)));
           if (!grad)
             body("  poolForward<" + b + ">(" + geom + ", " +
                  ptr(op->getOperand(0)) + ", " + init + ", f);\n");
