@@ -310,7 +310,16 @@ int main(int argc, char **argv) {
   if (target == Target::Default && !haveCuda)
     llvm::errs() << "alexc: note: nvcc not found; building CPU code only\n";
 
-  // Build: sources into a folder, the host compiler, the runtime.
+  // Build: sources into a folder, the host compiler, the runtime. A bad
+  // output path is reported before minutes of compiling.
+  llvm::StringRef outDir = llvm::sys::path::parent_path(outputPath.getValue());
+  if (!outDir.empty() && !llvm::sys::fs::is_directory(outDir))
+    return fail("-o " + outputPath + ": the folder " + outDir.str() +
+                " does not exist");
+  if (!outDir.empty() &&
+      llvm::sys::fs::access(outDir, llvm::sys::fs::AccessMode::Write))
+    return fail("-o " + outputPath + ": the folder " + outDir.str() +
+                " is not writable");
   alexc::RuntimePaths runtime;
   if (!alexc::findRuntime(argv0, runtime, error))
     return fail(error);
