@@ -80,24 +80,25 @@ std::vector<float> StoredTensor::toFloat() const {
   return out;
 }
 
-StoredTensor StoredTensor::fromFloat(std::vector<int64_t> shape,
-                                     const float *data) {
+/// A tensor holding a copy of `data`, `shape`'s elements of `dtype`.
+static StoredTensor copyOf(DType dtype, std::vector<int64_t> shape,
+                           const void *data) {
   StoredTensor t;
-  t.dtype = DType::F32;
+  t.dtype = dtype;
   t.shape = std::move(shape);
-  t.bytes.resize(t.numElements() * 4);
+  t.bytes.resize(t.numElements() * dtypeSize(dtype));
   std::memcpy(t.bytes.data(), data, t.bytes.size());
   return t;
 }
 
+StoredTensor StoredTensor::fromFloat(std::vector<int64_t> shape,
+                                     const float *data) {
+  return copyOf(DType::F32, std::move(shape), data);
+}
+
 StoredTensor StoredTensor::fromInt32(std::vector<int64_t> shape,
                                      const int32_t *data) {
-  StoredTensor t;
-  t.dtype = DType::I32;
-  t.shape = std::move(shape);
-  t.bytes.resize(t.numElements() * 4);
-  std::memcpy(t.bytes.data(), data, t.bytes.size());
-  return t;
+  return copyOf(DType::I32, std::move(shape), data);
 }
 
 bool readSafetensors(const std::string &path, Safetensors &out,

@@ -338,21 +338,14 @@ private:
               return success();
             })
         .Case([&](nn::BiasGradOp op) {
-          auto dy = shapeOf(op.getOutputGrad());
-          int64_t inner = 1;
-          for (int64_t d : dy.drop_front(2))
-            inner *= d;
-          os << llvm::formatv("  biasGrad({0}, {1}, {2}, {3}, {4});\n", dy[0],
-                              dy[1], inner, ptr(op.getOutputGrad()), ptr(op));
+          os << "  biasGrad(" << biasGradArgs(op, locs) << ");\n";
           return success();
         })
         .Default([&](Operation *op) -> LogicalResult {
           // A standalone elementwise chain, read from its first input.
           SmallVector<Operation *> chain = {anchor};
           chain.append(rest);
-          Value in = op->getOperand(
-              isa<nn::ReluGradOp, nn::SigmoidGradOp, nn::TanhGradOp>(op) ? 1
-                                                                         : 0);
+          Value in = chainInput(op);
           auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
           if (yield.getValues().empty())
             return success();

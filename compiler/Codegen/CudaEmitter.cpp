@@ -330,22 +330,14 @@ private:
               return success();
             })
         .Case([&](nn::BiasGradOp op) {
-          auto dy = shapeOf(op.getOutputGrad());
-          int64_t inner = 1;
-          for (int64_t d : dy.drop_front(2))
-            inner *= d;
-          body(llvm::formatv("  biasGrad({0}, {1}, {2}, {3}, {4}, f);\n", dy[0],
-                             dy[1], inner, ptr(op.getOutputGrad()), ptr(op))
-                   .str());
+          body("  biasGrad(" + biasGradArgs(op, locs) + ", f);\n");
           return success();
         })
         .Default([&](Operation *op) -> LogicalResult {
           // A standalone elementwise chain, read from its input.
           SmallVector<Operation *> chain = {anchor};
           chain.append(rest);
-          Value in = op->getOperand(
-              isa<nn::ReluGradOp, nn::SigmoidGradOp, nn::TanhGradOp>(op) ? 1
-                                                                         : 0);
+          Value in = chainInput(op);
           auto type = emitEpilogue(launch, chain, in, locs, name,
                                    /*storeStart=*/false, init);
           if (failed(type))

@@ -53,6 +53,22 @@ std::string poolGeometry(Operation *op) {
       .str();
 }
 
+std::string biasGradArgs(Operation *biasGrad, const FunctionLocations &locs) {
+  Value dy = biasGrad->getOperand(0);
+  auto shape = shapeOf(dy);
+  int64_t inner = 1;
+  for (int64_t d : shape.drop_front(2))
+    inner *= d;
+  return llvm::formatv("{0}, {1}, {2}, {3}, {4}", shape[0], shape[1], inner,
+                       locs.pointer(dy), locs.pointer(biasGrad->getResult(0)))
+      .str();
+}
+
+Value chainInput(Operation *first) {
+  return first->getOperand(
+      isa<nn::ReluGradOp, nn::SigmoidGradOp, nn::TanhGradOp>(first) ? 1 : 0);
+}
+
 Value updatedInput(OpResult result) {
   unsigned n = result.getResultNumber();
   return result.getOwner()->getOperand(n == 0 ? 0 : n + 1);

@@ -29,6 +29,16 @@ std::string poolGeometry(mlir::Operation *op);
 std::string updateEntries(kernel::LaunchOp launch,
                           const FunctionLocations &locs, int &count);
 
+/// "N, O, inner, dy, db" of a bias gradient: the sum of dy over every
+/// dimension but 1.
+std::string biasGradArgs(mlir::Operation *biasGrad,
+                         const FunctionLocations &locs);
+
+/// The tensor a standalone elementwise kernel reads: the operand its first
+/// op carries the chain in (an activation gradient's output gradient, else
+/// operand 0).
+mlir::Value chainInput(mlir::Operation *first);
+
 /// The input a result of an update op overwrites (the parameter for result
 /// 0, then the state tensors).
 mlir::Value updatedInput(mlir::OpResult result);
