@@ -39,7 +39,15 @@ struct MatView {
 };
 
 constexpr int64_t kMR = 8, kNR = 32; // register block: 16 accumulators
-constexpr int64_t kKC = 256, kMC = 128; // cache blocks (L1/L2)
+// Cache blocks: a KC x NR sliver of B stays in L1 while the MC x KC panel
+// of A streams from L2. Overridable at compile time for tuning experiments.
+#ifndef ALEXC_GEMM_KC
+#define ALEXC_GEMM_KC 256
+#endif
+#ifndef ALEXC_GEMM_MC
+#define ALEXC_GEMM_MC 128
+#endif
+constexpr int64_t kKC = ALEXC_GEMM_KC, kMC = ALEXC_GEMM_MC;
 constexpr int64_t kNC = 2048;
 
 /// acc(MR x NR) = sum over k of a[k][0..MR) outer b[k][0..NR); then
@@ -125,46 +133,124 @@ struct PackBuffer {
   }
 };
 
-/// Single-threaded C = A * B (+ C when accumulate). C is row-major with
-/// leading dimension ldc.
-inline void gemm(int64_t M, int64_t N, int64_t K, MatView A, MatView B,
-                 float *C, int64_t ldc, bool accumulate) {
+// Operand packers. The GEMM below asks an A packer for the MR-row slivers of
+// rows [i0, i0 + mc) x columns [k0, k0 + kc) and a B packer for the NR-column
+// slivers of rows [k0, k0 + kc) x columns [j0, j0 + nc), in absolute
+// coordinates. A packer writes them into `buffer` and returns it, or returns
+// data it packed earlier. Convolutions supply packers that read the image
+// directly (Kernels.h), so no im2col matrix is ever written.
+
+/// A strided matrix as the A operand.
+struct StridedA {
+  MatView view;
+  const float *operator()(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+                          float *buffer) const {
+    packA(view, i0, mc, k0, kc, buffer);
+    return buffer;
+  }
+};
+
+/// A strided matrix as the B operand.
+struct StridedB {
+  MatView view;
+  const float *operator()(int64_t k0, int64_t kc, int64_t j0, int64_t nc,
+                          float *buffer) const {
+    packB(view, k0, kc, j0, nc, buffer);
+    return buffer;
+  }
+};
+
+/// An A operand packed once for every block the GEMM will ask for (a
+/// convolution's weights, shared by all images and threads). Layout: one
+/// region of paddedRows x kc per KC block of columns, MR-row slivers inside.
+struct PrepackedA {
+  std::vector<float> storage;
+  float *data = nullptr;
+  int64_t paddedRows = 0;
+
+  void pack(int64_t M, int64_t K, MatView A) {
+    paddedRows = (M + kMR - 1) / kMR * kMR;
+    storage.resize(size_t(paddedRows * K) + 16);
+    auto addr = reinterpret_cast<uintptr_t>(storage.data());
+    data = reinterpret_cast<float *>((addr + 63) & ~uintptr_t(63));
+    int64_t blocks = (K + kKC - 1) / kKC;
+#pragma omp parallel for schedule(static) if (maxPackThreads() > 1)
+    for (int64_t b = 0; b < blocks; ++b) {
+      int64_t k0 = b * kKC, kc = std::min(kKC, K - k0);
+      packA(A, 0, M, k0, kc, data + k0 * paddedRows);
+    }
+  }
+  const float *operator()(int64_t i0, int64_t, int64_t k0, int64_t kc,
+                          float *) const {
+    return data + k0 * paddedRows + i0 * kc;
+  }
+  static int maxPackThreads() {
+#ifdef _OPENMP
+    return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+    return 1;
+#endif
+  }
+};
+
+/// Single-threaded C[i][j] (+)= sum_k A[i][k] * B[k][j] (+ rowBias[i]) over
+/// rows [m0, m0 + M) and columns [n0, n0 + N) of the whole problem, whose
+/// shared dimension is K. C points at element (0, 0) of the whole C, which is
+/// row-major with leading dimension ldc. rowBias (when set) is added when C
+/// is first written (not when accumulating).
+template <typename PackerA, typename PackerB>
+void gemmBlock(int64_t m0, int64_t M, int64_t n0, int64_t N, int64_t K,
+               const PackerA &packerA, const PackerB &packerB, float *C,
+               int64_t ldc, bool accumulate, const float *rowBias = nullptr) {
   static thread_local PackBuffer apackBuffer, bpackBuffer;
   float *apack = apackBuffer.get((kMC + kMR - 1) / kMR * kMR * kKC);
   float *bpack =
       bpackBuffer.get(kKC * ((std::min(N, kNC) + kNR - 1) / kNR * kNR));
   if (K == 0) {
     if (!accumulate)
-      for (int64_t i = 0; i < M; ++i)
-        std::memset(C + i * ldc, 0, N * sizeof(float));
+      for (int64_t i = m0; i < m0 + M; ++i)
+        for (int64_t j = n0; j < n0 + N; ++j)
+          C[i * ldc + j] = rowBias ? rowBias[i] : 0.f;
     return;
   }
-  float tile[kMR * kNR];
+  alignas(64) float tile[kMR * kNR];
   for (int64_t jc = 0; jc < N; jc += kNC) {
     int64_t nc = std::min(kNC, N - jc);
     for (int64_t pc = 0; pc < K; pc += kKC) {
       int64_t kc = std::min(kKC, K - pc);
       bool acc = accumulate || pc > 0;
-      packB(B, pc, kc, jc, nc, bpack);
+      const float *bp0 = packerB(pc, kc, n0 + jc, nc, bpack);
       for (int64_t ic = 0; ic < M; ic += kMC) {
         int64_t mc = std::min(kMC, M - ic);
-        packA(A, ic, mc, pc, kc, apack);
+        const float *ap0 = packerA(m0 + ic, mc, pc, kc, apack);
         for (int64_t jr = 0; jr < nc; jr += kNR) {
           int64_t nr = std::min(kNR, nc - jr);
-          const float *bp = bpack + jr * kc;
+          const float *bp = bp0 + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += kMR) {
             int64_t mr = std::min(kMR, mc - ir);
-            const float *ap = apack + ir * kc;
-            float *c = C + (ic + ir) * ldc + jc + jr;
+            const float *ap = ap0 + ir * kc;
+            int64_t row = m0 + ic + ir;
+            float *c = C + row * ldc + n0 + jc + jr;
             if (mr == kMR && nr == kNR) {
-              microKernel(kc, ap, bp, c, ldc, acc);
+              if (!acc && rowBias) {
+                for (int i = 0; i < kMR; ++i) {
+                  v16 bias = v16{} + rowBias[row + i];
+                  storev(c + i * ldc, bias);
+                  storev(c + i * ldc + 16, bias);
+                }
+                microKernel(kc, ap, bp, c, ldc, true);
+              } else {
+                microKernel(kc, ap, bp, c, ldc, acc);
+              }
               continue;
             }
             microKernel(kc, ap, bp, tile, kNR, false);
-            for (int64_t i = 0; i < mr; ++i)
+            for (int64_t i = 0; i < mr; ++i) {
+              float base = rowBias ? rowBias[row + i] : 0.f;
               for (int64_t j = 0; j < nr; ++j)
                 c[i * ldc + j] =
-                    (acc ? c[i * ldc + j] : 0.f) + tile[i * kNR + j];
+                    (acc ? c[i * ldc + j] : base) + tile[i * kNR + j];
+            }
           }
         }
       }
@@ -172,17 +258,20 @@ inline void gemm(int64_t M, int64_t N, int64_t K, MatView A, MatView B,
   }
 }
 
-/// gemm split over the threads of a new parallel region: by columns when N
-/// is wide enough, else by rows.
-inline void gemmParallel(int64_t M, int64_t N, int64_t K, MatView A, MatView B,
-                         float *C, int64_t ldc, bool accumulate) {
+/// gemmBlock over the whole problem, split between the threads of a new
+/// parallel region (by columns when N is wide enough, else by rows) unless
+/// `parallel` is false or we are already inside one.
+template <typename PackerA, typename PackerB>
+void gemmWith(bool parallel, int64_t M, int64_t N, int64_t K,
+              const PackerA &packerA, const PackerB &packerB, float *C,
+              int64_t ldc, bool accumulate, const float *rowBias = nullptr) {
 #ifdef _OPENMP
-  int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  int threads = !parallel || omp_in_parallel() ? 1 : omp_get_max_threads();
 #else
   int threads = 1;
 #endif
   if (threads <= 1 || (M < 2 * kMR && N < 2 * kNR)) {
-    gemm(M, N, K, A, B, C, ldc, accumulate);
+    gemmBlock(0, M, 0, N, K, packerA, packerB, C, ldc, accumulate, rowBias);
     return;
   }
   bool byColumns = N >= threads * kNR && N >= M;
@@ -199,13 +288,25 @@ inline void gemmParallel(int64_t M, int64_t N, int64_t K, MatView A, MatView B,
     int64_t end = std::min(extent, units * (t + 1) / nt * unit);
     if (begin < end) {
       if (byColumns)
-        gemm(M, end - begin, K, A, MatView{B.data + begin * B.cs, B.rs, B.cs},
-             C + begin, ldc, accumulate);
+        gemmBlock(0, M, begin, end - begin, K, packerA, packerB, C, ldc,
+                  accumulate, rowBias);
       else
-        gemm(end - begin, N, K, MatView{A.data + begin * A.rs, A.rs, A.cs}, B,
-             C + begin * ldc, ldc, accumulate);
+        gemmBlock(begin, end - begin, 0, N, K, packerA, packerB, C, ldc,
+                  accumulate, rowBias);
     }
   }
+}
+
+/// C = A * B (+ C when accumulate) on one thread.
+inline void gemm(int64_t M, int64_t N, int64_t K, MatView A, MatView B,
+                 float *C, int64_t ldc, bool accumulate) {
+  gemmWith(false, M, N, K, StridedA{A}, StridedB{B}, C, ldc, accumulate);
+}
+
+/// C = A * B (+ C when accumulate) on all threads.
+inline void gemmParallel(int64_t M, int64_t N, int64_t K, MatView A, MatView B,
+                         float *C, int64_t ldc, bool accumulate) {
+  gemmWith(true, M, N, K, StridedA{A}, StridedB{B}, C, ldc, accumulate);
 }
 
 } // namespace alexc::cpu

@@ -59,68 +59,127 @@ struct ConvGeom {
   }
 };
 
-/// col[(c, i, j)][(oy, ox)] = x[c][oy*SH + i - PH][ox*SW + j - PW] (0 in the
-/// padding), for one image.
-inline void im2col(const ConvGeom &g, const float *x, float *col) {
-  for (int64_t c = 0; c < g.C; ++c)
-    for (int64_t i = 0; i < g.KH; ++i)
-      for (int64_t j = 0; j < g.KW; ++j) {
-        float *row = col + ((c * g.KH + i) * g.KW + j) * g.ohw();
-        for (int64_t oy = 0; oy < g.OH; ++oy) {
-          int64_t iy = oy * g.SH + i - g.PH;
-          float *out = row + oy * g.OW;
-          if (iy < 0 || iy >= g.H) {
-            std::memset(out, 0, g.OW * sizeof(float));
-            continue;
-          }
-          const float *in = x + (c * g.H + iy) * g.W;
-          for (int64_t ox = 0; ox < g.OW; ++ox) {
-            int64_t ix = ox * g.SW + j - g.PW;
-            out[ox] = ix >= 0 && ix < g.W ? in[ix] : 0.f;
-          }
-        }
-      }
-}
-
-/// The transpose of im2col: colT[(oy, ox)][(c, i, j)], so that the weight
-/// gradient's GEMM reads both operands contiguously.
-inline void im2colT(const ConvGeom &g, const float *x, float *colT) {
-  int64_t ckk = g.ckk();
-  for (int64_t oy = 0; oy < g.OH; ++oy)
-    for (int64_t ox = 0; ox < g.OW; ++ox) {
-      float *out = colT + (oy * g.OW + ox) * ckk;
-      for (int64_t c = 0; c < g.C; ++c)
-        for (int64_t i = 0; i < g.KH; ++i) {
-          int64_t iy = oy * g.SH + i - g.PH;
-          for (int64_t j = 0; j < g.KW; ++j) {
-            int64_t ix = ox * g.SW + j - g.PW;
-            *out++ = iy >= 0 && iy < g.H && ix >= 0 && ix < g.W
-                         ? x[(c * g.H + iy) * g.W + ix]
-                         : 0.f;
-          }
-        }
+/// Writes positions [p0, p0 + len) of im2col row (c, i, j) of one image:
+/// out[t] = x[c][oy*SH + i - PH][ox*SW + j - PW] for the output position
+/// (oy, ox) numbered p0 + t, 0 in the padding. Runs along one output row are
+/// copied with the bounds worked out once, not per element.
+inline void im2colRowRange(const ConvGeom &g, const float *x, int64_t c,
+                           int64_t i, int64_t j, int64_t p0, int64_t len,
+                           float *out) {
+  int64_t oy = p0 / g.OW, ox = p0 % g.OW;
+  while (len > 0) {
+    int64_t run = std::min(len, g.OW - ox);
+    int64_t iy = oy * g.SH + i - g.PH;
+    if (iy < 0 || iy >= g.H) {
+      std::memset(out, 0, run * sizeof(float));
+    } else {
+      const float *in = x + (c * g.H + iy) * g.W;
+      int64_t ix0 = ox * g.SW + j - g.PW;
+      // Valid t: 0 <= ix0 + t * SW < W.
+      int64_t t0 = ix0 >= 0 ? 0 : (-ix0 + g.SW - 1) / g.SW;
+      int64_t t1 = ix0 >= g.W ? 0 : (g.W - 1 - ix0) / g.SW + 1;
+      t0 = std::min(t0, run);
+      t1 = std::max(t0, std::min(t1, run));
+      std::memset(out, 0, t0 * sizeof(float));
+      if (g.SW == 1)
+        std::memcpy(out + t0, in + ix0 + t0, (t1 - t0) * sizeof(float));
+      else
+        for (int64_t t = t0; t < t1; ++t)
+          out[t] = in[ix0 + t * g.SW];
+      std::memset(out + t1, 0, (run - t1) * sizeof(float));
     }
+    out += run;
+    len -= run;
+    ox = 0;
+    ++oy;
+  }
 }
 
-/// dx[c][iy][ix] += col[(c, i, j)][(oy, ox)] for one image.
+/// The im2col matrix of one image (rows (c, i, j), columns (oy, ox)) as the
+/// GEMM's B operand, packed straight from the image.
+struct Im2colB {
+  const ConvGeom &g;
+  const float *x;
+  const float *operator()(int64_t k0, int64_t kc, int64_t j0, int64_t nc,
+                          float *buffer) const {
+    int64_t kk = g.KH * g.KW;
+    float *out = buffer;
+    for (int64_t jr = 0; jr < nc; jr += kNR) {
+      int64_t nr = std::min(kNR, nc - jr);
+      for (int64_t k = k0; k < k0 + kc; ++k) {
+        int64_t c = k / kk, i = k % kk / g.KW, j = k % g.KW;
+        im2colRowRange(g, x, c, i, j, j0 + jr, nr, out);
+        std::memset(out + nr, 0, (kNR - nr) * sizeof(float));
+        out += kNR;
+      }
+    }
+    return buffer;
+  }
+};
+
+/// The im2col matrix of one image as the GEMM's A operand (the weight
+/// gradient's col * dy^T): MR rows at a time are written to a small buffer
+/// along the positions, then interleaved.
+struct Im2colA {
+  const ConvGeom &g;
+  const float *x;
+  const float *operator()(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+                          float *buffer) const {
+    static thread_local PackBuffer rowsBuffer;
+    float *rows = rowsBuffer.get(kMR * kKC);
+    int64_t kk = g.KH * g.KW, ckk = g.ckk();
+    float *out = buffer;
+    for (int64_t ir = 0; ir < mc; ir += kMR) {
+      for (int64_t r = 0; r < kMR; ++r) {
+        int64_t row = i0 + ir + r;
+        if (ir + r >= mc || row >= ckk) {
+          std::memset(rows + r * kc, 0, kc * sizeof(float));
+          continue;
+        }
+        im2colRowRange(g, x, row / kk, row % kk / g.KW, row % g.KW, k0, kc,
+                       rows + r * kc);
+      }
+      for (int64_t k = 0; k < kc; ++k)
+#pragma GCC unroll 8
+        for (int64_t r = 0; r < kMR; ++r)
+          out[k * kMR + r] = rows[r * kc + k];
+      out += kMR * kc;
+    }
+    return buffer;
+  }
+};
+
+/// dx[c][iy][ix] += col[(c, i, j)][(oy, ox)] for one image; the valid
+/// columns of each output row are worked out once per row.
 inline void col2imAdd(const ConvGeom &g, const float *col, float *dx) {
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t i = 0; i < g.KH; ++i)
       for (int64_t j = 0; j < g.KW; ++j) {
         const float *row = col + ((c * g.KH + i) * g.KW + j) * g.ohw();
+        int64_t ix0 = j - g.PW; // ix of ox = 0
+        int64_t t0 = ix0 >= 0 ? 0 : (-ix0 + g.SW - 1) / g.SW;
+        int64_t t1 = ix0 >= g.W ? 0 : (g.W - 1 - ix0) / g.SW + 1;
+        t0 = std::min(t0, g.OW);
+        t1 = std::max(t0, std::min(t1, g.OW));
         for (int64_t oy = 0; oy < g.OH; ++oy) {
           int64_t iy = oy * g.SH + i - g.PH;
           if (iy < 0 || iy >= g.H)
             continue;
-          float *out = dx + (c * g.H + iy) * g.W;
+          float *out = dx + (c * g.H + iy) * g.W + ix0;
           const float *in = row + oy * g.OW;
-          for (int64_t ox = 0; ox < g.OW; ++ox) {
-            int64_t ix = ox * g.SW + j - g.PW;
-            if (ix >= 0 && ix < g.W)
-              out[ix] += in[ox];
-          }
+          if (g.SW == 1)
+            for (int64_t t = t0; t < t1; ++t)
+              out[t] += in[t];
+          else
+            for (int64_t t = t0; t < t1; ++t)
+              out[t * g.SW] += in[t];
         }
       }
+}
+
+inline std::vector<float> &flippedWeights() {
+  static thread_local std::vector<float> buffer;
+  return buffer;
 }
 
 inline float *scratch(size_t n) {
@@ -146,53 +205,76 @@ template <typename Body> void forEachImage(int64_t N, Body &&body) {
   }
 }
 
-inline void runGemm(bool parallel, int64_t M, int64_t N, int64_t K, MatView A,
-                    MatView B, float *C, int64_t ldc, bool accumulate) {
-  if (parallel)
-    gemmParallel(M, N, K, A, B, C, ldc, accumulate);
-  else
-    gemm(M, N, K, A, B, C, ldc, accumulate);
-}
-
-/// y[n] = w * im2col(x[n]) + b.
+/// y[n] = w * im2col(x[n]) + b, an implicit GEMM: the weights are packed
+/// once for all images, the image columns straight from x.
 template <typename Epi>
-void conv2dForward(const ConvGeom &g, const float *x, const float *w,
-                   const float *b, float *y, Epi &&epilogue) {
+void conv2dForwardPacked(const ConvGeom &g, const float *x,
+                         const PrepackedA &w, const float *b, float *y,
+                         Epi &&epilogue) {
   int64_t ckk = g.ckk(), ohw = g.ohw(), outImage = g.O * ohw;
+  int64_t inImage = g.C * g.H * g.W;
   forEachImage(g.N, [&](int64_t n, bool parallel) {
-    const float *xn = x + n * g.C * g.H * g.W;
-    const float *col = xn;
-    if (!g.pointwise()) {
-      float *buf = scratch(ckk * ohw);
-      im2col(g, xn, buf);
-      col = buf;
-    }
+    const float *xn = x + n * inImage;
     float *yn = y + n * outImage;
-    runGemm(parallel, g.O, ohw, ckk, MatView{w, ckk, 1}, MatView{col, ohw, 1},
-            yn, ohw, false);
-    if (b)
-      for (int64_t o = 0; o < g.O; ++o)
-        for (int64_t k = 0; k < ohw; ++k)
-          yn[o * ohw + k] += b[o];
+    if (g.pointwise())
+      gemmWith(parallel, g.O, ohw, ckk, w, StridedB{MatView{xn, ohw, 1}}, yn,
+               ohw, false, b);
+    else
+      gemmWith(parallel, g.O, ohw, ckk, w, Im2colB{g, xn}, yn, ohw, false, b);
     epilogue(n * outImage, (n + 1) * outImage);
   });
 }
 
-/// dx[n] = col2im(w^T * dy[n]).
+template <typename Epi>
+void conv2dForward(const ConvGeom &g, const float *x, const float *w,
+                   const float *b, float *y, Epi &&epilogue) {
+  static thread_local PrepackedA packed;
+  packed.pack(g.O, g.ckk(), MatView{w, g.ckk(), 1});
+  conv2dForwardPacked(g, x, packed, b, y, epilogue);
+}
+
+/// dx[n] = col2im(w^T * dy[n]). With stride 1 this is also the convolution
+/// of dy (padded by K - 1 - P) with the flipped, transposed weights, which
+/// writes dx directly. That way packs O*KH*KW x H*W values of dy per image
+/// and uses each for 2*C FLOPs; the column way packs only dy (O x OH*OW) but
+/// scatters C*KH*KW x OH*OW column values back, each worth 2*O FLOPs. The
+/// convolution is taken when C >= O (measured on AlexNet's layers: it wins
+/// there, and loses badly for 96 -> 256 channels).
 template <typename Epi>
 void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
                      float *dx, Epi &&epilogue) {
   int64_t ckk = g.ckk(), ohw = g.ohw(), inImage = g.C * g.H * g.W;
+  // thread_local: worker threads must not name it (they would see their
+  // own, empty copy), so the lambda below uses the reference `weights`.
+  static thread_local PrepackedA packed;
+  const PrepackedA &weights = packed;
+  if (g.SH == 1 && g.SW == 1 && g.PH < g.KH && g.PW < g.KW && g.C >= g.O &&
+      !g.pointwise()) {
+    ConvGeom t{g.N, g.O, g.OH, g.OW, g.C, g.KH, g.KW, 1, 1,
+               g.KH - 1 - g.PH, g.KW - 1 - g.PW, g.H, g.W};
+    // wt[c][(o, i, j)] = w[o][c][KH-1-i][KW-1-j]
+    int64_t kk = g.KH * g.KW, tk = t.ckk();
+    std::vector<float> &wt = flippedWeights();
+    wt.resize(size_t(g.C * tk));
+    for (int64_t o = 0; o < g.O; ++o)
+      for (int64_t c = 0; c < g.C; ++c)
+        for (int64_t q = 0; q < kk; ++q)
+          wt[c * tk + o * kk + (kk - 1 - q)] = w[(o * g.C + c) * kk + q];
+    packed.pack(g.C, tk, MatView{wt.data(), tk, 1});
+    conv2dForwardPacked(t, dy, packed, nullptr, dx, epilogue);
+    return;
+  }
+  packed.pack(ckk, g.O, MatView{w, 1, ckk});
   forEachImage(g.N, [&](int64_t n, bool parallel) {
     float *dxn = dx + n * inImage;
     const float *dyn = dy + n * g.O * ohw;
     if (g.pointwise()) {
-      runGemm(parallel, ckk, ohw, g.O, MatView{w, 1, ckk}, MatView{dyn, ohw, 1},
-              dxn, ohw, false);
+      gemmWith(parallel, ckk, ohw, g.O, weights,
+               StridedB{MatView{dyn, ohw, 1}}, dxn, ohw, false);
     } else {
       float *col = scratch(ckk * ohw);
-      runGemm(parallel, ckk, ohw, g.O, MatView{w, 1, ckk}, MatView{dyn, ohw, 1},
-              col, ohw, false);
+      gemmWith(parallel, ckk, ohw, g.O, weights,
+               StridedB{MatView{dyn, ohw, 1}}, col, ohw, false);
       std::memset(dxn, 0, inImage * sizeof(float));
       col2imAdd(g, col, dxn);
     }
@@ -201,22 +283,28 @@ void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
 }
 
 /// dw = sum_n dy[n] * im2col(x[n])^T, db = sum of dy over batch and space.
-/// Each thread accumulates its own partial sums, added at the end.
+/// Computed transposed, dw^T = sum_n im2col(x[n]) * dy[n]^T, so the large
+/// operand is packed straight from the image along its rows. Each thread
+/// accumulates its own partial sums, added (and transposed) at the end.
 inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
                              float *dw, float *db) {
   int64_t ckk = g.ckk(), ohw = g.ohw(), wsize = g.O * ckk;
   int threads = g.N >= maxThreads() ? maxThreads() : 1;
-  std::vector<float> partial(size_t(threads) * (wsize + g.O), 0.f);
+  static thread_local std::vector<float> partialStorage;
+  partialStorage.assign(size_t(threads) * (wsize + g.O), 0.f);
+  float *partial = partialStorage.data(); // (workers must not name the TLS)
   std::vector<char> started(threads, 0);
   forEachImage(g.N, [&](int64_t n, bool parallel) {
     int t = parallel ? 0 : threadId();
-    float *pw = partial.data() + size_t(t) * (wsize + g.O);
+    float *pw = partial + size_t(t) * (wsize + g.O);
     const float *xn = x + n * g.C * g.H * g.W;
     const float *dyn = dy + n * g.O * ohw;
-    float *colT = scratch(ohw * ckk);
-    im2colT(g, xn, colT);
-    runGemm(parallel, g.O, ckk, ohw, MatView{dyn, ohw, 1},
-            MatView{colT, ckk, 1}, pw, ckk, started[t]);
+    if (g.pointwise())
+      gemmWith(parallel, ckk, g.O, ohw, StridedA{MatView{xn, ohw, 1}},
+               StridedB{MatView{dyn, 1, ohw}}, pw, g.O, started[t]);
+    else
+      gemmWith(parallel, ckk, g.O, ohw, Im2colA{g, xn},
+               StridedB{MatView{dyn, 1, ohw}}, pw, g.O, started[t]);
     started[t] = 1;
     float *pb = pw + wsize;
     for (int64_t o = 0; o < g.O; ++o) {
@@ -226,17 +314,21 @@ inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
       pb[o] += s;
     }
   });
-  for (int64_t i = 0; i < wsize; ++i) {
-    float s = 0.f;
-    for (int t = 0; t < threads; ++t)
-      s += partial[size_t(t) * (wsize + g.O) + i];
-    dw[i] = s;
-  }
+  const float *base = partial;
+  size_t stride = size_t(wsize + g.O);
+#pragma omp parallel for schedule(static)
+  for (int64_t o = 0; o < g.O; ++o)
+    for (int64_t r = 0; r < ckk; ++r) {
+      float s = 0.f;
+      for (int t = 0; t < threads; ++t)
+        s += base[t * stride + r * g.O + o];
+      dw[o * ckk + r] = s;
+    }
   if (db)
     for (int64_t o = 0; o < g.O; ++o) {
       float s = 0.f;
       for (int t = 0; t < threads; ++t)
-        s += partial[size_t(t) * (wsize + g.O) + wsize + o];
+        s += base[t * stride + wsize + o];
       db[o] = s;
     }
 }
