@@ -15,6 +15,9 @@
 #include "runtime/cpu/Gemm.h"
 
 #include <cmath>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 #include <limits>
 
 namespace alexc::cpu {
@@ -59,58 +62,232 @@ struct ConvGeom {
   }
 };
 
-/// Writes positions [p0, p0 + len) of im2col row (c, i, j) of one image:
-/// out[t] = x[c][oy*SH + i - PH][ox*SW + j - PW] for the output position
-/// (oy, ox) numbered p0 + t, 0 in the padding. Runs along one output row are
-/// copied with the bounds worked out once, not per element.
-inline void im2colRowRange(const ConvGeom &g, const float *x, int64_t c,
-                           int64_t i, int64_t j, int64_t p0, int64_t len,
-                           float *out) {
-  int64_t oy = p0 / g.OW, ox = p0 % g.OW;
+/// A run of consecutive output positions within one output row: positions
+/// [p, p + len) are (oy, ox .. ox + len) and land at out[off, off + len).
+struct PositionRun {
+  int64_t oy, ox, off, len;
+};
+
+/// Splits positions [p0, p0 + len) at output-row boundaries; returns the
+/// number of runs written to `runs` (at most len / OW + 2).
+inline int64_t positionRuns(const ConvGeom &g, int64_t p0, int64_t len,
+                            PositionRun *runs) {
+  int64_t count = 0, oy = p0 / g.OW, ox = p0 % g.OW, off = 0;
   while (len > 0) {
     int64_t run = std::min(len, g.OW - ox);
-    int64_t iy = oy * g.SH + i - g.PH;
-    if (iy < 0 || iy >= g.H) {
-      std::memset(out, 0, run * sizeof(float));
-    } else {
-      const float *in = x + (c * g.H + iy) * g.W;
-      int64_t ix0 = ox * g.SW + j - g.PW;
-      // Valid t: 0 <= ix0 + t * SW < W.
-      int64_t t0 = ix0 >= 0 ? 0 : (-ix0 + g.SW - 1) / g.SW;
-      int64_t t1 = ix0 >= g.W ? 0 : (g.W - 1 - ix0) / g.SW + 1;
-      t0 = std::min(t0, run);
-      t1 = std::max(t0, std::min(t1, run));
-      std::memset(out, 0, t0 * sizeof(float));
-      if (g.SW == 1)
-        std::memcpy(out + t0, in + ix0 + t0, (t1 - t0) * sizeof(float));
-      else
-        for (int64_t t = t0; t < t1; ++t)
-          out[t] = in[ix0 + t * g.SW];
-      std::memset(out + t1, 0, (run - t1) * sizeof(float));
-    }
-    out += run;
+    runs[count++] = {oy, ox, off, run};
+    off += run;
     len -= run;
     ox = 0;
     ++oy;
   }
+  return count;
 }
 
+/// out[t] = x_c[oy*SH + i - PH][(ox + t)*SW + j - PW] for t < run.len, 0 in
+/// the padding, where x_c is one channel of one image. The valid t are
+/// worked out once; with unit stride and AVX-512 the copy is a few masked
+/// vector loads (masked-off lanes never touch memory).
+inline void copyRun(const ConvGeom &g, const float *xc, int64_t i, int64_t j,
+                    const PositionRun &run, float *out) {
+  int64_t len = run.len;
+  int64_t iy = run.oy * g.SH + i - g.PH;
+  if (iy < 0 || iy >= g.H) {
+    for (int64_t t = 0; t < len; ++t)
+      out[t] = 0.f;
+    return;
+  }
+  const float *in = xc + iy * g.W;
+  int64_t ix0 = run.ox * g.SW + j - g.PW;
+  // Valid t: 0 <= ix0 + t * SW < W.
+  int64_t t0 = ix0 >= 0 ? 0 : (-ix0 + g.SW - 1) / g.SW;
+  int64_t t1 = ix0 >= g.W ? 0 : (g.W - 1 - ix0) / g.SW + 1;
+  t0 = std::min(t0, len);
+  t1 = std::max(t0, std::min(t1, len));
+#ifdef __AVX512F__
+  if (g.SW == 1) {
+    auto base = reinterpret_cast<uintptr_t>(in) + ix0 * int64_t(sizeof(float));
+    for (int64_t t = 0; t < len; t += 16) {
+      int64_t n = std::min<int64_t>(16, len - t);
+      int64_t lo = std::clamp<int64_t>(t0 - t, 0, 16);
+      int64_t hi = std::clamp<int64_t>(t1 - t, 0, n);
+      uint32_t valid = hi > lo ? ((1u << hi) - 1) & ~((1u << lo) - 1) : 0;
+      __m512 v = _mm512_maskz_loadu_ps(
+          __mmask16(valid),
+          reinterpret_cast<const float *>(base + t * sizeof(float)));
+      _mm512_mask_storeu_ps(out + t, __mmask16((1u << n) - 1), v);
+    }
+    return;
+  }
+#endif
+  for (int64_t t = 0; t < t0; ++t)
+    out[t] = 0.f;
+  for (int64_t t = t0; t < t1; ++t)
+    out[t] = in[ix0 + t * g.SW];
+  for (int64_t t = t1; t < len; ++t)
+    out[t] = 0.f;
+}
+
+/// Which pixels of a channel land in each NR-wide sliver of a packed im2col
+/// row depends on (i, j) and the sliver, never on the channel or the image.
+/// With AVX-512 that pattern is worked out once per convolution: for each
+/// 16-lane vector of each sliver and each (i, j), a few masked loads (one
+/// per output row it spans, unit stride) or one masked gather (other
+/// strides), at offsets from the channel's first pixel. Packing a row is
+/// then two or three vector instructions per 16 values.
+struct Im2colPlan {
+#ifdef __AVX512F__
+  /// Lanes `mask` of one output vector come from channel offset `offset` +
+  /// lane (unit stride).
+  struct Piece {
+    int64_t offset;
+    __mmask16 mask;
+  };
+  /// One output vector: gather offsets and their lanes, and its pieces.
+  struct VectorPlan {
+    __m512i index;
+    __mmask16 valid;
+    int first, count; // pieces[first, first + count)
+  };
+  static constexpr int64_t V = kNR / 16;
+  std::vector<Piece> pieces;
+  std::vector<VectorPlan> vectors; // [sliver][(i, j)][V]
+  bool unit = false;
+
+  /// The plan is used once per channel per image: not worth making when
+  /// there are few channels (conv1 has one).
+  static bool worthwhile(const ConvGeom &g) { return g.C >= 4; }
+
+  void build(const ConvGeom &g) {
+    int64_t kk = g.KH * g.KW, slivers = (g.ohw() + kNR - 1) / kNR;
+    unit = g.SW == 1;
+    pieces.clear();
+    vectors.resize(size_t(slivers * kk * V));
+    for (int64_t s = 0; s < slivers; ++s)
+      for (int64_t q = 0; q < kk; ++q) {
+        int64_t i = q / g.KW, j = q % g.KW;
+        for (int64_t v = 0; v < V; ++v) {
+          alignas(64) int32_t index[16];
+          uint32_t valid = 0;
+          for (int lane = 0; lane < 16; ++lane) {
+            int64_t p = s * kNR + v * 16 + lane;
+            index[lane] = 0;
+            if (p >= g.ohw())
+              continue;
+            int64_t oy = p / g.OW, ox = p % g.OW;
+            int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
+            if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+              continue;
+            index[lane] = int32_t(iy * g.W + ix);
+            valid |= 1u << lane;
+          }
+          VectorPlan &plan = vectors[size_t((s * kk + q) * V + v)];
+          plan.index = _mm512_load_si512(index);
+          plan.valid = __mmask16(valid);
+          plan.first = int(pieces.size());
+          if (unit) { // runs of consecutive offsets, one masked load each
+            int lane = 0;
+            while (lane < 16) {
+              if (!(valid >> lane & 1)) {
+                ++lane;
+                continue;
+              }
+              int begin = lane;
+              uint32_t mask = 0;
+              while (lane < 16 && (valid >> lane & 1) &&
+                     index[lane] == index[begin] + (lane - begin))
+                mask |= 1u << lane++;
+              pieces.push_back({index[begin] - begin, __mmask16(mask)});
+            }
+          }
+          plan.count = int(pieces.size()) - plan.first;
+        }
+      }
+  }
+#else
+  static bool worthwhile(const ConvGeom &) { return false; }
+  void build(const ConvGeom &) {}
+#endif
+};
+
 /// The im2col matrix of one image (rows (c, i, j), columns (oy, ox)) as the
-/// GEMM's B operand, packed straight from the image.
+/// GEMM's B operand, packed straight from the image, through `plan` when
+/// one was built.
 struct Im2colB {
   const ConvGeom &g;
   const float *x;
+  const Im2colPlan *plan = nullptr;
+
   const float *operator()(int64_t k0, int64_t kc, int64_t j0, int64_t nc,
                           float *buffer) const {
+#ifdef __AVX512F__
+    if (plan)
+      return planned(k0, kc, j0, nc, buffer);
+#endif
+    return byRuns(k0, kc, j0, nc, buffer);
+  }
+
+#ifdef __AVX512F__
+  const float *planned(int64_t k0, int64_t kc, int64_t j0, int64_t nc,
+                       float *buffer) const {
+    constexpr int64_t V = Im2colPlan::V;
     int64_t kk = g.KH * g.KW;
     float *out = buffer;
     for (int64_t jr = 0; jr < nc; jr += kNR) {
-      int64_t nr = std::min(kNR, nc - jr);
-      for (int64_t k = k0; k < k0 + kc; ++k) {
-        int64_t c = k / kk, i = k % kk / g.KW, j = k % g.KW;
-        im2colRowRange(g, x, c, i, j, j0 + jr, nr, out);
-        std::memset(out + nr, 0, (kNR - nr) * sizeof(float));
+      // Columns are split between threads and blocks at multiples of NR.
+      const Im2colPlan::VectorPlan *sliver =
+          plan->vectors.data() + (j0 + jr) / kNR * kk * V;
+      int64_t c = k0 / kk, q = k0 % kk;
+      for (int64_t k = 0; k < kc; ++k) {
+        const float *xc = x + c * g.H * g.W;
+        auto base = reinterpret_cast<uintptr_t>(xc);
+        for (int64_t v = 0; v < V; ++v) {
+          const Im2colPlan::VectorPlan &vp = sliver[q * V + v];
+          __m512 value = _mm512_setzero_ps();
+          if (plan->unit) {
+            const Im2colPlan::Piece *piece = plan->pieces.data() + vp.first;
+            for (int e = 0; e < vp.count; ++e)
+              value = _mm512_mask_loadu_ps(
+                  value, piece[e].mask,
+                  reinterpret_cast<const float *>(
+                      base + piece[e].offset * int64_t(sizeof(float))));
+          } else {
+            value = _mm512_mask_i32gather_ps(value, vp.valid, vp.index, xc,
+                                             sizeof(float));
+          }
+          _mm512_store_ps(out + v * 16, value);
+        }
         out += kNR;
+        if (++q == kk)
+          q = 0, ++c;
+      }
+    }
+    return buffer;
+  }
+#endif
+
+  /// Packing without a plan: each row's pixels copied run by run.
+  const float *byRuns(int64_t k0, int64_t kc, int64_t j0, int64_t nc,
+                      float *buffer) const {
+    int64_t kk = g.KH * g.KW;
+    PositionRun runs[kNR + 2];
+    float *out = buffer;
+    for (int64_t jr = 0; jr < nc; jr += kNR) {
+      int64_t nr = std::min(kNR, nc - jr);
+      int64_t count = positionRuns(g, j0 + jr, nr, runs);
+      int64_t c = k0 / kk, i = k0 % kk / g.KW, j = k0 % g.KW;
+      for (int64_t k = 0; k < kc; ++k) {
+        const float *xc = x + c * g.H * g.W;
+        for (int64_t r = 0; r < count; ++r)
+          copyRun(g, xc, i, j, runs[r], out + runs[r].off);
+        for (int64_t t = nr; t < kNR; ++t)
+          out[t] = 0.f;
+        out += kNR;
+        if (++j == g.KW) {
+          j = 0;
+          if (++i == g.KH)
+            i = 0, ++c;
+        }
       }
     }
     return buffer;
@@ -126,18 +303,24 @@ struct Im2colA {
   const float *operator()(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
                           float *buffer) const {
     static thread_local PackBuffer rowsBuffer;
+    static thread_local std::vector<PositionRun> runs;
     float *rows = rowsBuffer.get(kMR * kKC);
+    runs.resize(size_t(kc / g.OW + 2));
+    int64_t count = positionRuns(g, k0, kc, runs.data());
     int64_t kk = g.KH * g.KW, ckk = g.ckk();
     float *out = buffer;
     for (int64_t ir = 0; ir < mc; ir += kMR) {
       for (int64_t r = 0; r < kMR; ++r) {
         int64_t row = i0 + ir + r;
+        float *dst = rows + r * kc;
         if (ir + r >= mc || row >= ckk) {
-          std::memset(rows + r * kc, 0, kc * sizeof(float));
+          std::memset(dst, 0, kc * sizeof(float));
           continue;
         }
-        im2colRowRange(g, x, row / kk, row % kk / g.KW, row % g.KW, k0, kc,
-                       rows + r * kc);
+        const float *xc = x + row / kk * g.H * g.W;
+        int64_t i = row % kk / g.KW, j = row % g.KW;
+        for (int64_t q = 0; q < count; ++q)
+          copyRun(g, xc, i, j, runs[q], dst + runs[q].off);
       }
       for (int64_t k = 0; k < kc; ++k)
 #pragma GCC unroll 8
@@ -213,6 +396,12 @@ void conv2dForwardPacked(const ConvGeom &g, const float *x,
                          Epi &&epilogue) {
   int64_t ckk = g.ckk(), ohw = g.ohw(), outImage = g.O * ohw;
   int64_t inImage = g.C * g.H * g.W;
+  static thread_local Im2colPlan planStorage;
+  const Im2colPlan *plan = nullptr; // (workers must not name the TLS)
+  if (!g.pointwise() && Im2colPlan::worthwhile(g)) {
+    planStorage.build(g);
+    plan = &planStorage;
+  }
   forEachImage(g.N, [&](int64_t n, bool parallel) {
     const float *xn = x + n * inImage;
     float *yn = y + n * outImage;
@@ -220,7 +409,8 @@ void conv2dForwardPacked(const ConvGeom &g, const float *x,
       gemmWith(parallel, g.O, ohw, ckk, w, StridedB{MatView{xn, ohw, 1}}, yn,
                ohw, false, b);
     else
-      gemmWith(parallel, g.O, ohw, ckk, w, Im2colB{g, xn}, yn, ohw, false, b);
+      gemmWith(parallel, g.O, ohw, ckk, w, Im2colB{g, xn, plan}, yn, ohw,
+               false, b);
     epilogue(n * outImage, (n + 1) * outImage);
   });
 }
