@@ -54,6 +54,12 @@ constexpr int64_t kNC = 2048;
 /// c = acc (+ c when accumulate).
 inline void microKernel(int64_t kc, const float *a, const float *b, float *c,
                         int64_t ldc, bool accumulate) {
+  // The C tile is read back only after the k loop: fetch it now so that
+  // its cache misses overlap with the arithmetic.
+  for (int i = 0; i < kMR; ++i) {
+    __builtin_prefetch(c + i * ldc, 1);
+    __builtin_prefetch(c + i * ldc + 16, 1);
+  }
   v16 acc[kMR][2];
   for (int i = 0; i < kMR; ++i)
     acc[i][0] = acc[i][1] = v16{};

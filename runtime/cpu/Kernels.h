@@ -128,84 +128,109 @@ inline void copyRun(const ConvGeom &g, const float *xc, int64_t i, int64_t j,
     out[t] = 0.f;
 }
 
-/// Which pixels of a channel land in each NR-wide sliver of a packed im2col
-/// row depends on (i, j) and the sliver, never on the channel or the image.
-/// With AVX-512 that pattern is worked out once per convolution: for each
-/// 16-lane vector of each sliver and each (i, j), a few masked loads (one
-/// per output row it spans, unit stride) or one masked gather (other
-/// strides), at offsets from the channel's first pixel. Packing a row is
-/// then two or three vector instructions per 16 values.
+/// Which pixels of a channel land at 16 consecutive output positions of an
+/// im2col row depends on the kernel position (i, j) and the positions, never
+/// on the channel or the image. With AVX-512 that pattern is worked out once
+/// per convolution, for every chunk of 16 positions and every (i, j): a few
+/// masked loads (one per output row the chunk spans, unit stride) or one
+/// masked gather (other strides), at offsets from the channel's first pixel.
+/// Loading 16 values of a row is then two or three vector instructions.
+/// GEMM blocks start at multiples of 16 positions (NR and KC are multiples
+/// of 16), so both packers below index chunks directly.
 struct Im2colPlan {
+  /// The plan is used once per channel per image: not worth making when
+  /// there are few channels (conv1 has one).
+  static bool worthwhile(const ConvGeom &g) {
 #ifdef __AVX512F__
-  /// Lanes `mask` of one output vector come from channel offset `offset` +
-  /// lane (unit stride).
+    return g.C >= 4;
+#else
+    (void)g;
+    return false;
+#endif
+  }
+
+#ifdef __AVX512F__
+  /// Lanes `mask` come from channel offset `offset` + lane (unit stride).
   struct Piece {
     int64_t offset;
     __mmask16 mask;
   };
-  /// One output vector: gather offsets and their lanes, and its pieces.
-  struct VectorPlan {
+  /// One chunk of one row: gather offsets and their lanes, and its pieces.
+  struct Chunk {
     __m512i index;
     __mmask16 valid;
     int first, count; // pieces[first, first + count)
   };
-  static constexpr int64_t V = kNR / 16;
   std::vector<Piece> pieces;
-  std::vector<VectorPlan> vectors; // [sliver][(i, j)][V]
+  std::vector<Chunk> chunks; // [chunk][(i, j)]
+  int64_t kk = 0;
   bool unit = false;
 
-  /// The plan is used once per channel per image: not worth making when
-  /// there are few channels (conv1 has one).
-  static bool worthwhile(const ConvGeom &g) { return g.C >= 4; }
-
   void build(const ConvGeom &g) {
-    int64_t kk = g.KH * g.KW, slivers = (g.ohw() + kNR - 1) / kNR;
+    kk = g.KH * g.KW;
     unit = g.SW == 1;
+    // Whole NR-wide slivers: the last one may reach past the positions.
+    int64_t count = (g.ohw() + kNR - 1) / kNR * (kNR / 16);
     pieces.clear();
-    vectors.resize(size_t(slivers * kk * V));
-    for (int64_t s = 0; s < slivers; ++s)
+    chunks.resize(size_t(count * kk));
+    for (int64_t u = 0; u < count; ++u)
       for (int64_t q = 0; q < kk; ++q) {
         int64_t i = q / g.KW, j = q % g.KW;
-        for (int64_t v = 0; v < V; ++v) {
-          alignas(64) int32_t index[16];
-          uint32_t valid = 0;
-          for (int lane = 0; lane < 16; ++lane) {
-            int64_t p = s * kNR + v * 16 + lane;
-            index[lane] = 0;
-            if (p >= g.ohw())
-              continue;
-            int64_t oy = p / g.OW, ox = p % g.OW;
-            int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
-            if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
-              continue;
-            index[lane] = int32_t(iy * g.W + ix);
-            valid |= 1u << lane;
-          }
-          VectorPlan &plan = vectors[size_t((s * kk + q) * V + v)];
-          plan.index = _mm512_load_si512(index);
-          plan.valid = __mmask16(valid);
-          plan.first = int(pieces.size());
-          if (unit) { // runs of consecutive offsets, one masked load each
-            int lane = 0;
-            while (lane < 16) {
-              if (!(valid >> lane & 1)) {
-                ++lane;
-                continue;
-              }
-              int begin = lane;
-              uint32_t mask = 0;
-              while (lane < 16 && (valid >> lane & 1) &&
-                     index[lane] == index[begin] + (lane - begin))
-                mask |= 1u << lane++;
-              pieces.push_back({index[begin] - begin, __mmask16(mask)});
-            }
-          }
-          plan.count = int(pieces.size()) - plan.first;
+        alignas(64) int32_t index[16];
+        uint32_t valid = 0;
+        for (int lane = 0; lane < 16; ++lane) {
+          int64_t p = u * 16 + lane;
+          index[lane] = 0;
+          if (p >= g.ohw())
+            continue;
+          int64_t oy = p / g.OW, ox = p % g.OW;
+          int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
+          if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+            continue;
+          index[lane] = int32_t(iy * g.W + ix);
+          valid |= 1u << lane;
         }
+        Chunk &chunk = chunks[size_t(u * kk + q)];
+        chunk.index = _mm512_load_si512(index);
+        chunk.valid = __mmask16(valid);
+        chunk.first = int(pieces.size());
+        if (unit) { // runs of consecutive offsets, one masked load each
+          int lane = 0;
+          while (lane < 16) {
+            if (!(valid >> lane & 1)) {
+              ++lane;
+              continue;
+            }
+            int begin = lane;
+            uint32_t mask = 0;
+            while (lane < 16 && (valid >> lane & 1) &&
+                   index[lane] == index[begin] + (lane - begin))
+              mask |= 1u << lane++;
+            pieces.push_back({index[begin] - begin, __mmask16(mask)});
+          }
+        }
+        chunk.count = int(pieces.size()) - chunk.first;
       }
   }
+
+  /// Row (c, (i, j) = q) of the im2col matrix at positions [16u, 16u + 16),
+  /// where xc is channel c of the image.
+  __m512 load(const float *xc, int64_t u, int64_t q) const {
+    const Chunk &chunk = chunks[size_t(u * kk + q)];
+    if (!unit)
+      return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), chunk.valid,
+                                      chunk.index, xc, sizeof(float));
+    auto base = reinterpret_cast<uintptr_t>(xc);
+    __m512 value = _mm512_setzero_ps();
+    const Piece *piece = pieces.data() + chunk.first;
+    for (int e = 0; e < chunk.count; ++e)
+      value = _mm512_mask_loadu_ps(
+          value, piece[e].mask,
+          reinterpret_cast<const float *>(base + piece[e].offset *
+                                                     int64_t(sizeof(float))));
+    return value;
+  }
 #else
-  static bool worthwhile(const ConvGeom &) { return false; }
   void build(const ConvGeom &) {}
 #endif
 };
@@ -230,33 +255,16 @@ struct Im2colB {
 #ifdef __AVX512F__
   const float *planned(int64_t k0, int64_t kc, int64_t j0, int64_t nc,
                        float *buffer) const {
-    constexpr int64_t V = Im2colPlan::V;
+    static_assert(kNR % 16 == 0, "slivers are whole chunks");
     int64_t kk = g.KH * g.KW;
     float *out = buffer;
     for (int64_t jr = 0; jr < nc; jr += kNR) {
-      // Columns are split between threads and blocks at multiples of NR.
-      const Im2colPlan::VectorPlan *sliver =
-          plan->vectors.data() + (j0 + jr) / kNR * kk * V;
+      int64_t u0 = (j0 + jr) / 16;
       int64_t c = k0 / kk, q = k0 % kk;
       for (int64_t k = 0; k < kc; ++k) {
         const float *xc = x + c * g.H * g.W;
-        auto base = reinterpret_cast<uintptr_t>(xc);
-        for (int64_t v = 0; v < V; ++v) {
-          const Im2colPlan::VectorPlan &vp = sliver[q * V + v];
-          __m512 value = _mm512_setzero_ps();
-          if (plan->unit) {
-            const Im2colPlan::Piece *piece = plan->pieces.data() + vp.first;
-            for (int e = 0; e < vp.count; ++e)
-              value = _mm512_mask_loadu_ps(
-                  value, piece[e].mask,
-                  reinterpret_cast<const float *>(
-                      base + piece[e].offset * int64_t(sizeof(float))));
-          } else {
-            value = _mm512_mask_i32gather_ps(value, vp.valid, vp.index, xc,
-                                             sizeof(float));
-          }
-          _mm512_store_ps(out + v * 16, value);
-        }
+        for (int64_t v = 0; v < kNR / 16; ++v)
+          _mm512_store_ps(out + v * 16, plan->load(xc, u0 + v, q));
         out += kNR;
         if (++q == kk)
           q = 0, ++c;
@@ -294,14 +302,147 @@ struct Im2colB {
   }
 };
 
+#ifdef __AVX512F__
+/// out[k * 8 + r] = rows[r * stride + k] for r < 8, k < 16: the transpose
+/// an MR = 8 sliver needs, in three rounds of two-source permutes. Round by
+/// round, element (r, k) sits in vector `vec` at lane `lane`:
+///   start:   vec = r                        lane = k
+///   round 1: vec = r2 r1 k3                 lane = r0 k2 k1 k0
+///   round 2: vec = r2 k2 k3                 lane = r0 r1 k1 k0
+///   round 3: vec = k >> 1                   lane = (k & 1) * 8 + r
+/// (bits listed high to low). Each round trades one bit between `vec` and
+/// `lane`, so every new vector draws on exactly two old ones.
+class Transpose8x16 {
+public:
+  static void apply(const float *rows, int64_t stride, float *out) {
+    __m512 v[8];
+    for (int r = 0; r < 8; ++r)
+      v[r] = _mm512_loadu_ps(rows + r * stride);
+    apply(v, out);
+  }
+  /// The same with the eight rows already in registers.
+  static void apply(__m512 *v, float *out) {
+    static const Transpose8x16 plan;
+    __m512 w[8];
+    for (int round = 0; round < 3; ++round) {
+      for (int t = 0; t < 8; ++t) {
+        const Step &s = plan.steps[round][t];
+        w[t] = _mm512_permutex2var_ps(v[s.a], s.index, v[s.b]);
+      }
+      for (int t = 0; t < 8; ++t)
+        v[t] = w[t];
+    }
+    for (int t = 0; t < 8; ++t)
+      _mm512_storeu_ps(out + t * 16, v[t]);
+  }
+
+private:
+  struct Step {
+    __m512i index;
+    int a, b;
+  };
+  Step steps[3][8];
+
+  static int bit(int value, int b) { return value >> b & 1; }
+  static void place(int round, int r, int k, int &vec, int &lane) {
+    switch (round) {
+    case 0:
+      vec = r, lane = k;
+      break;
+    case 1:
+      vec = (r & 6) | bit(k, 3), lane = bit(r, 0) << 3 | (k & 7);
+      break;
+    case 2:
+      vec = (r & 4) | bit(k, 2) << 1 | bit(k, 3);
+      lane = bit(r, 0) << 3 | bit(r, 1) << 2 | (k & 3);
+      break;
+    default:
+      vec = k >> 1, lane = (k & 1) * 8 + r;
+    }
+  }
+  Transpose8x16() {
+    for (int round = 0; round < 3; ++round)
+      for (int t = 0; t < 8; ++t) {
+        alignas(64) int32_t index[16];
+        int a = -1, b = -1;
+        for (int r = 0; r < 8; ++r)
+          for (int k = 0; k < 16; ++k) {
+            int vec, lane, from, fromLane;
+            place(round + 1, r, k, vec, lane);
+            if (vec != t)
+              continue;
+            place(round, r, k, from, fromLane);
+            if (a < 0 || from == a)
+              a = from;
+            else
+              b = from;
+            index[lane] = (from == a ? 0 : 16) + fromLane;
+          }
+        if (b < 0)
+          b = a;
+        steps[round][t] = {_mm512_load_si512(index), a, b};
+      }
+  }
+};
+#endif
+
 /// The im2col matrix of one image as the GEMM's A operand (the weight
 /// gradient's col * dy^T): MR rows at a time are written to a small buffer
 /// along the positions, then interleaved.
 struct Im2colA {
   const ConvGeom &g;
   const float *x;
+  const Im2colPlan *plan = nullptr;
+
   const float *operator()(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
                           float *buffer) const {
+#ifdef __AVX512F__
+    if constexpr (kMR == 8)
+      if (plan)
+        return planned(i0, mc, k0, kc, buffer);
+#endif
+    return byRuns(i0, mc, k0, kc, buffer);
+  }
+
+#ifdef __AVX512F__
+  /// Eight rows of 16 positions straight into registers, transposed, stored.
+  const float *planned(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+                       float *buffer) const {
+    int64_t kk = g.KH * g.KW, ckk = g.ckk(), u0 = k0 / 16;
+    float *out = buffer;
+    for (int64_t ir = 0; ir < mc; ir += kMR) {
+      const float *xc[kMR];
+      int64_t q[kMR];
+      bool live[kMR];
+      for (int64_t r = 0; r < kMR; ++r) {
+        int64_t row = i0 + ir + r;
+        live[r] = ir + r < mc && row < ckk;
+        xc[r] = live[r] ? x + row / kk * g.H * g.W : x;
+        q[r] = live[r] ? row % kk : 0;
+      }
+      for (int64_t k = 0; k < kc; k += 16) {
+        __m512 v[8];
+        for (int64_t r = 0; r < kMR; ++r)
+          v[r] = live[r] ? plan->load(xc[r], u0 + k / 16, q[r])
+                         : _mm512_setzero_ps();
+        if (k + 16 <= kc) {
+          Transpose8x16::apply(v, out + k * kMR);
+        } else {
+          alignas(64) float tail[16 * kMR];
+          Transpose8x16::apply(v, tail);
+          std::memcpy(out + k * kMR, tail, (kc - k) * kMR * sizeof(float));
+        }
+      }
+      out += kMR * kc;
+    }
+    return buffer;
+  }
+#endif
+
+  /// Packing without a plan: MR rows at a time written to a small buffer
+  /// along the positions, run by run, then interleaved.
+  const float *byRuns(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+                      float *buffer) const {
     static thread_local PackBuffer rowsBuffer;
     static thread_local std::vector<PositionRun> runs;
     float *rows = rowsBuffer.get(kMR * kKC);
@@ -322,7 +463,13 @@ struct Im2colA {
         for (int64_t q = 0; q < count; ++q)
           copyRun(g, xc, i, j, runs[q], dst + runs[q].off);
       }
-      for (int64_t k = 0; k < kc; ++k)
+      int64_t k = 0;
+#ifdef __AVX512F__
+      if constexpr (kMR == 8)
+        for (; k + 16 <= kc; k += 16)
+          Transpose8x16::apply(rows + k, kc, out + k * kMR);
+#endif
+      for (; k < kc; ++k)
 #pragma GCC unroll 8
         for (int64_t r = 0; r < kMR; ++r)
           out[k * kMR + r] = rows[r * kc + k];
@@ -484,6 +631,12 @@ inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
   partialStorage.assign(size_t(threads) * (wsize + g.O), 0.f);
   float *partial = partialStorage.data(); // (workers must not name the TLS)
   std::vector<char> started(threads, 0);
+  static thread_local Im2colPlan planStorage;
+  const Im2colPlan *plan = nullptr; // (workers must not name the TLS)
+  if (!g.pointwise() && Im2colPlan::worthwhile(g)) {
+    planStorage.build(g);
+    plan = &planStorage;
+  }
   forEachImage(g.N, [&](int64_t n, bool parallel) {
     int t = parallel ? 0 : threadId();
     float *pw = partial + size_t(t) * (wsize + g.O);
@@ -493,7 +646,7 @@ inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
       gemmWith(parallel, ckk, g.O, ohw, StridedA{MatView{xn, ohw, 1}},
                StridedB{MatView{dyn, 1, ohw}}, pw, g.O, started[t]);
     else
-      gemmWith(parallel, ckk, g.O, ohw, Im2colA{g, xn},
+      gemmWith(parallel, ckk, g.O, ohw, Im2colA{g, xn, plan},
                StridedB{MatView{dyn, 1, ohw}}, pw, g.O, started[t]);
     started[t] = 1;
     float *pb = pw + wsize;
