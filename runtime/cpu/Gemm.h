@@ -16,6 +16,9 @@
 #include <cstdint>
 #include <cstring>
 #include <vector>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -86,13 +89,117 @@ inline void microKernel(int64_t kc, const float *a, const float *b, float *c,
   }
 }
 
+#ifdef __AVX512F__
+/// out[k * pitch + r] = rows[r * stride + k] for r < 8, k < 16: the
+/// transpose a packed sliver needs (pitch = MR = 8 for A, NR for B, eight
+/// columns at a time), in three rounds of two-source permutes. Round by
+/// round, element (r, k) sits in vector `vec` at lane `lane`:
+///   start:   vec = r                        lane = k
+///   round 1: vec = r2 r1 k3                 lane = r0 k2 k1 k0
+///   round 2: vec = r2 k2 k3                 lane = r0 r1 k1 k0
+///   round 3: vec = k >> 1                   lane = (k & 1) * 8 + r
+/// (bits listed high to low). Each round trades one bit between `vec` and
+/// `lane`, so every new vector draws on exactly two old ones.
+class Transpose8x16 {
+public:
+  static void apply(const float *rows, int64_t stride, float *out,
+                    int64_t pitch = 8) {
+    __m512 v[8];
+    for (int r = 0; r < 8; ++r)
+      v[r] = _mm512_loadu_ps(rows + r * stride);
+    apply(v, out, pitch);
+  }
+  /// The same with the eight rows already in registers.
+  static void apply(__m512 *v, float *out, int64_t pitch = 8) {
+    static const Transpose8x16 plan;
+    __m512 w[8];
+    for (int round = 0; round < 3; ++round) {
+      for (int t = 0; t < 8; ++t) {
+        const Step &s = plan.steps[round][t];
+        w[t] = _mm512_permutex2var_ps(v[s.a], s.index, v[s.b]);
+      }
+      for (int t = 0; t < 8; ++t)
+        v[t] = w[t];
+    }
+    if (pitch == 8) {
+      for (int t = 0; t < 8; ++t)
+        _mm512_storeu_ps(out + t * 16, v[t]);
+      return;
+    }
+    for (int t = 0; t < 8; ++t) { // vector t holds k = 2t and 2t + 1
+      _mm256_storeu_ps(out + 2 * t * pitch, _mm512_castps512_ps256(v[t]));
+      _mm256_storeu_ps(out + (2 * t + 1) * pitch,
+                       _mm256_castpd_ps(_mm512_extractf64x4_pd(
+                           _mm512_castps_pd(v[t]), 1)));
+    }
+  }
+
+private:
+  struct Step {
+    __m512i index;
+    int a, b;
+  };
+  Step steps[3][8];
+
+  static int bit(int value, int b) { return value >> b & 1; }
+  static void place(int round, int r, int k, int &vec, int &lane) {
+    switch (round) {
+    case 0:
+      vec = r, lane = k;
+      break;
+    case 1:
+      vec = (r & 6) | bit(k, 3), lane = bit(r, 0) << 3 | (k & 7);
+      break;
+    case 2:
+      vec = (r & 4) | bit(k, 2) << 1 | bit(k, 3);
+      lane = bit(r, 0) << 3 | bit(r, 1) << 2 | (k & 3);
+      break;
+    default:
+      vec = k >> 1, lane = (k & 1) * 8 + r;
+    }
+  }
+  Transpose8x16() {
+    for (int round = 0; round < 3; ++round)
+      for (int t = 0; t < 8; ++t) {
+        alignas(64) int32_t index[16];
+        int a = -1, b = -1;
+        for (int r = 0; r < 8; ++r)
+          for (int k = 0; k < 16; ++k) {
+            int vec, lane, from, fromLane;
+            place(round + 1, r, k, vec, lane);
+            if (vec != t)
+              continue;
+            place(round, r, k, from, fromLane);
+            if (a < 0 || from == a)
+              a = from;
+            else
+              b = from;
+            index[lane] = (from == a ? 0 : 16) + fromLane;
+          }
+        if (b < 0)
+          b = a;
+        steps[round][t] = {_mm512_load_si512(index), a, b};
+      }
+  }
+};
+#endif
+
 /// Packs rows [i0, i0 + mc) x columns [k0, k0 + kc) of A into MR-row
 /// slivers, zero-padded.
 inline void packA(MatView A, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
                   float *out) {
   for (int64_t ir = 0; ir < mc; ir += kMR) {
     int64_t mr = std::min(kMR, mc - ir);
-    for (int64_t k = 0; k < kc; ++k) {
+    int64_t k = 0;
+#ifdef __AVX512F__
+    // Rows contiguous along k: transpose 16 columns at a time.
+    if (kMR == 8 && mr == kMR && A.cs == 1)
+      for (; k + 16 <= kc; k += 16)
+        Transpose8x16::apply(A.data + (i0 + ir) * A.rs + k0 + k, A.rs,
+                             out + k * kMR);
+    out += k * kMR;
+#endif
+    for (; k < kc; ++k) {
       const float *src = A.data + (i0 + ir) * A.rs + (k0 + k) * A.cs;
       int64_t i = 0;
       for (; i < mr; ++i)
@@ -110,7 +217,18 @@ inline void packB(MatView B, int64_t k0, int64_t kc, int64_t j0, int64_t nc,
                   float *out) {
   for (int64_t jr = 0; jr < nc; jr += kNR) {
     int64_t nr = std::min(kNR, nc - jr);
-    for (int64_t k = 0; k < kc; ++k) {
+    int64_t k = 0;
+#ifdef __AVX512F__
+    // Columns contiguous along k (a transposed operand): transpose eight
+    // columns by 16 rows at a time.
+    if (nr == kNR && B.rs == 1 && B.cs != 1)
+      for (; k + 16 <= kc; k += 16)
+        for (int64_t jb = 0; jb < kNR; jb += 8)
+          Transpose8x16::apply(B.data + k0 + k + (j0 + jr + jb) * B.cs, B.cs,
+                               out + k * kNR + jb, kNR);
+    out += k * kNR;
+#endif
+    for (; k < kc; ++k) {
       const float *src = B.data + (k0 + k) * B.rs + (j0 + jr) * B.cs;
       if (B.cs == 1 && nr == kNR) {
         std::memcpy(out, src, kNR * sizeof(float));

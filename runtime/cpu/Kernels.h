@@ -302,89 +302,6 @@ struct Im2colB {
   }
 };
 
-#ifdef __AVX512F__
-/// out[k * 8 + r] = rows[r * stride + k] for r < 8, k < 16: the transpose
-/// an MR = 8 sliver needs, in three rounds of two-source permutes. Round by
-/// round, element (r, k) sits in vector `vec` at lane `lane`:
-///   start:   vec = r                        lane = k
-///   round 1: vec = r2 r1 k3                 lane = r0 k2 k1 k0
-///   round 2: vec = r2 k2 k3                 lane = r0 r1 k1 k0
-///   round 3: vec = k >> 1                   lane = (k & 1) * 8 + r
-/// (bits listed high to low). Each round trades one bit between `vec` and
-/// `lane`, so every new vector draws on exactly two old ones.
-class Transpose8x16 {
-public:
-  static void apply(const float *rows, int64_t stride, float *out) {
-    __m512 v[8];
-    for (int r = 0; r < 8; ++r)
-      v[r] = _mm512_loadu_ps(rows + r * stride);
-    apply(v, out);
-  }
-  /// The same with the eight rows already in registers.
-  static void apply(__m512 *v, float *out) {
-    static const Transpose8x16 plan;
-    __m512 w[8];
-    for (int round = 0; round < 3; ++round) {
-      for (int t = 0; t < 8; ++t) {
-        const Step &s = plan.steps[round][t];
-        w[t] = _mm512_permutex2var_ps(v[s.a], s.index, v[s.b]);
-      }
-      for (int t = 0; t < 8; ++t)
-        v[t] = w[t];
-    }
-    for (int t = 0; t < 8; ++t)
-      _mm512_storeu_ps(out + t * 16, v[t]);
-  }
-
-private:
-  struct Step {
-    __m512i index;
-    int a, b;
-  };
-  Step steps[3][8];
-
-  static int bit(int value, int b) { return value >> b & 1; }
-  static void place(int round, int r, int k, int &vec, int &lane) {
-    switch (round) {
-    case 0:
-      vec = r, lane = k;
-      break;
-    case 1:
-      vec = (r & 6) | bit(k, 3), lane = bit(r, 0) << 3 | (k & 7);
-      break;
-    case 2:
-      vec = (r & 4) | bit(k, 2) << 1 | bit(k, 3);
-      lane = bit(r, 0) << 3 | bit(r, 1) << 2 | (k & 3);
-      break;
-    default:
-      vec = k >> 1, lane = (k & 1) * 8 + r;
-    }
-  }
-  Transpose8x16() {
-    for (int round = 0; round < 3; ++round)
-      for (int t = 0; t < 8; ++t) {
-        alignas(64) int32_t index[16];
-        int a = -1, b = -1;
-        for (int r = 0; r < 8; ++r)
-          for (int k = 0; k < 16; ++k) {
-            int vec, lane, from, fromLane;
-            place(round + 1, r, k, vec, lane);
-            if (vec != t)
-              continue;
-            place(round, r, k, from, fromLane);
-            if (a < 0 || from == a)
-              a = from;
-            else
-              b = from;
-            index[lane] = (from == a ? 0 : 16) + fromLane;
-          }
-        if (b < 0)
-          b = a;
-        steps[round][t] = {_mm512_load_si512(index), a, b};
-      }
-  }
-};
-#endif
 
 /// The im2col matrix of one image as the GEMM's A operand (the weight
 /// gradient's col * dy^T): MR rows at a time are written to a small buffer
@@ -792,11 +709,15 @@ void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy, float *dx,
           int64_t start = (oy * g.SH - g.PH) * g.W + ox * g.SW - g.PW;
           int64_t where = start + i0 * g.W + j0;
           float best = xc[where];
+          // Branch-free: which element wins is data-dependent, and
+          // mispredicted branches cost more than the loads.
           for (int64_t i = i0; i < i1; ++i)
             for (int64_t j = j0; j < j1; ++j) {
-              float v = xc[start + i * g.W + j];
-              if (v > best || std::isnan(v))
-                best = v, where = start + i * g.W + j;
+              int64_t at = start + i * g.W + j;
+              float v = xc[at];
+              bool take = (v > best) | (v != v);
+              best = take ? v : best;
+              where = take ? at : where;
             }
           dxc[where] += dyc[oy * g.OW + ox];
         }
@@ -915,6 +836,46 @@ struct Update {
   bool nesterov;
 };
 
+/// Elements [begin, end) of one update; one loop per kind, so that each
+/// vectorizes.
+inline void applyUpdate(const Update &up, int64_t begin, int64_t end, float lr,
+                        uint64_t step) {
+  float *__restrict param = up.param;
+  const float *__restrict grad = up.grad;
+  float *__restrict s1 = up.s1;
+  float *__restrict s2 = up.s2;
+  float wd = up.weightDecay;
+  switch (up.kind) {
+  case UpdateKind::SGD:
+    for (int64_t k = begin; k < end; ++k)
+      param[k] = param[k] - lr * (grad[k] + wd * param[k]);
+    break;
+  case UpdateKind::Momentum:
+    for (int64_t k = begin; k < end; ++k) {
+      float w = param[k], d = grad[k] + wd * w;
+      float buf = up.momentum * s1[k] + d;
+      s1[k] = buf;
+      param[k] = w - lr * (up.nesterov ? d + up.momentum * buf : buf);
+    }
+    break;
+  case UpdateKind::Adam: {
+    double t = double(step + 1);
+    float bc1 = float(1.0 - std::pow(double(up.beta1), t));
+    float bc2 = float(1.0 - std::pow(double(up.beta2), t));
+    float sqrtBc2 = std::sqrt(bc2);
+    for (int64_t k = begin; k < end; ++k) {
+      float w = param[k], d = grad[k] + wd * w;
+      float m = up.beta1 * s1[k] + (1.f - up.beta1) * d;
+      float v = up.beta2 * s2[k] + (1.f - up.beta2) * d * d;
+      s1[k] = m;
+      s2[k] = v;
+      param[k] = w - (lr / bc1) * m / (std::sqrt(v) / sqrtBc2 + up.epsilon);
+    }
+    break;
+  }
+  }
+}
+
 /// Applies every update, splitting all elements of all tensors evenly
 /// between the threads. `step` counts from 0 (Adam's t is step + 1).
 inline void applyUpdates(const Update *updates, int count, float lr,
@@ -929,33 +890,8 @@ inline void applyUpdates(const Update *updates, int count, float lr,
     for (int u = 0; u < count; ++u) {
       const Update &up = updates[u];
       int64_t lo = std::max(b, base), hi = std::min(e, base + up.n);
-      for (int64_t k = lo - base; k < hi - base; ++k) {
-        float w = up.param[k];
-        float d = up.grad[k] + up.weightDecay * w;
-        switch (up.kind) {
-        case UpdateKind::SGD:
-          up.param[k] = w - lr * d;
-          break;
-        case UpdateKind::Momentum: {
-          float buf = up.momentum * up.s1[k] + d;
-          up.s1[k] = buf;
-          up.param[k] = w - lr * (up.nesterov ? d + up.momentum * buf : buf);
-          break;
-        }
-        case UpdateKind::Adam: {
-          double t = double(step + 1);
-          float bc1 = float(1.0 - std::pow(double(up.beta1), t));
-          float bc2 = float(1.0 - std::pow(double(up.beta2), t));
-          float m = up.beta1 * up.s1[k] + (1.f - up.beta1) * d;
-          float v = up.beta2 * up.s2[k] + (1.f - up.beta2) * d * d;
-          up.s1[k] = m;
-          up.s2[k] = v;
-          up.param[k] =
-              w - (lr / bc1) * m / (std::sqrt(v) / std::sqrt(bc2) + up.epsilon);
-          break;
-        }
-        }
-      }
+      if (lo < hi)
+        applyUpdate(up, lo - base, hi - base, lr, step);
       base += up.n;
     }
   }
