@@ -14,7 +14,9 @@
 #include "runtime/Philox.h"
 #include "runtime/cpu/Gemm.h"
 
+#include <array>
 #include <cmath>
+#include <map>
 #ifdef __AVX512F__
 #include <immintrin.h>
 #endif
@@ -138,14 +140,25 @@ inline void copyRun(const ConvGeom &g, const float *xc, int64_t i, int64_t j,
 /// GEMM blocks start at multiples of 16 positions (NR and KC are multiples
 /// of 16), so both packers below index chunks directly.
 struct Im2colPlan {
-  /// The plan is used once per channel per image: not worth making when
-  /// there are few channels (conv1 has one).
-  static bool worthwhile(const ConvGeom &g) {
+  /// The plan of a convolution (nullptr without AVX-512 or for 1x1
+  /// convolutions, which need none). Plans are kept per geometry, so each
+  /// layer's is made once per process and reused on every step, which also
+  /// pays off for convolutions with few channels (conv1 has one).
+  static const Im2colPlan *of(const ConvGeom &g) {
 #ifdef __AVX512F__
-    return g.C >= 4;
+    if (g.pointwise())
+      return nullptr;
+    static thread_local std::map<std::array<int64_t, 12>, Im2colPlan> plans;
+    // Everything but the batch size shapes the plan.
+    std::array<int64_t, 12> key{g.C,  g.H,  g.W,  g.O,  g.KH, g.KW,
+                                g.SH, g.SW, g.PH, g.PW, g.OH, g.OW};
+    auto [it, inserted] = plans.try_emplace(key);
+    if (inserted)
+      it->second.build(g);
+    return &it->second;
 #else
     (void)g;
-    return false;
+    return nullptr;
 #endif
   }
 
@@ -460,12 +473,7 @@ void conv2dForwardPacked(const ConvGeom &g, const float *x,
                          Epi &&epilogue) {
   int64_t ckk = g.ckk(), ohw = g.ohw(), outImage = g.O * ohw;
   int64_t inImage = g.C * g.H * g.W;
-  static thread_local Im2colPlan planStorage;
-  const Im2colPlan *plan = nullptr; // (workers must not name the TLS)
-  if (!g.pointwise() && Im2colPlan::worthwhile(g)) {
-    planStorage.build(g);
-    plan = &planStorage;
-  }
+  const Im2colPlan *plan = Im2colPlan::of(g); // (workers must not name TLS)
   forEachImage(g.N, [&](int64_t n, bool parallel) {
     const float *xn = x + n * inImage;
     float *yn = y + n * outImage;
@@ -548,12 +556,7 @@ inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
   partialStorage.assign(size_t(threads) * (wsize + g.O), 0.f);
   float *partial = partialStorage.data(); // (workers must not name the TLS)
   std::vector<char> started(threads, 0);
-  static thread_local Im2colPlan planStorage;
-  const Im2colPlan *plan = nullptr; // (workers must not name the TLS)
-  if (!g.pointwise() && Im2colPlan::worthwhile(g)) {
-    planStorage.build(g);
-    plan = &planStorage;
-  }
+  const Im2colPlan *plan = Im2colPlan::of(g); // (workers must not name TLS)
   forEachImage(g.N, [&](int64_t n, bool parallel) {
     int t = parallel ? 0 : threadId();
     float *pw = partial + size_t(t) * (wsize + g.O);
