@@ -177,6 +177,7 @@ struct Im2colPlan {
   std::vector<Piece> pieces;
   std::vector<Chunk> chunks; // [chunk][(i, j)]
   int64_t kk = 0;
+  int piecesPerChunk = 0;
   bool unit = false;
 
   void build(const ConvGeom &g) {
@@ -224,6 +225,23 @@ struct Im2colPlan {
         }
         chunk.count = int(pieces.size()) - chunk.first;
       }
+    // Every chunk gets the same number of pieces (empty masks load
+    // nothing), so the loop in load() runs a fixed count: a data-dependent
+    // count of one to three was mispredicted often enough to show.
+    piecesPerChunk = 0;
+    for (const Chunk &chunk : chunks)
+      piecesPerChunk = std::max(piecesPerChunk, chunk.count);
+    std::vector<Piece> padded;
+    padded.reserve(chunks.size() * size_t(piecesPerChunk));
+    for (Chunk &chunk : chunks) {
+      int first = int(padded.size());
+      for (int e = 0; e < piecesPerChunk; ++e)
+        padded.push_back(e < chunk.count ? pieces[size_t(chunk.first + e)]
+                                         : Piece{0, __mmask16(0)});
+      chunk.first = first;
+      chunk.count = piecesPerChunk;
+    }
+    pieces.swap(padded);
   }
 
   /// Row (c, (i, j) = q) of the im2col matrix at positions [16u, 16u + 16),
@@ -236,7 +254,7 @@ struct Im2colPlan {
     auto base = reinterpret_cast<uintptr_t>(xc);
     __m512 value = _mm512_setzero_ps();
     const Piece *piece = pieces.data() + chunk.first;
-    for (int e = 0; e < chunk.count; ++e)
+    for (int e = 0; e < piecesPerChunk; ++e)
       value = _mm512_mask_loadu_ps(
           value, piece[e].mask,
           reinterpret_cast<const float *>(base + piece[e].offset *
