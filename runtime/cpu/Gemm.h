@@ -68,7 +68,7 @@ inline void microKernel(int64_t kc, const float *a, const float *b, float *c,
     acc[i][0] = acc[i][1] = v16{};
   for (int64_t k = 0; k < kc; ++k) {
     v16 b0 = loadv(b), b1 = loadv(b + 16);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int i = 0; i < kMR; ++i) {
       float ai = a[i];
       acc[i][0] += ai * b0;
@@ -110,7 +110,10 @@ public:
     apply(v, out, pitch);
   }
   /// The same with the eight rows already in registers.
-  static void apply(__m512 *v, float *out, int64_t pitch = 8) {
+  static void apply(const __m512 *rows, float *out, int64_t pitch = 8) {
+    __m512 v[8];
+    for (int r = 0; r < 8; ++r)
+      v[r] = rows[r];
     static const Transpose8x16 plan;
     __m512 w[8];
     for (int round = 0; round < 3; ++round) {
@@ -182,6 +185,17 @@ private:
       }
   }
 };
+
+/// out[k * kMR + r] = rows[r][k] for r < kMR, k < 16 (one A sliver, 16
+/// columns): eight rows at a time, the last eight overlapping the previous
+/// group when kMR is not a multiple of 8 (they write the same values).
+inline void transposeSliver(const __m512 *rows, float *out) {
+  static_assert(kMR >= 8, "the transposer works on eight rows");
+  for (int64_t r0 = 0; r0 < kMR; r0 += 8) {
+    int64_t base = std::min<int64_t>(r0, kMR - 8);
+    Transpose8x16::apply(rows + base, out + base, kMR);
+  }
+}
 #endif
 
 /// Packs rows [i0, i0 + mc) x columns [k0, k0 + kc) of A into MR-row
@@ -193,10 +207,13 @@ inline void packA(MatView A, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
     int64_t k = 0;
 #ifdef __AVX512F__
     // Rows contiguous along k: transpose 16 columns at a time.
-    if (kMR == 8 && mr == kMR && A.cs == 1)
-      for (; k + 16 <= kc; k += 16)
-        Transpose8x16::apply(A.data + (i0 + ir) * A.rs + k0 + k, A.rs,
-                             out + k * kMR);
+    if (mr == kMR && A.cs == 1)
+      for (; k + 16 <= kc; k += 16) {
+        __m512 rows[kMR];
+        for (int64_t r = 0; r < kMR; ++r)
+          rows[r] = _mm512_loadu_ps(A.data + (i0 + ir + r) * A.rs + k0 + k);
+        transposeSliver(rows, out + k * kMR);
+      }
     out += k * kMR;
 #endif
     for (; k < kc; ++k) {

@@ -345,15 +345,14 @@ struct Im2colA {
   const float *operator()(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
                           float *buffer) const {
 #ifdef __AVX512F__
-    if constexpr (kMR == 8)
-      if (plan)
-        return planned(i0, mc, k0, kc, buffer);
+    if (plan)
+      return planned(i0, mc, k0, kc, buffer);
 #endif
     return byRuns(i0, mc, k0, kc, buffer);
   }
 
 #ifdef __AVX512F__
-  /// Eight rows of 16 positions straight into registers, transposed, stored.
+  /// MR rows of 16 positions straight into registers, transposed, stored.
   const float *planned(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
                        float *buffer) const {
     int64_t kk = g.KH * g.KW, ckk = g.ckk(), u0 = k0 / 16;
@@ -369,15 +368,15 @@ struct Im2colA {
         q[r] = live[r] ? row % kk : 0;
       }
       for (int64_t k = 0; k < kc; k += 16) {
-        __m512 v[8];
+        __m512 v[kMR];
         for (int64_t r = 0; r < kMR; ++r)
           v[r] = live[r] ? plan->load(xc[r], u0 + k / 16, q[r])
                          : _mm512_setzero_ps();
         if (k + 16 <= kc) {
-          Transpose8x16::apply(v, out + k * kMR);
+          transposeSliver(v, out + k * kMR);
         } else {
           alignas(64) float tail[16 * kMR];
-          Transpose8x16::apply(v, tail);
+          transposeSliver(v, tail);
           std::memcpy(out + k * kMR, tail, (kc - k) * kMR * sizeof(float));
         }
       }
@@ -413,9 +412,12 @@ struct Im2colA {
       }
       int64_t k = 0;
 #ifdef __AVX512F__
-      if constexpr (kMR == 8)
-        for (; k + 16 <= kc; k += 16)
-          Transpose8x16::apply(rows + k, kc, out + k * kMR);
+      for (; k + 16 <= kc; k += 16) {
+        __m512 v[kMR];
+        for (int64_t r = 0; r < kMR; ++r)
+          v[r] = _mm512_loadu_ps(rows + r * kc + k);
+        transposeSliver(v, out + k * kMR);
+      }
 #endif
       for (; k < kc; ++k)
 #pragma GCC unroll 8
