@@ -1,6 +1,7 @@
 //===- CpuExecutor.cpp - Runs a model's generated CPU code ----------------===//
 #include "runtime/CpuExecutor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -130,22 +131,38 @@ public:
 
   void setProfiling(bool on) override { profiling = on; }
 
+  /// One table per profiled function (training step, evaluation step):
+  /// each kernel's mean time per call, GFLOP/s and share of that step.
   std::string profileReport() override {
-    if (kernelSeconds.empty())
-      return "";
-    double total = 0;
-    for (auto &[k, s] : kernelSeconds)
-      total += s;
     std::string out;
     char line[256];
-    std::snprintf(line, sizeof(line), "%-34s %10s %10s %9s %7s\n", "kernel",
-                  "ms/step", "GFLOP/s", "kind", "share");
-    out += line;
-    for (const KernelInfo *k : kernelOrder) {
-      double s = kernelSeconds[k] / std::max<int64_t>(1, kernelCalls[k]);
+    for (const FunctionInfo *fn : functionOrder) {
+      double total = 0, flops = 0;
+      int64_t calls = 1;
+      for (int k = 0; k < fn->numKernels; ++k) {
+        total += kernelSeconds[&fn->kernels[k]];
+        flops += fn->kernels[k].flops;
+        calls = std::max(calls, kernelCalls[&fn->kernels[k]]);
+      }
+      std::snprintf(line, sizeof(line), "\n%s (mean of %lld calls):\n",
+                    fn->name, static_cast<long long>(calls));
+      out += line;
+      std::snprintf(line, sizeof(line), "%-34s %10s %10s %9s %7s\n", "kernel",
+                    "ms/step", "GFLOP/s", "kind", "share");
+      out += line;
+      for (int k = 0; k < fn->numKernels; ++k) {
+        const KernelInfo *info = &fn->kernels[k];
+        double s = kernelSeconds[info] / std::max<int64_t>(1, kernelCalls[info]);
+        std::snprintf(line, sizeof(line), "%-34s %10.2f %10.1f %9s %6.1f%%\n",
+                      info->name, s * 1e3,
+                      s > 0 ? info->flops / s / 1e9 : 0.0, info->kind,
+                      total > 0 ? 100.0 * kernelSeconds[info] / total : 0.0);
+        out += line;
+      }
+      double perCall = total / double(calls);
       std::snprintf(line, sizeof(line), "%-34s %10.2f %10.1f %9s %6.1f%%\n",
-                    k->name, s * 1e3, s > 0 ? k->flops / s / 1e9 : 0.0, k->kind,
-                    100.0 * kernelSeconds[k] / total);
+                    "total", perCall * 1e3,
+                    perCall > 0 ? flops / perCall / 1e9 : 0.0, "", 100.0);
       out += line;
     }
     return out;
@@ -167,6 +184,9 @@ private:
       fn.run(f);
       return;
     }
+    if (std::find(functionOrder.begin(), functionOrder.end(), &fn) ==
+        functionOrder.end())
+      functionOrder.push_back(&fn);
     for (int k = 0; k < fn.numKernels; ++k) {
       const KernelInfo *info = &fn.kernels[k];
       auto t0 = std::chrono::steady_clock::now();
@@ -174,8 +194,6 @@ private:
       double s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
               .count();
-      if (!kernelSeconds.count(info))
-        kernelOrder.push_back(info);
       kernelSeconds[info] += s;
       kernelCalls[info] += 1;
     }
@@ -222,8 +240,8 @@ private:
   std::map<std::string, Buffer> tensors;
   bool profiling = false;
   std::map<const KernelInfo *, double> kernelSeconds;
+  std::vector<const FunctionInfo *> functionOrder;
   std::map<const KernelInfo *, int64_t> kernelCalls;
-  std::vector<const KernelInfo *> kernelOrder;
 };
 
 } // namespace

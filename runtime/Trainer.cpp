@@ -649,7 +649,7 @@ private:
     if (o.profile) {
       std::string report = ex.profileReport();
       if (!report.empty())
-        std::printf("\nPer-kernel time (training steps):\n%s", report.c_str());
+        std::printf("\nPer-kernel time (--profile):%s", report.c_str());
     }
     return 0;
   }
