@@ -27,6 +27,15 @@ namespace alexc::cpu {
 
 typedef float v16 __attribute__((vector_size(64)));
 
+/// Threads a new parallel region would get here (1 inside one).
+inline int maxThreads() {
+#ifdef _OPENMP
+  return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
 inline v16 loadv(const float *p) {
   v16 v;
   std::memcpy(&v, p, sizeof(v));
@@ -315,7 +324,7 @@ struct PrepackedA {
     auto addr = reinterpret_cast<uintptr_t>(storage.data());
     data = reinterpret_cast<float *>((addr + 63) & ~uintptr_t(63));
     int64_t blocks = (K + kKC - 1) / kKC;
-#pragma omp parallel for schedule(static) if (maxPackThreads() > 1)
+#pragma omp parallel for schedule(static) if (maxThreads() > 1)
     for (int64_t b = 0; b < blocks; ++b) {
       int64_t k0 = b * kKC, kc = std::min(kKC, K - k0);
       packA(A, 0, M, k0, kc, data + k0 * paddedRows);
@@ -324,13 +333,6 @@ struct PrepackedA {
   const float *operator()(int64_t i0, int64_t, int64_t k0, int64_t kc,
                           float *) const {
     return data + k0 * paddedRows + i0 * kc;
-  }
-  static int maxPackThreads() {
-#ifdef _OPENMP
-    return omp_in_parallel() ? 1 : omp_get_max_threads();
-#else
-    return 1;
-#endif
   }
 };
 
@@ -406,11 +408,7 @@ template <typename PackerA, typename PackerB>
 void gemmWith(bool parallel, int64_t M, int64_t N, int64_t K,
               const PackerA &packerA, const PackerB &packerB, float *C,
               int64_t ldc, bool accumulate, const float *rowBias = nullptr) {
-#ifdef _OPENMP
-  int threads = !parallel || omp_in_parallel() ? 1 : omp_get_max_threads();
-#else
-  int threads = 1;
-#endif
+  int threads = parallel ? maxThreads() : 1;
   if (threads <= 1 || (M < 2 * kMR && N < 2 * kNR)) {
     gemmBlock(0, M, 0, N, K, packerA, packerB, C, ldc, accumulate, rowBias);
     return;

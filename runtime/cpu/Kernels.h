@@ -24,13 +24,6 @@
 
 namespace alexc::cpu {
 
-inline int maxThreads() {
-#ifdef _OPENMP
-  return omp_in_parallel() ? 1 : omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
 inline int threadId() {
 #ifdef _OPENMP
   return omp_get_thread_num();
