@@ -139,10 +139,10 @@ public:
       return;
     }
     for (int t = 0; t < 8; ++t) { // vector t holds k = 2t and 2t + 1
-      _mm256_storeu_ps(out + 2 * t * pitch, _mm512_castps512_ps256(v[t]));
-      _mm256_storeu_ps(out + (2 * t + 1) * pitch,
-                       _mm256_castpd_ps(_mm512_extractf64x4_pd(
-                           _mm512_castps_pd(v[t]), 1)));
+      // Lanes 0-7 to row 2t, lanes 8-15 to row 2t + 1 (masked stores write
+      // only their lanes).
+      _mm512_mask_storeu_ps(out + 2 * t * pitch, 0x00FF, v[t]);
+      _mm512_mask_storeu_ps(out + (2 * t + 1) * pitch - 8, 0xFF00, v[t]);
     }
   }
 

@@ -676,6 +676,43 @@ inline void windowRange(int64_t o, int64_t stride, int64_t pad, int64_t k,
   hi = std::min(k, in - start);
 }
 
+#ifdef __AVX512F__
+/// Sixteen pooling windows side by side: output positions ox0 .. ox0 + 15
+/// of output row oy of one channel. Calls visit(i, j, iy, valid, index,
+/// values) for every window element in row-major order, with the lanes
+/// whose element lies inside the input, their flat input indices and the
+/// gathered values. Each step is the same for all 16 windows, so the
+/// compare-and-select chain of a window no longer limits the speed.
+template <typename Visit>
+inline void forSixteenWindows(const PoolGeom &g, const float *xc, int64_t oy,
+                              int64_t ox0, __mmask16 lanes, Visit &&visit) {
+  const __m512i laneIds = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                            11, 12, 13, 14, 15);
+  __m512i ixBase = _mm512_add_epi32(
+      _mm512_mullo_epi32(_mm512_add_epi32(_mm512_set1_epi32(int32_t(ox0)),
+                                          laneIds),
+                         _mm512_set1_epi32(int32_t(g.SW))),
+      _mm512_set1_epi32(int32_t(-g.PW)));
+  int64_t i0, i1;
+  windowRange(oy, g.SH, g.PH, g.KH, g.H, i0, i1);
+  for (int64_t i = i0; i < i1; ++i) {
+    int64_t iy = oy * g.SH - g.PH + i;
+    const float *row = xc + iy * g.W;
+    for (int64_t j = 0; j < g.KW; ++j) {
+      __m512i ix = _mm512_add_epi32(ixBase, _mm512_set1_epi32(int32_t(j)));
+      __mmask16 valid =
+          lanes & _mm512_cmpge_epi32_mask(ix, _mm512_setzero_si512()) &
+          _mm512_cmplt_epi32_mask(ix, _mm512_set1_epi32(int32_t(g.W)));
+      __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, ix, row,
+                                          sizeof(float));
+      __m512i index =
+          _mm512_add_epi32(ix, _mm512_set1_epi32(int32_t(iy * g.W)));
+      visit(valid, index, v);
+    }
+  }
+}
+#endif
+
 template <typename Epi>
 void maxPoolForward(const PoolGeom &g, const float *x, float *y,
                     Epi &&epilogue) {
@@ -688,7 +725,24 @@ void maxPoolForward(const PoolGeom &g, const float *x, float *y,
       for (int64_t oy = 0; oy < g.OH; ++oy) {
         int64_t i0, i1;
         windowRange(oy, g.SH, g.PH, g.KH, g.H, i0, i1);
-        for (int64_t ox = 0; ox < g.OW; ++ox) {
+        int64_t ox = 0;
+#ifdef __AVX512F__
+        for (; ox < g.OW; ox += 16) {
+          int64_t count = std::min<int64_t>(16, g.OW - ox);
+          auto lanes = __mmask16((1u << count) - 1);
+          __m512 best = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+          forSixteenWindows(g, xc, oy, ox, lanes,
+                            [&](__mmask16 valid, __m512i, __m512 v) {
+                              // std::max(best, v): v only when best < v.
+                              __mmask16 take =
+                                  valid & _mm512_cmp_ps_mask(best, v,
+                                                             _CMP_LT_OQ);
+                              best = _mm512_mask_mov_ps(best, take, v);
+                            });
+          _mm512_mask_storeu_ps(yc + oy * g.OW + ox, lanes, best);
+        }
+#endif
+        for (; ox < g.OW; ++ox) {
           int64_t j0, j1;
           windowRange(ox, g.SW, g.PW, g.KW, g.W, j0, j1);
           const float *base = xc + (oy * g.SH - g.PH) * g.W + ox * g.SW - g.PW;
@@ -719,7 +773,36 @@ void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy, float *dx,
       for (int64_t oy = 0; oy < g.OH; ++oy) {
         int64_t i0, i1;
         windowRange(oy, g.SH, g.PH, g.KH, g.H, i0, i1);
-        for (int64_t ox = 0; ox < g.OW; ++ox) {
+        int64_t ox = 0;
+#ifdef __AVX512F__
+        for (; ox < g.OW; ox += 16) {
+          int64_t count = std::min<int64_t>(16, g.OW - ox);
+          auto lanes = __mmask16((1u << count) - 1);
+          __m512 best = _mm512_setzero_ps();
+          __m512i where = _mm512_setzero_si512();
+          __mmask16 started = 0;
+          // The scalar rule below, lane by lane: the first element, then
+          // any later one that is greater or NaN.
+          forSixteenWindows(
+              g, xc, oy, ox, lanes,
+              [&](__mmask16 valid, __m512i index, __m512 v) {
+                __mmask16 take =
+                    valid & (__mmask16(~started) |
+                             _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) |
+                             _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
+                best = _mm512_mask_mov_ps(best, take, v);
+                where = _mm512_mask_mov_epi32(where, take, index);
+                started |= valid;
+              });
+          alignas(64) int32_t at[16];
+          _mm512_store_si512(at, where);
+          const float *d = dyc + oy * g.OW + ox;
+          for (int64_t lane = 0; lane < count; ++lane) // in order, as below
+            if (started >> lane & 1)
+              dxc[at[lane]] += d[lane];
+        }
+#endif
+        for (; ox < g.OW; ++ox) {
           int64_t j0, j1;
           windowRange(ox, g.SW, g.PW, g.KW, g.W, j0, j1);
           int64_t start = (oy * g.SH - g.PH) * g.W + ox * g.SW - g.PW;

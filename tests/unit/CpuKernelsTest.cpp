@@ -1,0 +1,132 @@
+// The CPU runtime's kernels (runtime/cpu/Kernels.h) called directly and
+// checked against the interpreter's reference kernels on inputs the model
+// tests rarely produce: pooling windows full of equal values (the gradient
+// must go to the first maximum, as in PyTorch), NaNs, rows wider than one
+// 16-lane vector with partial tails, padding on either side; convolutions of
+// every packing path (unit and non-unit stride, the flipped-convolution and
+// column ways of the input gradient, 1x1, fewer images than threads).
+// Built with -march=native so that the AVX-512 paths are the ones tested
+// where the machine has them, as in the generated executables.
+#include "runtime/cpu/Kernels.h"
+
+#include "Interpreter/ReferenceKernels.h"
+
+#include <gtest/gtest.h>
+#include <random>
+
+using namespace alexc;
+using T = ref::Tensor<float>;
+
+namespace {
+
+/// Values from a few levels, so that windows hold ties.
+T levels(std::vector<int64_t> shape, std::mt19937 &rng, int count) {
+  T t(std::move(shape));
+  std::uniform_int_distribution<int> u(0, count - 1);
+  for (float &v : t.data)
+    v = float(u(rng));
+  return t;
+}
+
+T random(std::vector<int64_t> shape, std::mt19937 &rng) {
+  T t(std::move(shape));
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (float &v : t.data)
+    v = u(rng);
+  return t;
+}
+
+/// Largest |got - want| over the largest |want|; NaN where they differ in
+/// being NaN.
+double relError(const T &got, const T &want) {
+  double err = 0, scale = 0;
+  for (int64_t i = 0; i < want.size(); ++i) {
+    if (std::isnan(got[i]) != std::isnan(want[i]))
+      return NAN;
+    if (std::isnan(want[i]))
+      continue;
+    err = std::max(err, double(std::fabs(got[i] - want[i])));
+    scale = std::max(scale, double(std::fabs(want[i])));
+  }
+  return scale > 0 ? err / scale : err;
+}
+
+struct PoolCase {
+  int64_t N, C, H, W, KH, KW, SH, SW, PH, PW;
+};
+
+TEST(CpuKernels, MaxPoolTiesGoToTheFirstMaximum) {
+  std::mt19937 rng(11);
+  const PoolCase cases[] = {
+      {2, 3, 9, 40, 3, 3, 2, 2, 1, 1},  // 20 outputs a row: 16 + 4 lanes
+      {1, 2, 7, 37, 2, 3, 1, 1, 0, 1},  // stride 1, 37 outputs a row
+      {2, 2, 11, 50, 3, 2, 3, 3, 1, 0}, // stride 3
+      {1, 1, 5, 5, 5, 5, 1, 1, 2, 2}};  // windows mostly padding
+  for (const PoolCase &c : cases) {
+    ref::Window win{c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
+    cpu::PoolGeom g{c.N,  c.C,  c.H,  c.W,
+                    c.KH, c.KW, c.SH, c.SW,
+                    c.PH, c.PW, ref::windowOutput(c.H, c.KH, c.SH, c.PH),
+                    ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
+    for (int levelCount : {2, 3, 1000}) {
+      T x = levels({c.N, c.C, c.H, c.W}, rng, levelCount);
+      T dy = random({c.N, c.C, g.OH, g.OW}, rng);
+      T y({c.N, c.C, g.OH, g.OW}), dx(x.shape);
+      cpu::maxPoolForward(g, x.data.data(), y.data.data(), cpu::NoEpilogue{});
+      EXPECT_EQ(relError(y, ref::maxPool2d(x, win)), 0.0)
+          << "forward, W " << c.W << ", levels " << levelCount;
+      cpu::maxPoolGrad(g, x.data.data(), dy.data.data(), dx.data.data(),
+                       cpu::NoEpilogue{});
+      EXPECT_EQ(relError(dx, ref::maxPool2dGrad(x, dy, win)), 0.0)
+          << "gradient, W " << c.W << ", levels " << levelCount;
+    }
+    // NaN in a window: taken by the gradient, as the reference does.
+    T x = levels({c.N, c.C, c.H, c.W}, rng, 3);
+    x.data[x.data.size() / 2] = NAN;
+    x.data[3] = NAN;
+    T dy = random({c.N, c.C, g.OH, g.OW}, rng), dx(x.shape);
+    cpu::maxPoolGrad(g, x.data.data(), dy.data.data(), dx.data.data(),
+                     cpu::NoEpilogue{});
+    EXPECT_EQ(relError(dx, ref::maxPool2dGrad(x, dy, win)), 0.0)
+        << "gradient with NaN, W " << c.W;
+  }
+}
+
+struct ConvCase {
+  int64_t N, C, H, W, O, KH, KW, SH, SW, PH, PW;
+};
+
+TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
+  std::mt19937 rng(12);
+  const ConvCase cases[] = {
+      {3, 6, 13, 21, 4, 3, 2, 1, 1, 2, 1},  // stride 1, C >= O: flipped
+      {2, 3, 12, 19, 8, 5, 5, 1, 1, 2, 2},  // stride 1, C < O: columns
+      {2, 5, 23, 17, 7, 11, 11, 4, 4, 2, 2}, // conv1-like stride 4
+      {1, 6, 9, 9, 5, 3, 3, 2, 1, 1, 0},    // one image: split GEMMs
+      {2, 7, 6, 5, 3, 1, 1, 1, 1, 0, 0}};   // 1x1
+  for (const ConvCase &c : cases) {
+    ref::Window win{c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
+    cpu::ConvGeom g{c.N,  c.C,  c.H,  c.W,  c.O,
+                    c.KH, c.KW, c.SH, c.SW, c.PH,
+                    c.PW, ref::windowOutput(c.H, c.KH, c.SH, c.PH),
+                    ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
+    T x = random({c.N, c.C, c.H, c.W}, rng);
+    T w = random({c.O, c.C, c.KH, c.KW}, rng), b = random({c.O}, rng);
+    T dy = random({c.N, c.O, g.OH, g.OW}, rng);
+    T y({c.N, c.O, g.OH, g.OW}), dx(x.shape), dw(w.shape), db(b.shape);
+    cpu::conv2dForward(g, x.data.data(), w.data.data(), b.data.data(),
+                       y.data.data(), cpu::NoEpilogue{});
+    EXPECT_LT(relError(y, ref::conv2d(x, w, &b, win)), 1e-5) << "forward";
+    cpu::conv2dInputGrad(g, dy.data.data(), w.data.data(), dx.data.data(),
+                         cpu::NoEpilogue{});
+    EXPECT_LT(relError(dx, ref::conv2dInputGrad(dy, w, x.shape, win)), 1e-5)
+        << "input gradient";
+    cpu::conv2dWeightGrad(g, x.data.data(), dy.data.data(), dw.data.data(),
+                          db.data.data());
+    EXPECT_LT(relError(dw, ref::conv2dWeightGrad(x, dy, w.shape, win)), 1e-5)
+        << "weight gradient";
+    EXPECT_LT(relError(db, ref::biasGrad(dy)), 1e-5) << "bias gradient";
+  }
+}
+
+} // namespace
