@@ -455,6 +455,24 @@ inline std::vector<float> &flippedWeights() {
   return buffer;
 }
 
+/// p[0] + ... + p[n - 1] in 64 independent partial sums (a single running
+/// sum is bound by the add latency: it took 14 % of conv1's weight
+/// gradient). The order is fixed, so the result is reproducible.
+inline float sumOf(const float *p, int64_t n) {
+  v16 acc[4] = {};
+  int64_t k = 0;
+  for (; k + 64 <= n; k += 64)
+    for (int a = 0; a < 4; ++a)
+      acc[a] += loadv(p + k + 16 * a);
+  v16 total = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  float s = 0.f;
+  for (int lane = 0; lane < 16; ++lane)
+    s += total[lane];
+  for (; k < n; ++k)
+    s += p[k];
+  return s;
+}
+
 inline float *scratch(size_t n) {
   static thread_local std::vector<float> buffer;
   if (buffer.size() < n)
@@ -583,12 +601,8 @@ inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
                StridedB{MatView{dyn, 1, ohw}}, pw, g.O, started[t]);
     started[t] = 1;
     float *pb = pw + wsize;
-    for (int64_t o = 0; o < g.O; ++o) {
-      float s = 0.f;
-      for (int64_t k = 0; k < ohw; ++k)
-        s += dyn[o * ohw + k];
-      pb[o] += s;
-    }
+    for (int64_t o = 0; o < g.O; ++o)
+      pb[o] += sumOf(dyn + o * ohw, ohw);
   });
   const float *base = partial;
   size_t stride = size_t(wsize + g.O);
@@ -653,8 +667,7 @@ inline void biasGrad(int64_t N, int64_t O, int64_t inner, const float *dy,
   for (int64_t o = 0; o < O; ++o) {
     float s = 0.f;
     for (int64_t n = 0; n < N; ++n)
-      for (int64_t k = 0; k < inner; ++k)
-        s += dy[(n * O + o) * inner + k];
+      s += sumOf(dy + (n * O + o) * inner, inner);
     db[o] = s;
   }
 }
