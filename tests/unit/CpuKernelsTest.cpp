@@ -10,12 +10,13 @@
 #include "runtime/cpu/Kernels.h"
 
 #include "Interpreter/ReferenceKernels.h"
+#include "TensorChecks.h"
 
 #include <gtest/gtest.h>
 #include <random>
 
 using namespace alexc;
-using T = ref::Tensor<float>;
+using namespace alexc::testing;
 
 namespace {
 
@@ -26,29 +27,6 @@ T levels(std::vector<int64_t> shape, std::mt19937 &rng, int count) {
   for (float &v : t.data)
     v = float(u(rng));
   return t;
-}
-
-T random(std::vector<int64_t> shape, std::mt19937 &rng) {
-  T t(std::move(shape));
-  std::uniform_real_distribution<float> u(-1, 1);
-  for (float &v : t.data)
-    v = u(rng);
-  return t;
-}
-
-/// Largest |got - want| over the largest |want|; NaN where they differ in
-/// being NaN.
-double relError(const T &got, const T &want) {
-  double err = 0, scale = 0;
-  for (int64_t i = 0; i < want.size(); ++i) {
-    if (std::isnan(got[i]) != std::isnan(want[i]))
-      return NAN;
-    if (std::isnan(want[i]))
-      continue;
-    err = std::max(err, double(std::fabs(got[i] - want[i])));
-    scale = std::max(scale, double(std::fabs(want[i])));
-  }
-  return scale > 0 ? err / scale : err;
 }
 
 struct PoolCase {

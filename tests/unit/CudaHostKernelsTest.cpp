@@ -9,33 +9,16 @@
 #include "runtime/cuda/DeviceKernels.cuh"
 
 #include "Interpreter/ReferenceKernels.h"
+#include "TensorChecks.h"
 #include "runtime/Data.h"
 
 #include <gtest/gtest.h>
 #include <random>
 
 using namespace alexc;
-using T = ref::Tensor<float>;
+using namespace alexc::testing;
 
 namespace {
-
-T random(std::vector<int64_t> shape, std::mt19937 &rng, float lo = -1,
-         float hi = 1) {
-  T t(std::move(shape));
-  std::uniform_real_distribution<float> u(lo, hi);
-  for (float &v : t.data)
-    v = u(rng);
-  return t;
-}
-
-double relError(const T &got, const T &want) {
-  double err = 0, scale = 0;
-  for (int64_t i = 0; i < want.size(); ++i) {
-    err = std::max(err, double(std::fabs(got[i] - want[i])));
-    scale = std::max(scale, double(std::fabs(want[i])));
-  }
-  return scale > 0 ? err / scale : err;
-}
 
 /// What tiledGemm computes, without its tiling: every (m, n) through the
 /// problem's loaders and store.

@@ -1,0 +1,46 @@
+//===- TensorChecks.h - Random reference tensors and their comparison -----===//
+//
+// Shared by the unit tests that check runtime kernels against the
+// interpreter's reference kernels.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_TESTS_UNIT_TENSORCHECKS_H
+#define ALEXC_TESTS_UNIT_TENSORCHECKS_H
+
+#include "Interpreter/ReferenceKernels.h"
+
+#include <cmath>
+#include <random>
+
+namespace alexc::testing {
+
+using T = ref::Tensor<float>;
+
+/// Uniform values in [lo, hi).
+inline T random(std::vector<int64_t> shape, std::mt19937 &rng, float lo = -1,
+                float hi = 1) {
+  T t(std::move(shape));
+  std::uniform_real_distribution<float> u(lo, hi);
+  for (float &v : t.data)
+    v = u(rng);
+  return t;
+}
+
+/// Largest |got - want| over the largest |want|; NaN where the two differ
+/// in being NaN (so any comparison with a bound fails).
+inline double relError(const T &got, const T &want) {
+  double err = 0, scale = 0;
+  for (int64_t i = 0; i < want.size(); ++i) {
+    if (std::isnan(got[i]) != std::isnan(want[i]))
+      return NAN;
+    if (std::isnan(want[i]))
+      continue;
+    err = std::max(err, double(std::fabs(got[i] - want[i])));
+    scale = std::max(scale, double(std::fabs(want[i])));
+  }
+  return scale > 0 ? err / scale : err;
+}
+
+} // namespace alexc::testing
+
+#endif
