@@ -247,6 +247,29 @@ __global__ void poolForwardKernel(PoolGeom g, const float *x, Epi epi) {
   }
 }
 
+/// The flat index in channel plane xc of the first maximum of output
+/// (oy, ox)'s window, in row-major order (NaN counts as a maximum, as in
+/// the reference); -1 for a window with no input position.
+__device__ inline int64_t windowArgmax(const PoolGeom &g, const float *xc,
+                                       int64_t oy, int64_t ox) {
+  float best = 0.f;
+  int64_t where = -1;
+  for (int64_t a = 0; a < g.KH; ++a) {
+    int64_t iy = oy * g.SH + a - g.PH;
+    if (iy < 0 || iy >= g.H)
+      continue;
+    for (int64_t b = 0; b < g.KW; ++b) {
+      int64_t ix = ox * g.SW + b - g.PW;
+      if (ix < 0 || ix >= g.W)
+        continue;
+      float v = xc[iy * g.W + ix];
+      if (where < 0 || v > best || isnan(v))
+        best = v, where = iy * g.W + ix;
+    }
+  }
+  return where;
+}
+
 /// Each input position sums the gradients of the windows that chose it
 /// (max: the window's first maximum is this position).
 template <bool Max, class Epi>
@@ -273,23 +296,7 @@ __global__ void poolGradKernel(PoolGeom g, const float *x, const float *dy,
           s += dyc[oy * g.OW + ox] / float(g.KH * g.KW);
           continue;
         }
-        // The window's first maximum, in row-major order.
-        float best = 0.f;
-        int64_t where = -1;
-        for (int64_t a = 0; a < g.KH; ++a) {
-          int64_t iy = oy * g.SH + a - g.PH;
-          if (iy < 0 || iy >= g.H)
-            continue;
-          for (int64_t b = 0; b < g.KW; ++b) {
-            int64_t ix = ox * g.SW + b - g.PW;
-            if (ix < 0 || ix >= g.W)
-              continue;
-            float v = xc[iy * g.W + ix];
-            if (where < 0 || v > best || isnan(v))
-              best = v, where = iy * g.W + ix;
-          }
-        }
-        if (where == h * g.W + w)
+        if (windowArgmax(g, xc, oy, ox) == h * g.W + w)
           s += dyc[oy * g.OW + ox];
       }
     }
@@ -306,22 +313,7 @@ __global__ void maxPoolScatterKernel(PoolGeom g, const float *x,
        t += int64_t(gridDim.x) * blockDim.x) {
     int64_t ox = t % g.OW, oy = (t / g.OW) % g.OH, nc = t / (g.OW * g.OH);
     const float *xc = x + nc * g.H * g.W;
-    float best = 0.f;
-    int64_t where = -1;
-    for (int64_t a = 0; a < g.KH; ++a) {
-      int64_t iy = oy * g.SH + a - g.PH;
-      if (iy < 0 || iy >= g.H)
-        continue;
-      for (int64_t b = 0; b < g.KW; ++b) {
-        int64_t ix = ox * g.SW + b - g.PW;
-        if (ix < 0 || ix >= g.W)
-          continue;
-        float v = xc[iy * g.W + ix];
-        if (where < 0 || v > best || isnan(v))
-          best = v, where = iy * g.W + ix;
-      }
-    }
-    atomicAdd(&dx[nc * g.H * g.W + where], dy[t]);
+    atomicAdd(&dx[nc * g.H * g.W + windowArgmax(g, xc, oy, ox)], dy[t]);
   }
 }
 
