@@ -295,21 +295,8 @@ private:
           });
         })
         .Case<nn::SoftmaxCrossEntropyOp, nn::CountCorrectOp,
-              nn::SoftmaxCrossEntropyGradOp>([&](Operation *op) {
-          Value logits = op->getOperand(0), labels = op->getOperand(1);
-          std::string loss = "nullptr", correct = "nullptr", grad = "nullptr";
-          for (Operation &o : launch.getBlock().without_terminator()) {
-            if (isa<nn::SoftmaxCrossEntropyOp>(o))
-              loss = ptr(o.getResult(0));
-            else if (isa<nn::CountCorrectOp>(o))
-              correct = ptr(o.getResult(0));
-            else if (isa<nn::SoftmaxCrossEntropyGradOp>(o))
-              grad = ptr(o.getResult(0));
-          }
-          auto l = shapeOf(logits);
-          os << llvm::formatv(
-              "  softmaxCrossEntropy({0}, {1}, {2}, {3}, {4}, {5}, {6});\n",
-              l[0], l[1], ptr(logits), ptr(labels), loss, correct, grad);
+              nn::SoftmaxCrossEntropyGradOp>([&](Operation *) {
+          os << "  softmaxCrossEntropy(" << lossArgs(launch, locs) << ");\n";
           return success();
         })
         .Case<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(

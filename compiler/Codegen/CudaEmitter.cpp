@@ -268,22 +268,8 @@ private:
           return success();
         })
         .Case<nn::SoftmaxCrossEntropyOp, nn::CountCorrectOp,
-              nn::SoftmaxCrossEntropyGradOp>([&](Operation *op) {
-          std::string loss = "nullptr", correct = "nullptr", grad = "nullptr";
-          for (Operation &o : launch.getBlock().without_terminator()) {
-            if (isa<nn::SoftmaxCrossEntropyOp>(o))
-              loss = ptr(o.getResult(0));
-            else if (isa<nn::CountCorrectOp>(o))
-              correct = ptr(o.getResult(0));
-            else if (isa<nn::SoftmaxCrossEntropyGradOp>(o))
-              grad = ptr(o.getResult(0));
-          }
-          auto l = shapeOf(op->getOperand(0));
-          body(llvm::formatv("  softmaxCrossEntropy({0}, {1}, {2}, {3}, {4}, "
-                             "{5}, {6}, f);\n",
-                             l[0], l[1], ptr(op->getOperand(0)),
-                             ptr(op->getOperand(1)), loss, correct, grad)
-                   .str());
+              nn::SoftmaxCrossEntropyGradOp>([&](Operation *) {
+          body("  softmaxCrossEntropy(" + lossArgs(launch, locs) + ", f);\n");
           return success();
         })
         .Case<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(

@@ -64,6 +64,27 @@ std::string biasGradArgs(Operation *biasGrad, const FunctionLocations &locs) {
       .str();
 }
 
+std::string lossArgs(kernel::LaunchOp launch, const FunctionLocations &locs) {
+  std::string loss = "nullptr", correct = "nullptr", grad = "nullptr";
+  Value logits, labels;
+  for (Operation &o : launch.getBlock().without_terminator()) {
+    if (isa<nn::SoftmaxCrossEntropyOp>(o))
+      loss = locs.pointer(o.getResult(0));
+    else if (isa<nn::CountCorrectOp>(o))
+      correct = locs.pointer(o.getResult(0));
+    else if (isa<nn::SoftmaxCrossEntropyGradOp>(o))
+      grad = locs.pointer(o.getResult(0));
+    else
+      continue;
+    logits = o.getOperand(0), labels = o.getOperand(1);
+  }
+  auto l = shapeOf(logits);
+  return llvm::formatv("{0}, {1}, {2}, {3}, {4}, {5}, {6}", l[0], l[1],
+                       locs.pointer(logits), locs.pointer(labels), loss,
+                       correct, grad)
+      .str();
+}
+
 Value chainInput(Operation *first) {
   return first->getOperand(
       isa<nn::ReluGradOp, nn::SigmoidGradOp, nn::TanhGradOp>(first) ? 1 : 0);

@@ -34,6 +34,11 @@ std::string updateEntries(kernel::LaunchOp launch,
 std::string biasGradArgs(mlir::Operation *biasGrad,
                          const FunctionLocations &locs);
 
+/// "N, K, logits, labels, loss, correct, dlogits" of a loss kernel: the
+/// results its softmax_cross_entropy, count_correct and
+/// softmax_cross_entropy_grad ops write, nullptr for those it lacks.
+std::string lossArgs(kernel::LaunchOp launch, const FunctionLocations &locs);
+
 /// The tensor a standalone elementwise kernel reads: the operand its first
 /// op carries the chain in (an activation gradient's output gradient, else
 /// operand 0).
