@@ -170,14 +170,26 @@ private:
       os << "NoEpilogue{}";
       return success();
     }
+    // Dropout keep bits are drawn for the whole range before the loop.
+    std::string masks;
+    ChainNames names{"f.seed", "f.step", "f.dropout", nullptr};
+    int maskCount = 0;
+    names.keep = [&](int64_t stream, float rate) {
+      std::string name = "keep" + std::to_string(maskCount++);
+      masks += "    DropoutMask " + name + "(f.dropout, f.seed, f.step, " +
+               std::to_string(stream) + "u, b, e, " + floatLiteral(rate) +
+               ");\n";
+      return name + ".test(i)";
+    };
     auto code = elementwiseChain(
-        launch, chain, start, [&](Value v) { return locs.pointer(v); },
-        {"f.seed", "f.step", "f.dropout"}, /*storeStart=*/false);
+        launch, chain, start, [&](Value v) { return locs.pointer(v); }, names,
+        /*storeStart=*/false);
     if (failed(code))
       return failure();
-    os << "[&](int64_t b, int64_t e) {\n    for (int64_t i = b; i < e; ++i) "
-          "{\n      float v = "
-       << primary << "[i];\n";
+    os << "[&](int64_t b, int64_t e) {\n"
+       << masks
+       << "    for (int64_t i = b; i < e; ++i) {\n      float v = " << primary
+       << "[i];\n";
     llvm::SmallVector<StringRef> lines;
     StringRef(*code).split(lines, '\n', -1, false);
     for (StringRef line : lines)

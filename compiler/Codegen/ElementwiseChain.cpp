@@ -58,9 +58,13 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
                                .convertToFloat();
               float scale = 1.f / (1.f - rate);
               int64_t stream = o->getAttrOfType<IntegerAttr>("stream").getInt();
-              s << "if (" << names.dropout << ") v = alexc::rng::dropoutKeep("
-                << names.seed << ", " << names.step << ", " << stream
-                << "u, uint64_t(i), " << floatLiteral(rate) << ") ? v * "
+              std::string keep =
+                  names.keep ? names.keep(stream, rate)
+                             : "alexc::rng::dropoutKeep(" + names.seed + ", " +
+                                   names.step + ", " +
+                                   std::to_string(stream) + "u, uint64_t(i), " +
+                                   floatLiteral(rate) + ")";
+              s << "if (" << names.dropout << ") v = " << keep << " ? v * "
                 << floatLiteral(scale) << " : 0.f;\n";
               return o->getOperand(0) == cur;
             })

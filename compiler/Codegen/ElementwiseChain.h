@@ -20,6 +20,10 @@ namespace alexc::codegen {
 
 struct ChainNames {
   std::string seed, step, dropout; // expressions of the step's scalars
+  /// When set, the expression of a dropout op's keep decision for element
+  /// `i` (given its stream and rate); otherwise rng::dropoutKeep is called
+  /// per element. The CPU generator draws the keep bits of a range first.
+  std::function<std::string(int64_t stream, float rate)> keep;
 };
 
 /// Statements for `chain` (ops of `launch`'s body, in order) starting from

@@ -12,6 +12,7 @@
 #define ALEXC_RUNTIME_CPU_KERNELS_H
 
 #include "runtime/Philox.h"
+#include "runtime/cpu/DropoutMask.h"
 #include "runtime/cpu/Gemm.h"
 
 #include <array>

@@ -107,4 +107,35 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
   }
 }
 
+// The keep bits drawn 64 at a time must be rng::dropoutKeep's, for ranges
+// at any offset, rates, keys with high bits, and the counter's wrap into
+// the key (element 2^34), where the vector path falls back per block.
+TEST(CpuKernels, DropoutMaskMatchesPerElementDraws) {
+  struct Range {
+    int64_t b, e;
+  };
+  const Range ranges[] = {{0, 16384}, {5, 6}, {3, 200}, {16381, 32768},
+                          {(int64_t(1) << 34) - 130, (int64_t(1) << 34) + 70}};
+  const float rates[] = {0.5f, 0.1f, 0.9f, 0.0f};
+  const uint64_t seeds[] = {0, 7, 0x123456789abcdef0ull};
+  int64_t checked = 0, kept = 0;
+  for (uint64_t seed : seeds)
+    for (float rate : rates)
+      for (const Range &r : ranges) {
+        uint64_t step = seed ^ 0x9e3779b97f4a7c15ull;
+        uint32_t stream = uint32_t(seed % 5);
+        cpu::DropoutMask mask(true, seed, step, stream, r.b, r.e, rate);
+        for (int64_t i = r.b; i < r.e; ++i) {
+          bool want = rng::dropoutKeep(seed, step, stream, uint64_t(i), rate);
+          ASSERT_EQ(mask.test(i), want)
+              << "element " << i << " seed " << seed << " rate " << rate;
+          kept += want;
+          ++checked;
+        }
+      }
+  // Not all one way: the comparison itself is exercised.
+  EXPECT_GT(kept, checked / 10);
+  EXPECT_LT(kept, checked);
+}
+
 } // namespace
