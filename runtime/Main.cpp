@@ -10,7 +10,8 @@
 extern "C" __attribute__((weak)) alexc::rt::Executor *
 alexc_create_cuda_executor(const char *gemm, const char *precision,
                            const char **error);
-extern "C" __attribute__((weak)) int alexc_check_cuda_kernels();
+extern "C" __attribute__((weak)) int
+alexc_check_cuda_kernels(const char *precision);
 
 int main(int argc, char **argv) {
   const alexc::rt::ModelDescriptor *model = alexc_model();
@@ -19,13 +20,24 @@ int main(int argc, char **argv) {
                  model->abiVersion, alexc::rt::kModelAbiVersion);
     return 1;
   }
-  // Every CUDA kernel against its CPU twin, on random inputs.
-  if (argc == 2 && !std::strcmp(argv[1], "--check-kernels")) {
+  // Every CUDA kernel against its CPU twin, on random inputs:
+  // --check-kernels [--precision fp32|tf32|bf16].
+  if (argc >= 2 && !std::strcmp(argv[1], "--check-kernels")) {
+    const char *precision = "tf32";
+    if (argc == 4 && !std::strcmp(argv[2], "--precision") &&
+        (!std::strcmp(argv[3], "fp32") || !std::strcmp(argv[3], "tf32") ||
+         !std::strcmp(argv[3], "bf16"))) {
+      precision = argv[3];
+    } else if (argc != 2) {
+      std::fprintf(stderr, "usage: %s --check-kernels [--precision "
+                           "fp32|tf32|bf16]\n", argv[0]);
+      return 2;
+    }
     if (!alexc_check_cuda_kernels) {
       std::fprintf(stderr, "error: this executable has no CUDA code\n");
       return 1;
     }
-    return alexc_check_cuda_kernels();
+    return alexc_check_cuda_kernels(precision);
   }
   alexc::rt::ModelConfig config = alexc::rt::configFromDescriptor(*model);
   config.hasCuda = alexc_create_cuda_executor != nullptr;

@@ -56,8 +56,15 @@ void printHelp(const char *program, const ModelConfig &c) {
       "                            cuBLAS, cuDNN (convolutions), or the "
       "fastest\n"
       "                            of each, timed at start-up (default: auto)\n"
-      "  --precision fp32|tf32     GPU matrix math (default: tf32, as "
-      "PyTorch's cuDNN)\n"
+      "  --precision fp32|tf32|bf16\n"
+      "                            lowest precision of the GPU libraries' "
+      "matrix\n"
+      "                            math: tf32 (default, as PyTorch's cuDNN) "
+      "lets\n"
+      "                            cuBLAS and cuDNN round inputs to TF32; bf16 "
+      "lets\n"
+      "                            cuBLAS round them to bf16 (fp32 tensors "
+      "and sums)\n"
       "  --epochs N                number of epochs (default: %" PRId64 ")\n"
       "  --lr X                    learning rate (default: %g)\n"
       "  --seed N                  seed of initialization, shuffling and "
@@ -161,8 +168,9 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
     } else if (arg == "--precision") {
       ok = next(o.deviceOptions.precision);
       if (ok && o.deviceOptions.precision != "fp32" &&
-          o.deviceOptions.precision != "tf32") {
-        error = "--precision must be fp32 or tf32 (bf16 is not supported yet)";
+          o.deviceOptions.precision != "tf32" &&
+          o.deviceOptions.precision != "bf16") {
+        error = "--precision must be fp32, tf32 or bf16";
         ok = false;
       }
     } else if (arg == "--epochs")

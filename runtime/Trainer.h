@@ -10,8 +10,8 @@ namespace alexc::rt {
 
 /// Settings of the GPU back end (`--gemm`, `--precision`).
 struct DeviceOptions {
-  std::string gemm = "auto";      // generated, cublas, auto
-  std::string precision = "tf32"; // fp32, tf32
+  std::string gemm = "auto";      // generated, cublas, cudnn, auto
+  std::string precision = "tf32"; // fp32, tf32, bf16
 };
 
 /// Creates the executor for a device ("cpu", "cuda"); returns null and sets

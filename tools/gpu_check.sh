@@ -3,7 +3,8 @@
 # Debian's packages (no MLIR): the executables are built beforehand, here,
 # by tools/prepare_gpu_check.sh into .device/, which the caller carries with
 # the Fashion-MNIST files. Finishes within 8 minutes:
-#   1. every CUDA kernel (each variant) against the CPU kernels, random inputs
+#   1. every CUDA kernel (each variant) against the CPU kernels, random
+#      inputs, at the default precision (tf32) and at bf16
 #   2. AlexNet, one epoch on the real data, the seed's line
 #   3. the training step against PyTorch (eager and torch.compile), a table
 # usage: tools/gpu_check.sh [OUT_DIR]
@@ -35,6 +36,9 @@ if ldd $d/alexnet_train | grep "not found"; then echo "missing libraries"; fi
 log "1. CUDA kernels against the CPU (AlexNet at batch 2)"
 timeout 150 $d/alexnet_check --check-kernels | tee "$out/kernel_check.txt" | tail -n 12
 check_rc=${PIPESTATUS[0]}
+echo "-- again with --precision bf16 (cuBLAS on bf16 tensor cores)"
+timeout 90 $d/alexnet_check --check-kernels --precision bf16 | tee "$out/kernel_check_bf16.txt" | tail -n 3
+bf16_rc=${PIPESTATUS[0]}
 
 log "2. AlexNet, one epoch on Fashion-MNIST (batch 128, --gemm auto)"
 timeout 200 $d/alexnet_train --device cuda --data $d/data --epochs 1 \
@@ -47,6 +51,8 @@ for gemm in generated cublas cudnn auto; do
   timeout 60 $d/alexnet_train --device cuda --data $d/data --steps 40 --quiet \
     --limit-test 128 --gemm $gemm --log "$out/steps_$gemm.jsonl" > /dev/null 2>&1
 done
+timeout 60 $d/alexnet_train --device cuda --data $d/data --steps 40 --quiet \
+  --limit-test 128 --precision bf16 --log "$out/steps_bf16.jsonl" > /dev/null 2>&1
 timeout 200 python3 tools/bench/gpu_vs_torch.py > "$out/torch.json" 2> "$out/torch.err"
 python3 - "$out" <<'PY'
 import json, statistics, sys, os
@@ -63,9 +69,10 @@ except Exception:
     torch = {}
 rows = [("alexc, generated kernels", ours("generated")), ("alexc, cuBLAS", ours("cublas")),
         ("alexc, cuDNN convolutions", ours("cudnn")), ("alexc, --gemm auto", ours("auto")),
+        ("alexc, auto, --precision bf16", ours("bf16")),
         ("PyTorch eager (cuDNN, TF32)", torch.get("eager_ms")),
         ("PyTorch torch.compile", torch.get("compile_ms"))]
-best_torch = min([v for k, v in rows[4:] if v] or [float("nan")])
+best_torch = min([v for k, v in rows[5:] if v] or [float("nan")])
 print(f"AlexNet training step, batch 128, on {torch.get('device', 'the GPU')} (torch {torch.get('torch', '?')})")
 print(f"{'implementation':32} {'ms/step':>9} {'images/s':>10} {'vs best PyTorch':>16}")
 for name, ms in rows:
@@ -78,4 +85,4 @@ for k in ("eager_error", "compile_error"):
         print(f"{k}: {torch[k]}")
 PY
 echo
-echo "kernel check exit status: $check_rc"
+echo "kernel check exit status: $check_rc (tf32), $bf16_rc (bf16)"

@@ -60,12 +60,17 @@ public:
 
 private:
 #if defined(__AVX512F__) && defined(__BMI2__)
+  // The maskz forms with every lane set are the plain intrinsics; GCC 12
+  // warns (-Wmaybe-uninitialized) about the plain ones' undefined operand.
+
   /// High 32 bits of the 32x32-bit products a * m, per lane.
   static __m512i mulhi(__m512i a, __m512i m) {
-    __m512i even = _mm512_mul_epu32(a, m);
-    __m512i odd =
-        _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(m, 32));
-    return _mm512_mask_mov_epi32(_mm512_srli_epi64(even, 32), 0xAAAA, odd);
+    const __mmask8 all = 0xFF;
+    __m512i even = _mm512_maskz_mul_epu32(all, a, m);
+    __m512i odd = _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, a, 32),
+                                         _mm512_maskz_srli_epi64(all, m, 32));
+    return _mm512_mask_mov_epi32(_mm512_maskz_srli_epi64(all, even, 32), 0xAAAA,
+                                 odd);
   }
 
   /// Sixteen Philox blocks, quads quad .. quad + 15, one per lane.
@@ -100,7 +105,9 @@ private:
     uint64_t bitsOut = 0;
     for (int l = 0; l < 4; ++l) {
       __m512 u = _mm512_mul_ps(
-          _mm512_cvtepi32_ps(_mm512_srli_epi32(word[l], 8)), scale);
+          _mm512_maskz_cvtepi32_ps(0xFFFF,
+                                   _mm512_maskz_srli_epi32(0xFFFF, word[l], 8)),
+          scale);
       uint64_t keep = _mm512_cmp_ps_mask(u, threshold, _CMP_GE_OQ);
       bitsOut |= _pdep_u64(keep, 0x1111111111111111ull << l);
     }

@@ -114,10 +114,15 @@ inline void rowMajorGemm(const CudaFrame &f, bool transA, bool transB,
                          int64_t lda, const float *B, int64_t ldb, float *C,
                          int64_t ldc, float beta = 0.f) {
   float alpha = 1.f;
-  ALEXC_CUBLAS_CHECK(cublasSgemm(
+  cublasComputeType_t compute =
+      f.precision == rt::kMathBf16   ? CUBLAS_COMPUTE_32F_FAST_16BF
+      : f.precision == rt::kMathTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                     : CUBLAS_COMPUTE_32F_PEDANTIC;
+  ALEXC_CUBLAS_CHECK(cublasGemmEx(
       static_cast<cublasHandle_t>(f.cublas), transB ? CUBLAS_OP_T : CUBLAS_OP_N,
       transA ? CUBLAS_OP_T : CUBLAS_OP_N, int(N), int(M), int(K), &alpha, B,
-      int(ldb), A, int(lda), &beta, C, int(ldc)));
+      CUDA_R_32F, int(ldb), A, CUDA_R_32F, int(lda), &beta, C, CUDA_R_32F,
+      int(ldc), compute, CUBLAS_GEMM_DEFAULT));
 }
 
 /// Scratch bytes the cuBLAS variants of a convolution need.
@@ -188,7 +193,7 @@ auto pickAlgorithm(const CudaFrame &f, const ConvGeom &g, int direction,
   using Algo = decltype(Perf{}.algo);
   static std::map<std::vector<int64_t>, Algo> cache;
   std::vector<int64_t> key = {direction, g.N,  g.C,  g.H,  g.W,  g.O,   g.KH,
-                              g.KW,      g.SH, g.SW, g.PH, g.PW, f.tf32};
+                              g.KW,      g.SH, g.SW, g.PH, g.PW, f.precision};
   if (auto it = cache.find(key); it != cache.end())
     return it->second;
   cudaStreamCaptureStatus capturing;
@@ -218,7 +223,7 @@ auto pickAlgorithm(const CudaFrame &f, const ConvGeom &g, int direction,
 template <class Epi>
 void cudnnConvForward(const ConvGeom &g, const float *x, const float *w,
                       const float *b, Epi epi, const CudaFrame &f) {
-  CudnnConv d(g, f.tf32);
+  CudnnConv d(g, f.precision != rt::kMathFp32);
   cudnnHandle_t h = cudnnOf(f);
   auto algo = pickAlgorithm<cudnnConvolutionFwdAlgoPerf_t>(
       f, g, 0,
@@ -248,7 +253,7 @@ void cudnnConvForward(const ConvGeom &g, const float *x, const float *w,
 template <class Epi>
 void cudnnConvInputGrad(const ConvGeom &g, const float *dy, const float *w,
                         Epi epi, const CudaFrame &f) {
-  CudnnConv d(g, f.tf32);
+  CudnnConv d(g, f.precision != rt::kMathFp32);
   cudnnHandle_t h = cudnnOf(f);
   auto algo = pickAlgorithm<cudnnConvolutionBwdDataAlgoPerf_t>(
       f, g, 1,
@@ -277,7 +282,7 @@ void cudnnConvInputGrad(const ConvGeom &g, const float *dy, const float *w,
 inline void cudnnConvWeightGrad(const ConvGeom &g, const float *x,
                                 const float *dy, float *dw,
                                 const CudaFrame &f) {
-  CudnnConv d(g, f.tf32);
+  CudnnConv d(g, f.precision != rt::kMathFp32);
   cudnnHandle_t h = cudnnOf(f);
   auto algo = pickAlgorithm<cudnnConvolutionBwdFilterAlgoPerf_t>(
       f, g, 2,

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace alexc::rt {
 
@@ -23,6 +24,28 @@ struct StepScalars {
   uint64_t seed;
   uint64_t step;
 };
+
+/// The lowest precision the library GEMMs and convolutions may compute in
+/// (`--precision`), like PyTorch's float32_matmul_precision "highest",
+/// "high" and "medium". Tensors stay fp32 and sums are accumulated in fp32;
+/// only the multiplications' inputs are rounded. The generated kernels
+/// always compute in fp32.
+enum MathPrecision : int32_t {
+  kMathFp32 = 0, // no tensor cores
+  kMathTf32 = 1, // cuBLAS and cuDNN on TF32 tensor cores (the default)
+  kMathBf16 = 2, // cuBLAS on bf16 tensor cores; cuDNN, which has no bf16
+                 // math on fp32 tensors, on TF32 ones
+};
+
+/// `--precision` names (fp32, tf32, bf16); anything else is tf32, the
+/// default (the trainer refuses other names before this).
+inline MathPrecision precisionNamed(const char *name) {
+  std::string n = name ? name : "";
+  return n == "fp32" ? kMathFp32 : n == "bf16" ? kMathBf16 : kMathTf32;
+}
+inline const char *precisionName(int32_t p) {
+  return p == kMathFp32 ? "fp32" : p == kMathBf16 ? "bf16" : "tf32";
+}
 
 struct CudaFrame {
   void *const *args;    // device pointers, one per function argument
@@ -36,7 +59,7 @@ struct CudaFrame {
   void *cudnn;           // cudnnHandle_t
   void *workspace;       // for cuDNN
   size_t workspaceBytes;
-  int32_t tf32; // tensor-core TF32 math in cuBLAS and cuDNN
+  int32_t precision; // MathPrecision
 };
 
 typedef void (*CudaKernelFn)(const CudaFrame &, int variant);

@@ -24,4 +24,13 @@ set +e
 rc=$?
 set -e
 [[ $rc -eq 1 ]] && grep -E "error: --device cuda: no (usable )?CUDA device" cuda.out
+# --precision bf16 is accepted (and has no effect on the CPU); the kernel
+# check takes it too, and needs a GPU.
+./lenet_all --precision bf16 --steps 1 --limit-test 64 2>&1 | grep -q "training 'lenet' on cpu"
+set +e
+./lenet_all --check-kernels --precision bf16 > check.out 2>&1; rc_check=$?
+./lenet_all --check-kernels --precision fp16 > usage.out 2>&1; rc_usage=$?
+set -e
+[[ $rc_check -eq 1 ]] && grep -q "error: --check-kernels needs a CUDA device" check.out
+[[ $rc_usage -eq 2 ]] && grep -q "usage: .* --check-kernels \[--precision fp32|tf32|bf16\]" usage.out
 echo "CUDA target built for LeNet and AlexNet; CPU fallback works"

@@ -27,6 +27,7 @@ expect 1 "t10k-labels-idx1-ubyte.gz: cannot open: No such file or directory" -- 
 expect 1 "unknown option '--epoch'" -- "$exe" --epoch 3
 expect 1 "--steps needs an integer >= 0, got 'x'" -- "$exe" --steps x
 expect 1 "--device must be auto, cpu or cuda" -- "$exe" --device tpu
+expect 1 "--precision must be fp32, tf32 or bf16" -- "$exe" --precision fp16
 expect 1 "--device cuda: this executable was built without CUDA code" -- "$exe" --device cuda $q
 
 # A good checkpoint, then broken ones.
