@@ -14,9 +14,11 @@
 #include "runtime/Philox.h"
 #include "runtime/cpu/DropoutMask.h"
 #include "runtime/cpu/Gemm.h"
+#include "runtime/cpu/Winograd.h"
 
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -519,9 +521,78 @@ void conv2dForwardPacked(const ConvGeom &g, const float *x,
   });
 }
 
+/// Whether conv2dWinograd serves this convolution: 3x3, stride 1, enough
+/// channels for the transforms to be cheap next to the GEMMs, and an image
+/// per thread at least. ALEXC_NO_WINOGRAD=1 turns it off (for comparisons).
+inline bool winogradApplies(const ConvGeom &g) {
+#ifdef __AVX512F__
+  static const bool disabled = [] {
+    const char *v = std::getenv("ALEXC_NO_WINOGRAD");
+    return v && *v && *v != '0';
+  }();
+  return !disabled && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 &&
+         g.PH <= 2 && g.PW <= 2 && g.C >= 64 && g.O >= 64 &&
+         g.N >= maxThreads();
+#else
+  (void)g;
+  return false;
+#endif
+}
+
+#ifdef __AVX512F__
+/// A 3x3 stride-1 convolution as Winograd F(2x2, 3x3) (Winograd.h), w in
+/// OIHW. Groups of images share the 16 GEMMs; the group size is the one
+/// (up to 6) whose tiles fill the 32-column slivers best.
+template <typename Epi>
+void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
+                    const float *b, float *y, Epi &&epilogue) {
+  static std::map<std::array<int64_t, 6>, WinogradPlan> plans;
+  std::array<int64_t, 6> key{g.H, g.W, g.PH, g.PW, g.OH, g.OW};
+  auto [it, inserted] = plans.try_emplace(key);
+  if (inserted)
+    it->second.build(g.H, g.W, g.PH, g.PW, g.OH, g.OW);
+  const WinogradPlan &plan = it->second;
+  static std::vector<float> rawU;
+  static std::array<PrepackedA, 16> U;
+  transformWeights(w, g.O, g.C, rawU, U);
+
+  int64_t T = plan.tiles, G = 1;
+  double best = 0;
+  for (int64_t k = 1; k <= std::min<int64_t>(6, g.N / maxThreads()); ++k) {
+    double fill = double(k * T) / double((k * T + kNR - 1) / kNR * kNR);
+    if (fill > best + 1e-9)
+      best = fill, G = k;
+  }
+  int64_t ld = G * T, groups = (g.N + G - 1) / G;
+  int64_t inImage = g.C * g.H * g.W, outImage = g.O * g.ohw();
+#pragma omp parallel for schedule(static)
+  for (int64_t gr = 0; gr < groups; ++gr) {
+    int64_t n0 = gr * G, count = std::min(G, g.N - n0);
+    float *V = scratch(size_t(16 * (g.C + g.O) * ld));
+    float *M = V + 16 * g.C * ld;
+    for (int64_t i = 0; i < count; ++i)
+      plan.transformInput(x + (n0 + i) * inImage, g.C, g.H * g.W, V, ld,
+                          i * T);
+    for (int e = 0; e < 16; ++e)
+      gemmWith(false, g.O, count * T, g.C, U[size_t(e)],
+               StridedB{MatView{V + e * g.C * ld, ld, 1}}, M + e * g.O * ld,
+               ld, false);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t n = n0 + i;
+      plan.transformOutput(M, g.O, ld, i * T, b, y + n * outImage, g.ohw());
+      epilogue(n * outImage, (n + 1) * outImage);
+    }
+  }
+}
+#endif
+
 template <typename Epi>
 void conv2dForward(const ConvGeom &g, const float *x, const float *w,
                    const float *b, float *y, Epi &&epilogue) {
+#ifdef __AVX512F__
+  if (winogradApplies(g))
+    return conv2dWinograd(g, x, w, b, y, epilogue);
+#endif
   static thread_local PrepackedA packed;
   packed.pack(g.O, g.ckk(), MatView{w, g.ckk(), 1});
   conv2dForwardPacked(g, x, packed, b, y, epilogue);
@@ -533,7 +604,8 @@ void conv2dForward(const ConvGeom &g, const float *x, const float *w,
 /// and uses each for 2*C FLOPs; the column way packs only dy (O x OH*OW) but
 /// scatters C*KH*KW x OH*OW column values back, each worth 2*O FLOPs. The
 /// convolution is taken when C >= O (measured on AlexNet's layers: it wins
-/// there, and loses badly for 96 -> 256 channels).
+/// there, and loses badly for 96 -> 256 channels), and whenever it can be a
+/// Winograd convolution (3x3: 2.25x fewer multiplications).
 template <typename Epi>
 void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
                      float *dx, Epi &&epilogue) {
@@ -542,10 +614,11 @@ void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
   // own, empty copy), so the lambda below uses the reference `weights`.
   static thread_local PrepackedA packed;
   const PrepackedA &weights = packed;
-  if (g.SH == 1 && g.SW == 1 && g.PH < g.KH && g.PW < g.KW && g.C >= g.O &&
-      !g.pointwise()) {
-    ConvGeom t{g.N, g.O, g.OH, g.OW, g.C, g.KH, g.KW, 1, 1,
-               g.KH - 1 - g.PH, g.KW - 1 - g.PW, g.H, g.W};
+  // The flipped convolution, as a plain one.
+  ConvGeom t{g.N, g.O, g.OH, g.OW, g.C, g.KH, g.KW, 1, 1,
+             g.KH - 1 - g.PH, g.KW - 1 - g.PW, g.H, g.W};
+  if (g.SH == 1 && g.SW == 1 && g.PH < g.KH && g.PW < g.KW &&
+      !g.pointwise() && (g.C >= g.O || winogradApplies(t))) {
     // wt[c][(o, i, j)] = w[o][c][KH-1-i][KW-1-j]
     int64_t kk = g.KH * g.KW, tk = t.ckk();
     std::vector<float> &wt = flippedWeights();
@@ -554,6 +627,10 @@ void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
       for (int64_t c = 0; c < g.C; ++c)
         for (int64_t q = 0; q < kk; ++q)
           wt[c * tk + o * kk + (kk - 1 - q)] = w[(o * g.C + c) * kk + q];
+#ifdef __AVX512F__
+    if (winogradApplies(t))
+      return conv2dWinograd(t, dy, wt.data(), nullptr, dx, epilogue);
+#endif
     packed.pack(g.C, tk, MatView{wt.data(), tk, 1});
     conv2dForwardPacked(t, dy, packed, nullptr, dx, epilogue);
     return;

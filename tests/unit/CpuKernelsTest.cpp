@@ -81,7 +81,13 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
       {2, 3, 12, 19, 8, 5, 5, 1, 1, 2, 2},  // stride 1, C < O: columns
       {2, 5, 23, 17, 7, 11, 11, 4, 4, 2, 2}, // conv1-like stride 4
       {1, 6, 9, 9, 5, 3, 3, 2, 1, 1, 0},    // one image: split GEMMs
-      {2, 7, 6, 5, 3, 1, 1, 1, 1, 0, 0}};   // 1x1
+      {2, 7, 6, 5, 3, 1, 1, 1, 1, 0, 0},    // 1x1
+      // Winograd F(2x2, 3x3) (3x3, stride 1, >= 64 channels): odd sizes and
+      // an image count that leaves a partial group; no padding; padding 2,
+      // whose input gradient (padding 0, C < O) is Winograd as well.
+      {5, 64, 9, 11, 72, 3, 3, 1, 1, 1, 1},
+      {3, 80, 7, 6, 64, 3, 3, 1, 1, 0, 0},
+      {4, 64, 6, 7, 96, 3, 3, 1, 1, 2, 2}};
   for (const ConvCase &c : cases) {
     ref::Window win{c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
     cpu::ConvGeom g{c.N,  c.C,  c.H,  c.W,  c.O,
@@ -92,6 +98,11 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
     T w = random({c.O, c.C, c.KH, c.KW}, rng), b = random({c.O}, rng);
     T dy = random({c.N, c.O, g.OH, g.OW}, rng);
     T y({c.N, c.O, g.OH, g.OW}), dx(x.shape), dw(w.shape), db(b.shape);
+#ifdef __AVX512F__
+    if (c.C >= 64 && std::getenv("ALEXC_NO_WINOGRAD") == nullptr) {
+      EXPECT_TRUE(cpu::winogradApplies(g)) << "the Winograd path is tested";
+    }
+#endif
     cpu::conv2dForward(g, x.data.data(), w.data.data(), b.data.data(),
                        y.data.data(), cpu::NoEpilogue{});
     EXPECT_LT(relError(y, ref::conv2d(x, w, &b, win)), 1e-5) << "forward";
