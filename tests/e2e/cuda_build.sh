@@ -26,11 +26,16 @@ set -e
 [[ $rc -eq 1 ]] && grep -E "error: --device cuda: no (usable )?CUDA device" cuda.out
 # --precision bf16 is accepted (and has no effect on the CPU); the kernel
 # check takes it too, and needs a GPU.
-./lenet_all --precision bf16 --steps 1 --limit-test 64 2>&1 | grep -q "training 'lenet' on cpu"
 set +e
+./lenet_all --precision bf16 --steps 1 --limit-test 64 > bf16.out 2>&1; rc_bf16=$?
 ./lenet_all --check-kernels --precision bf16 > check.out 2>&1; rc_check=$?
 ./lenet_all --check-kernels --precision fp16 > usage.out 2>&1; rc_usage=$?
 set -e
-[[ $rc_check -eq 1 ]] && grep -q "error: --check-kernels needs a CUDA device" check.out
-[[ $rc_usage -eq 2 ]] && grep -q "usage: .* --check-kernels \[--precision fp32|tf32|bf16\]" usage.out
+fail() { echo "FAIL: $1"; cat "$2"; exit 1; }
+[[ $rc_bf16 -eq 0 ]] && grep -q "training 'lenet' on cpu" bf16.out ||
+  fail "--precision bf16 on the CPU (exit $rc_bf16)" bf16.out
+[[ $rc_check -eq 1 ]] && grep -q "error: --check-kernels needs a CUDA device" check.out ||
+  fail "--check-kernels without a GPU (exit $rc_check)" check.out
+[[ $rc_usage -eq 2 ]] && grep -q "usage: .* --check-kernels \[--precision fp32|tf32|bf16\]" usage.out ||
+  fail "--check-kernels --precision fp16 (exit $rc_usage)" usage.out
 echo "CUDA target built for LeNet and AlexNet; CPU fallback works"
