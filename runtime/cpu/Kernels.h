@@ -543,26 +543,38 @@ inline bool winogradApplies(const ConvGeom &g) {
 /// A 3x3 stride-1 convolution as Winograd F(2x2, 3x3) (Winograd.h), w in
 /// OIHW. Groups of images share the 16 GEMMs; the group size is the one
 /// (up to 6) whose tiles fill the 32-column slivers best.
-template <typename Epi>
-void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
-                    const float *b, float *y, Epi &&epilogue) {
+/// The tile plan of a geometry, made once per process (called outside
+/// parallel regions only).
+inline const WinogradPlan &winogradPlan(const ConvGeom &g) {
   static std::map<std::array<int64_t, 6>, WinogradPlan> plans;
   std::array<int64_t, 6> key{g.H, g.W, g.PH, g.PW, g.OH, g.OW};
   auto [it, inserted] = plans.try_emplace(key);
   if (inserted)
     it->second.build(g.H, g.W, g.PH, g.PW, g.OH, g.OW);
-  const WinogradPlan &plan = it->second;
-  static std::vector<float> rawU;
-  static std::array<PrepackedA, 16> U;
-  transformWeights(w, g.O, g.C, rawU, U);
+  return it->second;
+}
 
-  int64_t T = plan.tiles, G = 1;
+/// Images per group: the count (up to 6, and no more than each thread's
+/// share) whose tiles fill the GEMMs' 32-column slivers best.
+inline int64_t winogradGroup(int64_t tiles, int64_t N) {
+  int64_t G = 1;
   double best = 0;
-  for (int64_t k = 1; k <= std::min<int64_t>(6, g.N / maxThreads()); ++k) {
-    double fill = double(k * T) / double((k * T + kNR - 1) / kNR * kNR);
+  for (int64_t k = 1; k <= std::min<int64_t>(6, N / maxThreads()); ++k) {
+    double fill = double(k * tiles) / double((k * tiles + kNR - 1) / kNR * kNR);
     if (fill > best + 1e-9)
       best = fill, G = k;
   }
+  return G;
+}
+
+template <typename Epi>
+void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
+                    const float *b, float *y, Epi &&epilogue) {
+  const WinogradPlan &plan = winogradPlan(g);
+  static std::vector<float> rawU;
+  static std::array<PrepackedA, 16> U;
+  transformWeights(w, g.O, g.C, rawU, U);
+  int64_t T = plan.tiles, G = winogradGroup(T, g.N);
   int64_t ld = G * T, groups = (g.N + G - 1) / G;
   int64_t inImage = g.C * g.H * g.W, outImage = g.O * g.ohw();
 #pragma omp parallel for schedule(static)
@@ -653,12 +665,65 @@ void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
   });
 }
 
+#ifdef __AVX512F__
+/// The weight gradient of a Winograd convolution: per group of images, the
+/// input tiles V (as in the forward pass) and the output gradient's tiles Z
+/// give P[e] += Z[e] * V[e]^T (16 GEMMs, O x C, summed over the tiles);
+/// each thread keeps its own P, and dw = G^T P G at the end.
+inline void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
+                                     const float *dy, float *dw, float *db) {
+  const WinogradPlan &plan = winogradPlan(g);
+  int64_t T = plan.tiles, G = winogradGroup(T, g.N);
+  int64_t ld = G * T, groups = (g.N + G - 1) / G;
+  int64_t inImage = g.C * g.H * g.W, ohw = g.ohw(), outImage = g.O * ohw;
+  int threads = maxThreads();
+  size_t stride = size_t(16 * g.O * g.C + g.O);
+  static std::vector<float> partialStorage;
+  partialStorage.assign(size_t(threads) * stride, 0.f);
+  float *partial = partialStorage.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t gr = 0; gr < groups; ++gr) {
+    float *P = partial + size_t(threadId()) * stride;
+    int64_t n0 = gr * G, count = std::min(G, g.N - n0);
+    float *V = scratch(size_t(16 * (g.C + g.O) * ld));
+    float *Z = V + 16 * g.C * ld;
+    for (int64_t i = 0; i < count; ++i) {
+      plan.transformInput(x + (n0 + i) * inImage, g.C, g.H * g.W, V, ld,
+                          i * T);
+      plan.transformOutputGrad(dy + (n0 + i) * outImage, g.O, ohw, Z, ld,
+                               i * T);
+    }
+    for (int e = 0; e < 16; ++e)
+      gemmWith(false, g.O, g.C, count * T,
+               StridedA{MatView{Z + e * g.O * ld, ld, 1}},
+               StridedB{MatView{V + e * g.C * ld, 1, ld}},
+               P + e * g.O * g.C, g.C, true);
+    float *pb = P + 16 * g.O * g.C;
+    for (int64_t i = 0; i < count; ++i)
+      for (int64_t o = 0; o < g.O; ++o)
+        pb[o] += sumOf(dy + (n0 + i) * outImage + o * ohw, ohw);
+  }
+  untransformWeightGrad(partial, threads, stride, g.O, g.C, dw);
+  if (db)
+    for (int64_t o = 0; o < g.O; ++o) {
+      float s = 0.f;
+      for (int t = 0; t < threads; ++t)
+        s += partial[size_t(t) * stride + size_t(16 * g.O * g.C + o)];
+      db[o] = s;
+    }
+}
+#endif
+
 /// dw = sum_n dy[n] * im2col(x[n])^T, db = sum of dy over batch and space.
 /// Computed transposed, dw^T = sum_n im2col(x[n]) * dy[n]^T, so the large
 /// operand is packed straight from the image along its rows. Each thread
 /// accumulates its own partial sums, added (and transposed) at the end.
 inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
                              float *dw, float *db) {
+#ifdef __AVX512F__
+  if (winogradApplies(g))
+    return conv2dWeightGradWinograd(g, x, dy, dw, db);
+#endif
   int64_t ckk = g.ckk(), ohw = g.ohw(), wsize = g.O * ckk;
   int threads = g.N >= maxThreads() ? maxThreads() : 1;
   static thread_local std::vector<float> partialStorage;

@@ -160,6 +160,43 @@ struct WinogradPlan {
       }
     }
   }
+
+  /// The weight gradient's transform of the output gradient, the transpose
+  /// of transformOutput: Z[e][o][t0 + tile] = (A dy A^T)[e] for every
+  /// output channel of one image's dy (O x OH x OW). Outputs past the edge
+  /// read as zero.
+  void transformOutputGrad(const float *dy, int64_t O, int64_t OHW, float *Z,
+                           int64_t ld, int64_t t0) const {
+    int64_t plane = O * ld;
+    for (int64_t o = 0; o < O; ++o) {
+      const float *dyo = dy + o * OHW;
+      for (int64_t u = 0; u < chunks; ++u) {
+        const Lanes *l = out.data() + u * 4;
+        __m512 y[4];
+        for (int e = 0; e < 4; ++e)
+          y[e] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid,
+                                          l[e].index, dyo, sizeof(float));
+        // r = A y (rows; y[2a + b]), then z = r A^T (columns).
+        __m512 r[8] = {y[0],
+                       y[1],
+                       _mm512_add_ps(y[0], y[2]),
+                       _mm512_add_ps(y[1], y[3]),
+                       _mm512_sub_ps(y[0], y[2]),
+                       _mm512_sub_ps(y[1], y[3]),
+                       _mm512_sub_ps(_mm512_setzero_ps(), y[2]),
+                       _mm512_sub_ps(_mm512_setzero_ps(), y[3])};
+        __mmask16 lanes = chunkLanes(u);
+        float *dst = Z + o * ld + t0 + u * 16;
+        for (int i = 0; i < 4; ++i) {
+          __m512 r0 = r[2 * i], r1 = r[2 * i + 1];
+          __m512 z[4] = {r0, _mm512_add_ps(r0, r1), _mm512_sub_ps(r0, r1),
+                         _mm512_sub_ps(_mm512_setzero_ps(), r1)};
+          for (int j = 0; j < 4; ++j)
+            _mm512_mask_storeu_ps(dst + (4 * i + j) * plane, lanes, z[j]);
+        }
+      }
+    }
+  }
 };
 
 /// U[e] (O x C) = (G g G^T)[e] for filters w (O x C x 3 x 3), each packed
@@ -189,6 +226,36 @@ inline void transformWeights(const float *w, int64_t O, int64_t C,
   }
   for (int e = 0; e < 16; ++e)
     U[size_t(e)].pack(O, C, MatView{raw.data() + e * plane, C, 1});
+}
+
+/// dw (O x C x 3 x 3) = (G^T P G) for P[e] (O x C), the transpose of
+/// transformWeights, with P summed over `parts` copies `stride` apart (in
+/// a fixed order, so the result is reproducible).
+inline void untransformWeightGrad(const float *P, int parts, size_t stride,
+                                  int64_t O, int64_t C, float *dw) {
+  int64_t plane = O * C;
+#pragma omp parallel for schedule(static)
+  for (int64_t oc = 0; oc < O * C; ++oc) {
+    float p[16];
+    for (int e = 0; e < 16; ++e) {
+      float s = 0.f;
+      for (int t = 0; t < parts; ++t)
+        s += P[size_t(t) * stride + size_t(e * plane + oc)];
+      p[e] = s;
+    }
+    float q[3][4]; // G^T P
+    for (int j = 0; j < 4; ++j) {
+      q[0][j] = p[j] + 0.5f * (p[4 + j] + p[8 + j]);
+      q[1][j] = 0.5f * (p[4 + j] - p[8 + j]);
+      q[2][j] = 0.5f * (p[4 + j] + p[8 + j]) + p[12 + j];
+    }
+    float *g = dw + oc * 9; // (G^T P) G
+    for (int a = 0; a < 3; ++a) {
+      g[3 * a + 0] = q[a][0] + 0.5f * (q[a][1] + q[a][2]);
+      g[3 * a + 1] = 0.5f * (q[a][1] - q[a][2]);
+      g[3 * a + 2] = 0.5f * (q[a][1] + q[a][2]) + q[a][3];
+    }
+  }
 }
 
 #endif // __AVX512F__
