@@ -165,6 +165,10 @@ public:
                     perCall > 0 ? flops / perCall / 1e9 : 0.0, "", 100.0);
       out += line;
     }
+    out += "(GFLOP/s: each kernel's FLOPs as a direct convolution or GEMM; "
+           "3x3 stride-1\nconvolutions run as Winograd F(2x2, 3x3), 2.25x "
+           "fewer multiplications, so their\nrate can pass the machine's "
+           "FMA peak.)\n";
     return out;
   }
 
