@@ -521,18 +521,19 @@ void conv2dForwardPacked(const ConvGeom &g, const float *x,
   });
 }
 
-/// Whether conv2dWinograd serves this convolution: 3x3, stride 1, enough
-/// channels for the transforms to be cheap next to the GEMMs, and an image
-/// per thread at least. ALEXC_NO_WINOGRAD=1 turns it off (for comparisons).
+/// Whether the Winograd convolutions (Winograd.h) serve this convolution:
+/// 3x3 or 5x5, stride 1, enough channels for the transforms to be cheap
+/// next to the GEMMs, and an image per thread at least.
+/// ALEXC_NO_WINOGRAD=1 turns them off (for comparisons).
 inline bool winogradApplies(const ConvGeom &g) {
 #ifdef __AVX512F__
   static const bool disabled = [] {
     const char *v = std::getenv("ALEXC_NO_WINOGRAD");
     return v && *v && *v != '0';
   }();
-  return !disabled && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 &&
-         g.PH <= 2 && g.PW <= 2 && g.C >= 64 && g.O >= 64 &&
-         g.N >= maxThreads();
+  return !disabled && g.KH == g.KW && (g.KH == 3 || g.KH == 5) &&
+         g.SH == 1 && g.SW == 1 && g.PH < g.KH && g.PW < g.KW &&
+         g.C >= 64 && g.O >= 64 && g.N >= maxThreads();
 #else
   (void)g;
   return false;
@@ -540,26 +541,28 @@ inline bool winogradApplies(const ConvGeom &g) {
 }
 
 #ifdef __AVX512F__
-/// A 3x3 stride-1 convolution as Winograd F(2x2, 3x3) (Winograd.h), w in
-/// OIHW. Groups of images share the 16 GEMMs; the group size is the one
-/// (up to 6) whose tiles fill the 32-column slivers best.
 /// The tile plan of a geometry, made once per process (called outside
 /// parallel regions only).
 inline const WinogradPlan &winogradPlan(const ConvGeom &g) {
-  static std::map<std::array<int64_t, 6>, WinogradPlan> plans;
-  std::array<int64_t, 6> key{g.H, g.W, g.PH, g.PW, g.OH, g.OW};
+  static std::map<std::array<int64_t, 7>, WinogradPlan> plans;
+  std::array<int64_t, 7> key{g.KH, g.H, g.W, g.PH, g.PW, g.OH, g.OW};
   auto [it, inserted] = plans.try_emplace(key);
   if (inserted)
-    it->second.build(g.H, g.W, g.PH, g.PW, g.OH, g.OW);
+    it->second.build(int(g.KH + 1), g.H, g.W, g.PH, g.PW, g.OH, g.OW);
   return it->second;
 }
 
-/// Images per group: the count (up to 6, and no more than each thread's
-/// share) whose tiles fill the GEMMs' 32-column slivers best.
-inline int64_t winogradGroup(int64_t tiles, int64_t N) {
+/// Images per group: the count (up to 6, no more than each thread's share,
+/// and at most about 24 MB of tiles per thread) whose tiles fill the GEMMs'
+/// 32-column slivers best.
+inline int64_t winogradGroup(const ConvGeom &g, int64_t tiles) {
+  int64_t a2 = (g.KH + 1) * (g.KH + 1);
+  int64_t bytesPerImage = a2 * (g.C + g.O) * tiles * int64_t(sizeof(float));
+  int64_t most = std::min<int64_t>({6, g.N / maxThreads(),
+                                    (int64_t(24) << 20) / bytesPerImage});
   int64_t G = 1;
   double best = 0;
-  for (int64_t k = 1; k <= std::min<int64_t>(6, N / maxThreads()); ++k) {
+  for (int64_t k = 1; k <= most; ++k) {
     double fill = double(k * tiles) / double((k * tiles + kNR - 1) / kNR * kNR);
     if (fill > best + 1e-9)
       best = fill, G = k;
@@ -567,34 +570,48 @@ inline int64_t winogradGroup(int64_t tiles, int64_t N) {
   return G;
 }
 
-template <typename Epi>
+/// A stride-1 RxR convolution as Winograd F(2x2, RxR), w in OIHW. Groups
+/// of images share the GEMMs.
+template <int R, typename Epi>
 void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
                     const float *b, float *y, Epi &&epilogue) {
+  constexpr int A2 = WinogradMatrices<R>::kA * WinogradMatrices<R>::kA;
   const WinogradPlan &plan = winogradPlan(g);
   static std::vector<float> rawU;
-  static std::array<PrepackedA, 16> U;
-  transformWeights(w, g.O, g.C, rawU, U);
-  int64_t T = plan.tiles, G = winogradGroup(T, g.N);
+  static std::vector<PrepackedA> U;
+  transformWeights<R>(w, g.O, g.C, rawU, U);
+  const std::vector<PrepackedA> &weights = U;
+  int64_t T = plan.tiles, G = winogradGroup(g, T);
   int64_t ld = G * T, groups = (g.N + G - 1) / G;
   int64_t inImage = g.C * g.H * g.W, outImage = g.O * g.ohw();
 #pragma omp parallel for schedule(static)
   for (int64_t gr = 0; gr < groups; ++gr) {
     int64_t n0 = gr * G, count = std::min(G, g.N - n0);
-    float *V = scratch(size_t(16 * (g.C + g.O) * ld));
-    float *M = V + 16 * g.C * ld;
+    float *V = scratch(size_t(A2 * (g.C + g.O) * ld));
+    float *M = V + A2 * g.C * ld;
     for (int64_t i = 0; i < count; ++i)
-      plan.transformInput(x + (n0 + i) * inImage, g.C, g.H * g.W, V, ld,
-                          i * T);
-    for (int e = 0; e < 16; ++e)
-      gemmWith(false, g.O, count * T, g.C, U[size_t(e)],
+      plan.transformInput<R>(x + (n0 + i) * inImage, g.C, g.H * g.W, V, ld,
+                             i * T);
+    for (int e = 0; e < A2; ++e)
+      gemmWith(false, g.O, count * T, g.C, weights[size_t(e)],
                StridedB{MatView{V + e * g.C * ld, ld, 1}}, M + e * g.O * ld,
                ld, false);
     for (int64_t i = 0; i < count; ++i) {
       int64_t n = n0 + i;
-      plan.transformOutput(M, g.O, ld, i * T, b, y + n * outImage, g.ohw());
+      plan.transformOutput<R>(M, g.O, ld, i * T, b, y + n * outImage,
+                              g.ohw());
       epilogue(n * outImage, (n + 1) * outImage);
     }
   }
+}
+
+template <typename Epi>
+void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
+                    const float *b, float *y, Epi &&epilogue) {
+  if (g.KH == 3)
+    conv2dWinograd<3>(g, x, w, b, y, epilogue);
+  else
+    conv2dWinograd<5>(g, x, w, b, y, epilogue);
 }
 #endif
 
@@ -668,16 +685,18 @@ void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
 #ifdef __AVX512F__
 /// The weight gradient of a Winograd convolution: per group of images, the
 /// input tiles V (as in the forward pass) and the output gradient's tiles Z
-/// give P[e] += Z[e] * V[e]^T (16 GEMMs, O x C, summed over the tiles);
+/// give P[e] += Z[e] * V[e]^T (a*a GEMMs, O x C, summed over the tiles);
 /// each thread keeps its own P, and dw = G^T P G at the end.
-inline void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
-                                     const float *dy, float *dw, float *db) {
+template <int R>
+void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
+                              const float *dy, float *dw, float *db) {
+  constexpr int A2 = WinogradMatrices<R>::kA * WinogradMatrices<R>::kA;
   const WinogradPlan &plan = winogradPlan(g);
-  int64_t T = plan.tiles, G = winogradGroup(T, g.N);
+  int64_t T = plan.tiles, G = winogradGroup(g, T);
   int64_t ld = G * T, groups = (g.N + G - 1) / G;
   int64_t inImage = g.C * g.H * g.W, ohw = g.ohw(), outImage = g.O * ohw;
   int threads = maxThreads();
-  size_t stride = size_t(16 * g.O * g.C + g.O);
+  size_t stride = size_t(A2 * g.O * g.C + g.O);
   static std::vector<float> partialStorage;
   partialStorage.assign(size_t(threads) * stride, 0.f);
   float *partial = partialStorage.data();
@@ -685,30 +704,30 @@ inline void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
   for (int64_t gr = 0; gr < groups; ++gr) {
     float *P = partial + size_t(threadId()) * stride;
     int64_t n0 = gr * G, count = std::min(G, g.N - n0);
-    float *V = scratch(size_t(16 * (g.C + g.O) * ld));
-    float *Z = V + 16 * g.C * ld;
+    float *V = scratch(size_t(A2 * (g.C + g.O) * ld));
+    float *Z = V + A2 * g.C * ld;
     for (int64_t i = 0; i < count; ++i) {
-      plan.transformInput(x + (n0 + i) * inImage, g.C, g.H * g.W, V, ld,
-                          i * T);
-      plan.transformOutputGrad(dy + (n0 + i) * outImage, g.O, ohw, Z, ld,
-                               i * T);
+      plan.transformInput<R>(x + (n0 + i) * inImage, g.C, g.H * g.W, V, ld,
+                             i * T);
+      plan.transformOutputGrad<R>(dy + (n0 + i) * outImage, g.O, ohw, Z, ld,
+                                  i * T);
     }
-    for (int e = 0; e < 16; ++e)
+    for (int e = 0; e < A2; ++e)
       gemmWith(false, g.O, g.C, count * T,
                StridedA{MatView{Z + e * g.O * ld, ld, 1}},
                StridedB{MatView{V + e * g.C * ld, 1, ld}},
                P + e * g.O * g.C, g.C, true);
-    float *pb = P + 16 * g.O * g.C;
+    float *pb = P + A2 * g.O * g.C;
     for (int64_t i = 0; i < count; ++i)
       for (int64_t o = 0; o < g.O; ++o)
         pb[o] += sumOf(dy + (n0 + i) * outImage + o * ohw, ohw);
   }
-  untransformWeightGrad(partial, threads, stride, g.O, g.C, dw);
+  untransformWeightGrad<R>(partial, threads, stride, g.O, g.C, dw);
   if (db)
     for (int64_t o = 0; o < g.O; ++o) {
       float s = 0.f;
       for (int t = 0; t < threads; ++t)
-        s += partial[size_t(t) * stride + size_t(16 * g.O * g.C + o)];
+        s += partial[size_t(t) * stride + size_t(A2 * g.O * g.C + o)];
       db[o] = s;
     }
 }
@@ -722,7 +741,8 @@ inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
                              float *dw, float *db) {
 #ifdef __AVX512F__
   if (winogradApplies(g))
-    return conv2dWeightGradWinograd(g, x, dy, dw, db);
+    return g.KH == 3 ? conv2dWeightGradWinograd<3>(g, x, dy, dw, db)
+                     : conv2dWeightGradWinograd<5>(g, x, dy, dw, db);
 #endif
   int64_t ckk = g.ckk(), ohw = g.ohw(), wsize = g.O * ckk;
   int threads = g.N >= maxThreads() ? maxThreads() : 1;
