@@ -166,9 +166,9 @@ public:
       out += line;
     }
     out += "(GFLOP/s: each kernel's FLOPs as a direct convolution or GEMM; "
-           "3x3 stride-1\nconvolutions run as Winograd F(2x2, 3x3), 2.25x "
-           "fewer multiplications, so their\nrate can pass the machine's "
-           "FMA peak.)\n";
+           "stride-1 3x3 and 5x5\nconvolutions run by Winograd's method "
+           "(2.25x and 2.8x fewer multiplications), so\ntheir rate can pass "
+           "the machine's FMA peak.)\n";
     return out;
   }
 

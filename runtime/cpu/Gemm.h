@@ -319,10 +319,19 @@ struct PrepackedA {
   int64_t paddedRows = 0;
 
   void pack(int64_t M, int64_t K, MatView A) {
-    paddedRows = (M + kMR - 1) / kMR * kMR;
-    storage.resize(size_t(paddedRows * K) + 16);
+    storage.resize(size_t(floatsFor(M, K)) + 16);
     auto addr = reinterpret_cast<uintptr_t>(storage.data());
-    data = reinterpret_cast<float *>((addr + 63) & ~uintptr_t(63));
+    packAt(reinterpret_cast<float *>((addr + 63) & ~uintptr_t(63)), M, K, A);
+  }
+  /// Floats the packed M x K operand takes.
+  static int64_t floatsFor(int64_t M, int64_t K) {
+    return (M + kMR - 1) / kMR * kMR * K;
+  }
+  /// Packs into `where` (64-byte aligned, floatsFor(M, K) floats, owned by
+  /// the caller) instead of the operand's own storage.
+  void packAt(float *where, int64_t M, int64_t K, MatView A) {
+    paddedRows = (M + kMR - 1) / kMR * kMR;
+    data = where;
     int64_t blocks = (K + kKC - 1) / kKC;
 #pragma omp parallel for schedule(static) if (maxThreads() > 1)
     for (int64_t b = 0; b < blocks; ++b) {

@@ -552,6 +552,18 @@ inline const WinogradPlan &winogradPlan(const ConvGeom &g) {
   return it->second;
 }
 
+/// One workspace for the large buffers of every Winograd call (the
+/// transformed weights of a forward pass, the per-thread sums of a weight
+/// gradient), which never live at the same time: its size is the largest
+/// single need, not their sum. 64-byte aligned.
+inline float *winogradWorkspace(size_t floats) {
+  static std::vector<float> buffer;
+  if (buffer.size() < floats + 16)
+    buffer.resize(floats + 16);
+  auto addr = reinterpret_cast<uintptr_t>(buffer.data());
+  return reinterpret_cast<float *>((addr + 63) & ~uintptr_t(63));
+}
+
 /// Images per group: the count (up to 6, no more than each thread's share,
 /// and at most about 24 MB of tiles per thread) whose tiles fill the GEMMs'
 /// 32-column slivers best.
@@ -577,9 +589,10 @@ void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
                     const float *b, float *y, Epi &&epilogue) {
   constexpr int A2 = WinogradMatrices<R>::kA * WinogradMatrices<R>::kA;
   const WinogradPlan &plan = winogradPlan(g);
-  static std::vector<float> rawU;
   static std::vector<PrepackedA> U;
-  transformWeights<R>(w, g.O, g.C, rawU, U);
+  transformWeights<R>(
+      w, g.O, g.C,
+      winogradWorkspace(size_t(transformWeightsFloats<R>(g.O, g.C))), U);
   const std::vector<PrepackedA> &weights = U;
   int64_t T = plan.tiles, G = winogradGroup(g, T);
   int64_t ld = G * T, groups = (g.N + G - 1) / G;
@@ -697,9 +710,8 @@ void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
   int64_t inImage = g.C * g.H * g.W, ohw = g.ohw(), outImage = g.O * ohw;
   int threads = maxThreads();
   size_t stride = size_t(A2 * g.O * g.C + g.O);
-  static std::vector<float> partialStorage;
-  partialStorage.assign(size_t(threads) * stride, 0.f);
-  float *partial = partialStorage.data();
+  float *partial = winogradWorkspace(size_t(threads) * stride);
+  std::fill(partial, partial + size_t(threads) * stride, 0.f);
 #pragma omp parallel for schedule(static)
   for (int64_t gr = 0; gr < groups; ++gr) {
     float *P = partial + size_t(threadId()) * stride;

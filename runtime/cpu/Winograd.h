@@ -241,16 +241,26 @@ struct WinogradPlan {
   }
 };
 
+/// Floats transformWeights needs in its workspace.
+template <int R> int64_t transformWeightsFloats(int64_t O, int64_t C) {
+  constexpr int A = WinogradMatrices<R>::kA;
+  return A * A * (O * C + (PrepackedA::floatsFor(O, C) + 15) / 16 * 16);
+}
+
 /// U[e] (O x C) = (G g G^T)[e] for filters w (O x C x R x R), each packed
-/// as the GEMM's A operand.
+/// as the GEMM's A operand into `workspace` (64-byte aligned,
+/// transformWeightsFloats floats), which must outlive U's use.
 template <int R>
-void transformWeights(const float *w, int64_t O, int64_t C,
-                      std::vector<float> &raw, std::vector<PrepackedA> &U) {
+void transformWeights(const float *w, int64_t O, int64_t C, float *workspace,
+                      std::vector<PrepackedA> &U) {
   using W = WinogradMatrices<R>;
   constexpr int A = W::kA;
-  raw.resize(size_t(A * A * O * C));
-  U.resize(A * A);
   int64_t plane = O * C;
+  // Packed operands first, each rounded up to 64 bytes, then the raw ones.
+  float *packed = workspace;
+  int64_t each = (PrepackedA::floatsFor(O, C) + 15) / 16 * 16;
+  float *raw = packed + A * A * each;
+  U.resize(A * A);
 #pragma omp parallel for schedule(static)
   for (int64_t oc = 0; oc < O * C; ++oc) {
     const float *g = w + oc * R * R;
@@ -271,7 +281,8 @@ void transformWeights(const float *w, int64_t O, int64_t C,
       }
   }
   for (int e = 0; e < A * A; ++e)
-    U[size_t(e)].pack(O, C, MatView{raw.data() + e * plane, C, 1});
+    U[size_t(e)].packAt(packed + e * each, O, C,
+                        MatView{raw + e * plane, C, 1});
 }
 
 /// dw (O x C x R x R) = (G^T P G) for P[e] (O x C), the transpose of
