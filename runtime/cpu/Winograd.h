@@ -241,6 +241,21 @@ struct WinogradPlan {
   }
 };
 
+/// out(i, j, sum over k of lhs(i, k) * rhs(k, j)) for a Rows x Cols
+/// product of small matrices given as index functions (the weight
+/// transforms multiply by G and its transpose from either side).
+template <int Rows, int Cols, int Inner, typename Lhs, typename Rhs,
+          typename Out>
+inline void smallProduct(Lhs lhs, Rhs rhs, Out out) {
+  for (int i = 0; i < Rows; ++i)
+    for (int j = 0; j < Cols; ++j) {
+      float s = 0.f;
+      for (int k = 0; k < Inner; ++k)
+        s += lhs(i, k) * rhs(k, j);
+      out(i, j, s);
+    }
+}
+
 /// Floats transformWeights needs in its workspace.
 template <int R> int64_t transformWeightsFloats(int64_t O, int64_t C) {
   constexpr int A = WinogradMatrices<R>::kA;
@@ -264,21 +279,17 @@ void transformWeights(const float *w, int64_t O, int64_t C, float *workspace,
 #pragma omp parallel for schedule(static)
   for (int64_t oc = 0; oc < O * C; ++oc) {
     const float *g = w + oc * R * R;
-    float t[A][R]; // G g
-    for (int i = 0; i < A; ++i)
-      for (int j = 0; j < R; ++j) {
-        float s = 0.f;
-        for (int k = 0; k < R; ++k)
-          s += W::G[i][k] * g[k * R + j];
-        t[i][j] = s;
-      }
-    for (int i = 0; i < A; ++i) // (G g) G^T
-      for (int j = 0; j < A; ++j) {
-        float s = 0.f;
-        for (int k = 0; k < R; ++k)
-          s += t[i][k] * W::G[j][k];
-        raw[size_t((i * A + j) * plane + oc)] = s;
-      }
+    float t[A][R];
+    auto G = [](int i, int k) { return W::G[i][k]; };
+    auto GT = [](int k, int j) { return W::G[j][k]; };
+    smallProduct<A, R, R>( // t = G g
+        G, [&](int k, int j) { return g[k * R + j]; },
+        [&](int i, int j, float v) { t[i][j] = v; });
+    smallProduct<A, A, R>( // U = t G^T
+        [&](int i, int k) { return t[i][k]; }, GT,
+        [&](int i, int j, float v) {
+          raw[size_t((i * A + j) * plane + oc)] = v;
+        });
   }
   for (int e = 0; e < A * A; ++e)
     U[size_t(e)].packAt(packed + e * each, O, C,
@@ -303,22 +314,16 @@ void untransformWeightGrad(const float *P, int parts, size_t stride,
         s += P[size_t(t) * stride + size_t(e * plane + oc)];
       p[e] = s;
     }
-    float q[R][A]; // G^T P
-    for (int i = 0; i < R; ++i)
-      for (int j = 0; j < A; ++j) {
-        float s = 0.f;
-        for (int k = 0; k < A; ++k)
-          s += W::G[k][i] * p[k * A + j];
-        q[i][j] = s;
-      }
-    float *g = dw + oc * R * R; // (G^T P) G
-    for (int i = 0; i < R; ++i)
-      for (int j = 0; j < R; ++j) {
-        float s = 0.f;
-        for (int k = 0; k < A; ++k)
-          s += q[i][k] * W::G[k][j];
-        g[i * R + j] = s;
-      }
+    float q[R][A];
+    float *g = dw + oc * R * R;
+    smallProduct<R, A, A>( // q = G^T P
+        [](int i, int k) { return W::G[k][i]; },
+        [&](int k, int j) { return p[k * A + j]; },
+        [&](int i, int j, float v) { q[i][j] = v; });
+    smallProduct<R, R, A>( // dw = q G
+        [&](int i, int k) { return q[i][k]; },
+        [](int k, int j) { return W::G[k][j]; },
+        [&](int i, int j, float v) { g[i * R + j] = v; });
   }
 }
 
