@@ -270,9 +270,9 @@ inline void packB(MatView B, int64_t k0, int64_t kc, int64_t j0, int64_t nc,
   }
 }
 
-/// Per-thread packing buffers, 64-byte aligned: a 64-byte vector load from
-/// an unaligned address splits across two cache lines and halves the
-/// micro-kernel's speed.
+/// Packing buffers (per thread, or per prepacked operand), 64-byte aligned:
+/// a 64-byte vector load from an unaligned address splits across two cache
+/// lines and halves the micro-kernel's speed.
 struct PackBuffer {
   std::vector<float> storage;
   float *get(size_t n) {
@@ -314,14 +314,12 @@ struct StridedB {
 /// convolution's weights, shared by all images and threads). Layout: one
 /// region of paddedRows x kc per KC block of columns, MR-row slivers inside.
 struct PrepackedA {
-  std::vector<float> storage;
+  PackBuffer storage;
   float *data = nullptr;
   int64_t paddedRows = 0;
 
   void pack(int64_t M, int64_t K, MatView A) {
-    storage.resize(size_t(floatsFor(M, K)) + 16);
-    auto addr = reinterpret_cast<uintptr_t>(storage.data());
-    packAt(reinterpret_cast<float *>((addr + 63) & ~uintptr_t(63)), M, K, A);
+    packAt(storage.get(size_t(floatsFor(M, K))), M, K, A);
   }
   /// Floats the packed M x K operand takes.
   static int64_t floatsFor(int64_t M, int64_t K) {

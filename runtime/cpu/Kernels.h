@@ -557,11 +557,8 @@ inline const WinogradPlan &winogradPlan(const ConvGeom &g) {
 /// gradient), which never live at the same time: its size is the largest
 /// single need, not their sum. 64-byte aligned.
 inline float *winogradWorkspace(size_t floats) {
-  static std::vector<float> buffer;
-  if (buffer.size() < floats + 16)
-    buffer.resize(floats + 16);
-  auto addr = reinterpret_cast<uintptr_t>(buffer.data());
-  return reinterpret_cast<float *>((addr + 63) & ~uintptr_t(63));
+  static PackBuffer buffer;
+  return buffer.get(floats);
 }
 
 /// Images per group: the count (up to 6, no more than each thread's share,
