@@ -25,8 +25,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && !std::strcmp(argv[1], "--check-kernels")) {
     const char *precision = "tf32";
     if (argc == 4 && !std::strcmp(argv[2], "--precision") &&
-        (!std::strcmp(argv[3], "fp32") || !std::strcmp(argv[3], "tf32") ||
-         !std::strcmp(argv[3], "bf16"))) {
+        alexc::rt::isPrecisionName(argv[3])) {
       precision = argv[3];
     } else if (argc != 2) {
       std::fprintf(stderr, "usage: %s --check-kernels [--precision "

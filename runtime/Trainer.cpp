@@ -167,9 +167,7 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
       }
     } else if (arg == "--precision") {
       ok = next(o.deviceOptions.precision);
-      if (ok && o.deviceOptions.precision != "fp32" &&
-          o.deviceOptions.precision != "tf32" &&
-          o.deviceOptions.precision != "bf16") {
+      if (ok && !isPrecisionName(o.deviceOptions.precision)) {
         error = "--precision must be fp32, tf32 or bf16";
         ok = false;
       }

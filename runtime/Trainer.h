@@ -5,6 +5,7 @@
 #include "runtime/Executor.h"
 
 #include <functional>
+#include <string>
 
 namespace alexc::rt {
 
@@ -13,6 +14,11 @@ struct DeviceOptions {
   std::string gemm = "auto";      // generated, cublas, cudnn, auto
   std::string precision = "tf32"; // fp32, tf32, bf16
 };
+
+/// Whether `name` is a `--precision` value (fp32, tf32, bf16).
+inline bool isPrecisionName(const std::string &name) {
+  return name == "fp32" || name == "tf32" || name == "bf16";
+}
 
 /// Creates the executor for a device ("cpu", "cuda"); returns null and sets
 /// `error` when that device cannot be used.
