@@ -223,6 +223,23 @@ struct PoolGeom {
   int64_t N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW;
 };
 
+/// Calls visit(iy * W + ix) for every input position of output (oy, ox)'s
+/// window that lies inside the image, in row-major order.
+template <class Visit>
+__device__ inline void forWindow(const PoolGeom &g, int64_t oy, int64_t ox,
+                                 Visit &&visit) {
+  for (int64_t i = 0; i < g.KH; ++i) {
+    int64_t iy = oy * g.SH + i - g.PH;
+    if (iy < 0 || iy >= g.H)
+      continue;
+    for (int64_t j = 0; j < g.KW; ++j) {
+      int64_t ix = ox * g.SW + j - g.PW;
+      if (ix >= 0 && ix < g.W)
+        visit(iy * g.W + ix);
+    }
+  }
+}
+
 template <bool Max, class Epi>
 __global__ void poolForwardKernel(PoolGeom g, const float *x, Epi epi) {
   int64_t total = g.N * g.C * g.OH * g.OW;
@@ -231,18 +248,10 @@ __global__ void poolForwardKernel(PoolGeom g, const float *x, Epi epi) {
     int64_t ox = t % g.OW, oy = (t / g.OW) % g.OH, nc = t / (g.OW * g.OH);
     const float *xc = x + nc * g.H * g.W;
     float r = Max ? -INFINITY : 0.f;
-    for (int64_t i = 0; i < g.KH; ++i) {
-      int64_t iy = oy * g.SH + i - g.PH;
-      if (iy < 0 || iy >= g.H)
-        continue;
-      for (int64_t j = 0; j < g.KW; ++j) {
-        int64_t ix = ox * g.SW + j - g.PW;
-        if (ix < 0 || ix >= g.W)
-          continue;
-        float v = xc[iy * g.W + ix];
-        r = Max ? fmaxf(r, v) : r + v;
-      }
-    }
+    forWindow(g, oy, ox, [&](int64_t at) {
+      float v = xc[at];
+      r = Max ? fmaxf(r, v) : r + v;
+    });
     epi(t, Max ? r : r / float(g.KH * g.KW));
   }
 }
@@ -254,19 +263,11 @@ __device__ inline int64_t windowArgmax(const PoolGeom &g, const float *xc,
                                        int64_t oy, int64_t ox) {
   float best = 0.f;
   int64_t where = -1;
-  for (int64_t a = 0; a < g.KH; ++a) {
-    int64_t iy = oy * g.SH + a - g.PH;
-    if (iy < 0 || iy >= g.H)
-      continue;
-    for (int64_t b = 0; b < g.KW; ++b) {
-      int64_t ix = ox * g.SW + b - g.PW;
-      if (ix < 0 || ix >= g.W)
-        continue;
-      float v = xc[iy * g.W + ix];
-      if (where < 0 || v > best || isnan(v))
-        best = v, where = iy * g.W + ix;
-    }
-  }
+  forWindow(g, oy, ox, [&](int64_t at) {
+    float v = xc[at];
+    if (where < 0 || v > best || isnan(v))
+      best = v, where = at;
+  });
   return where;
 }
 
