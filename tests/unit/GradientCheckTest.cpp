@@ -6,6 +6,7 @@
 #include "Dialect/NN/IR/NNOps.h"
 #include "Driver/Pipeline.h"
 #include "Interpreter/Interpreter.h"
+#include "TensorChecks.h"
 
 #include "Dialect/NN/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -35,13 +36,10 @@ std::string ty(const std::vector<int64_t> &shape, const char *elt = "f32") {
   return s + elt + ">";
 }
 
+/// Random inputs in double, the precision of the finite differences.
 D randomTensor(std::vector<int64_t> shape, std::mt19937 &rng, double lo = -1,
                double hi = 1) {
-  D t(std::move(shape));
-  std::uniform_real_distribution<double> u(lo, hi);
-  for (auto &v : t.data)
-    v = u(rng);
-  return t;
+  return alexc::testing::random<double>(std::move(shape), rng, lo, hi);
 }
 
 /// A parsed module and a way to run its functions in double.

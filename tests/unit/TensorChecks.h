@@ -16,12 +16,13 @@ namespace alexc::testing {
 
 using T = ref::Tensor<float>;
 
-/// Uniform values in [lo, hi).
-inline T random(std::vector<int64_t> shape, std::mt19937 &rng, float lo = -1,
-                float hi = 1) {
-  T t(std::move(shape));
-  std::uniform_real_distribution<float> u(lo, hi);
-  for (float &v : t.data)
+/// Uniform values in [lo, hi), of element type E (float unless named).
+template <typename E = float>
+inline ref::Tensor<E> random(std::vector<int64_t> shape, std::mt19937 &rng,
+                             double lo = -1, double hi = 1) {
+  ref::Tensor<E> t(std::move(shape));
+  std::uniform_real_distribution<E> u(static_cast<E>(lo), static_cast<E>(hi));
+  for (E &v : t.data)
     v = u(rng);
   return t;
 }
