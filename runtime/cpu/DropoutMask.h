@@ -1,4 +1,4 @@
-//===- DropoutMask.h - Dropout keep decisions for a range, 64 at a time ----===//
+//===- DropoutMask.h - Dropout keep decisions for a range, 64 at a time ---===//
 //
 // The generated CPU epilogues test dropout per element. Drawing each
 // element's Philox block on its own (rng::dropoutKeep) costs about 6 ns per
@@ -67,8 +67,9 @@ private:
   static __m512i mulhi(__m512i a, __m512i m) {
     const __mmask8 all = 0xFF;
     __m512i even = _mm512_maskz_mul_epu32(all, a, m);
-    __m512i odd = _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, a, 32),
-                                         _mm512_maskz_srli_epi64(all, m, 32));
+    __m512i odd =
+        _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, a, 32),
+                               _mm512_maskz_srli_epi64(all, m, 32));
     return _mm512_mask_mov_epi32(_mm512_maskz_srli_epi64(all, even, 32), 0xAAAA,
                                  odd);
   }
@@ -78,9 +79,9 @@ private:
                                uint64_t quad, float rate) {
     const __m512i M0 = _mm512_set1_epi32(int(0xD2511F53u));
     const __m512i M1 = _mm512_set1_epi32(int(0xCD9E8D57u));
-    __m512i c0 = _mm512_add_epi32(
-        _mm512_set1_epi32(int(uint32_t(quad))),
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    __m512i c0 = _mm512_add_epi32(_mm512_set1_epi32(int(uint32_t(quad))),
+                                  _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8,
+                                                    9, 10, 11, 12, 13, 14, 15));
     __m512i c1 = _mm512_set1_epi32(int(stream));
     __m512i c2 = _mm512_set1_epi32(int(uint32_t(step)));
     __m512i c3 = _mm512_set1_epi32(int(uint32_t(step >> 32)));
@@ -89,10 +90,10 @@ private:
     for (int round = 0; round < 10; ++round) {
       __m512i hi0 = mulhi(M0, c0), lo0 = _mm512_mullo_epi32(M0, c0);
       __m512i hi1 = mulhi(M1, c2), lo1 = _mm512_mullo_epi32(M1, c2);
-      __m512i n0 = _mm512_xor_si512(
-          _mm512_xor_si512(hi1, c1), _mm512_set1_epi32(int(k0)));
-      __m512i n2 = _mm512_xor_si512(
-          _mm512_xor_si512(hi0, c3), _mm512_set1_epi32(int(k1)));
+      __m512i n0 = _mm512_xor_si512(_mm512_xor_si512(hi1, c1),
+                                    _mm512_set1_epi32(int(k0)));
+      __m512i n2 = _mm512_xor_si512(_mm512_xor_si512(hi0, c3),
+                                    _mm512_set1_epi32(int(k1)));
       c0 = n0, c1 = lo1, c2 = n2, c3 = lo0;
       k0 += 0x9E3779B9u;
       k1 += 0xBB67AE85u;
@@ -117,7 +118,6 @@ private:
 
   int64_t base;
   std::vector<uint64_t> words; // one mask per object: a chain may hold two
-
 };
 
 } // namespace alexc::cpu

@@ -54,9 +54,9 @@ template <> struct WinogradMatrices<5> {
       {1.f / 24, 1.f / 12, 1.f / 6, 1.f / 3, 2.f / 3},
       {1.f / 24, -1.f / 12, 1.f / 6, -1.f / 3, 2.f / 3},
       {0, 0, 0, 0, 1}};
-  static constexpr float BT[6][6] = {
-      {4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
-      {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static constexpr float BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0},
+                                     {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0},
+                                     {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
 };
 
 #ifdef __AVX512F__
@@ -300,8 +300,8 @@ void transformWeights(const float *w, int64_t O, int64_t C, float *workspace,
 /// transformWeights, with P summed over `parts` copies `stride` apart (in
 /// a fixed order, so the result is reproducible).
 template <int R>
-void untransformWeightGrad(const float *P, int parts, size_t stride,
-                           int64_t O, int64_t C, float *dw) {
+void untransformWeightGrad(const float *P, int parts, size_t stride, int64_t O,
+                           int64_t C, float *dw) {
   using W = WinogradMatrices<R>;
   constexpr int A = W::kA;
   int64_t plane = O * C;
