@@ -9,7 +9,7 @@
 // in a CPU-only one.
 extern "C" __attribute__((weak)) alexc::rt::Executor *
 alexc_create_cuda_executor(const char *gemm, const char *precision,
-                           const char **error);
+                           const char *tuningCache, const char **error);
 extern "C" __attribute__((weak)) int
 alexc_check_cuda_kernels(const char *precision);
 
@@ -28,8 +28,10 @@ int main(int argc, char **argv) {
         alexc::rt::isPrecisionName(argv[3])) {
       precision = argv[3];
     } else if (argc != 2) {
-      std::fprintf(stderr, "usage: %s --check-kernels [--precision "
-                           "fp32|tf32|bf16]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s --check-kernels [--precision "
+                   "fp32|tf32|bf16]\n",
+                   argv[0]);
       return 2;
     }
     if (!alexc_check_cuda_kernels) {
@@ -53,7 +55,8 @@ int main(int argc, char **argv) {
         }
         const char *message = "";
         alexc::rt::Executor *ex = alexc_create_cuda_executor(
-            options.gemm.c_str(), options.precision.c_str(), &message);
+            options.gemm.c_str(), options.precision.c_str(),
+            options.tuningCache.c_str(), &message);
         if (!ex)
           error = message;
         return std::unique_ptr<alexc::rt::Executor>(ex);

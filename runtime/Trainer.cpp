@@ -2,6 +2,7 @@
 #include "runtime/Trainer.h"
 #include "runtime/Data.h"
 #include "runtime/Safetensors.h"
+#include "runtime/TuningCache.h"
 
 #include <algorithm>
 #include <atomic>
@@ -65,6 +66,10 @@ void printHelp(const char *program, const ModelConfig &c) {
       "lets\n"
       "                            cuBLAS round them to bf16 (fp32 tensors "
       "and sums)\n"
+      "  --tuning-cache FILE|off   where the GPU's measured choices (kernel "
+      "variant,\n"
+      "                            cuDNN algorithm) are kept for later runs\n"
+      "                            (default: ~/.cache/alexc/tuning.txt)\n"
       "  --epochs N                number of epochs (default: %" PRId64 ")\n"
       "  --lr X                    learning rate (default: %g)\n"
       "  --seed N                  seed of initialization, shuffling and "
@@ -107,6 +112,7 @@ bool parseInt(const std::string &s, int64_t &out) {
 }
 
 bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
+  o.deviceOptions.tuningCache = TuningCache::defaultPath();
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
     bool hasValue = false;
@@ -171,6 +177,14 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
         error = "--precision must be fp32, tf32 or bf16";
         ok = false;
       }
+    } else if (arg == "--tuning-cache") {
+      ok = next(o.deviceOptions.tuningCache);
+      if (ok && o.deviceOptions.tuningCache.empty()) {
+        error = "--tuning-cache needs a file name, or off";
+        ok = false;
+      }
+      if (o.deviceOptions.tuningCache == "off")
+        o.deviceOptions.tuningCache.clear();
     } else if (arg == "--epochs")
       ok = number(o.epochs, 0);
     else if (arg == "--lr") {

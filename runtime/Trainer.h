@@ -13,6 +13,7 @@ namespace alexc::rt {
 struct DeviceOptions {
   std::string gemm = "auto";      // generated, cublas, cudnn, auto
   std::string precision = "tf32"; // fp32, tf32, bf16
+  std::string tuningCache;        // file of measured choices; "" for none
 };
 
 /// Whether `name` is a `--precision` value (fp32, tf32, bf16).

@@ -6,13 +6,18 @@
 #   1. every CUDA kernel (each variant) against the CPU kernels, random
 #      inputs, at the default precision (tf32) and at bf16
 #   2. AlexNet, one epoch on the real data, the seed's line
-#   3. the training step against PyTorch (eager and torch.compile), a table
+#   3. the training step against PyTorch (eager and torch.compile), a table;
+#      both sides' per-kernel times go to OUT_DIR (epoch.txt,
+#      torch_profile.txt)
 # usage: tools/gpu_check.sh [OUT_DIR]
 set -u
 cd "$(dirname "$0")/.."
 out=${1:-${OUT:-/tmp/gpu_check}}
 mkdir -p "$out"
 d=.device
+# The tuning cache (measured kernel variants, cuDNN algorithms) comes back
+# with the results; section 2 fills it, section 3's auto runs reuse it.
+export XDG_CACHE_HOME="$out/cache"
 log() { echo; echo "=== $* ==="; }
 
 log "machine"
@@ -43,7 +48,9 @@ bf16_rc=${PIPESTATUS[0]}
 log "2. AlexNet, one epoch on Fashion-MNIST (batch 128, --gemm auto)"
 timeout 200 $d/alexnet_train --device cuda --data $d/data --epochs 1 \
   --log "$out/epoch.jsonl" --profile > "$out/epoch.txt" 2>&1
-grep -v '^epoch\|^test' "$out/epoch.txt" | grep -v "generated\|cublas\|cudnn" | head -20
+sed '/^Per-kernel time/,$d' "$out/epoch.txt" | grep -v '^epoch\|^test' | head -20
+echo "-- where the step's time goes (alexc --profile; PyTorch's: torch_profile.txt)"
+sed -n '/^Per-kernel time/,/^Start-up timing/p' "$out/epoch.txt" | grep -v '^Start-up'
 echo "(the start-up timing of each kernel variant: epoch.txt)"
 
 log "3. step time: alexc (generated, cublas, cudnn, auto) against PyTorch"
@@ -53,7 +60,8 @@ for gemm in generated cublas cudnn auto; do
 done
 timeout 60 $d/alexnet_train --device cuda --data $d/data --steps 40 --quiet \
   --limit-test 128 --precision bf16 --log "$out/steps_bf16.jsonl" > /dev/null 2>&1
-timeout 200 python3 tools/bench/gpu_vs_torch.py > "$out/torch.json" 2> "$out/torch.err"
+timeout 200 python3 tools/bench/gpu_vs_torch.py --profile "$out/torch_profile.txt" \
+  > "$out/torch.json" 2> "$out/torch.err"
 python3 - "$out" <<'PY'
 import json, statistics, sys, os
 out = sys.argv[1]
@@ -80,9 +88,11 @@ for name, ms in rows:
         print(f"{name:32} {'n/a':>9}")
         continue
     print(f"{name:32} {ms:9.2f} {128 / ms * 1e3:10.0f} {best_torch / ms:15.2f}x")
-for k in ("eager_error", "compile_error"):
+for k in ("eager_error", "compile_error", "profile_error"):
     if k in torch:
         print(f"{k}: {torch[k]}")
 PY
 echo
 echo "kernel check exit status: $check_rc (tf32), $bf16_rc (bf16)"
+echo "-- PyTorch eager's kernels (torch_profile.txt)"
+head -n 30 "$out/torch_profile.txt" 2>/dev/null | cut -c1-200

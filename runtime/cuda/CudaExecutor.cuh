@@ -56,8 +56,10 @@ struct DeviceSplit {
 class CudaExecutor : public rt::Executor {
 public:
   CudaExecutor(const rt::ModelDescriptor &model, const CudaProgram &program,
-               std::string gemm, std::string precision)
-      : model(model), program(program), gemmMode(std::move(gemm)) {
+               std::string gemm, std::string precision, std::string tuningFile)
+      : model(model), program(program), gemmMode(std::move(gemm)),
+        tuning(std::move(tuningFile)) {
+    reportTuningProblems();
     ALEXC_CUDA_CHECK(cudaStreamCreate(&stream));
     cublasHandle_t h;
     ALEXC_CUBLAS_CHECK(cublasCreate(&h));
@@ -69,9 +71,9 @@ public:
     mathPrecision = rt::precisionNamed(precision.c_str());
     // Each GEMM names its compute type (rowMajorGemm); pedantic math keeps
     // cuBLAS from lowering fp32 on its own.
-    ALEXC_CUBLAS_CHECK(cublasSetMathMode(
-        h, mathPrecision == rt::kMathFp32 ? CUBLAS_PEDANTIC_MATH
-                                          : CUBLAS_DEFAULT_MATH));
+    ALEXC_CUBLAS_CHECK(cublasSetMathMode(h, mathPrecision == rt::kMathFp32
+                                                ? CUBLAS_PEDANTIC_MATH
+                                                : CUBLAS_DEFAULT_MATH));
     cudnnHandle_t dnn;
     ALEXC_CUDNN_CHECK(cudnnCreate(&dnn));
     ALEXC_CUDNN_CHECK(cudnnSetStream(dnn, stream));
@@ -191,7 +193,27 @@ public:
     ALEXC_CUDA_CHECK(cudaMemcpy(t.ptr, data, t.n * 4, cudaMemcpyHostToDevice));
   }
 
-  std::string profileReport() override { return variantReport; }
+  void setProfiling(bool on) override { profiling = on; }
+
+  /// `--profile`: for each step function run so far, every kernel's time
+  /// (the chosen variant, run one by one between events, mean of
+  /// kProfileRuns runs) next to the time of the captured graph; then the
+  /// start-up timing of each variant when `--gemm auto` chose them.
+  std::string profileReport() override {
+    std::string out;
+    if (profiling)
+      for (const std::string &key : graphOrder)
+        out += kernelTable(key);
+    if (!variantReport.empty())
+      out += "\nStart-up timing of each variant (--gemm auto keeps the "
+             "fastest):\n" +
+             variantReport;
+    if (variantsFromCache)
+      out += "\n" + std::to_string(variantsFromCache) +
+             " kernel variants were chosen as kept in " + tuning.file() +
+             " (--tuning-cache off measures them again)\n";
+    return out;
+  }
 
 private:
   struct DeviceTensor {
@@ -258,7 +280,8 @@ private:
     return rt::CudaFrame{
         args.data(), results.data(), arena,           persistent.at(info.name),
         scalars,     stream,         cublas,          scratch,
-        cudnn,       cudnnWorkspace, kCudnnWorkspace, mathPrecision};
+        cudnn,       cudnnWorkspace, kCudnnWorkspace, mathPrecision,
+        &tuning};
   }
 
   void runDirect(const char *name, std::vector<void *> &args,
@@ -274,33 +297,56 @@ private:
     fn.finish(f);
   }
 
-  /// Picks each kernel's variant: as asked, or the faster of the two.
+  static constexpr const char *kVariantNames[] = {"generated", "cublas",
+                                                  "cudnn"};
+
+  /// The tuning cache's key for the variant of one kernel of this program.
+  std::string variantKey(const CudaFunction &fn, int k) {
+    if (gpuName.empty())
+      gpuName = cuda::deviceName();
+    return std::string("variant ") + gpuName + " " +
+           rt::precisionName(mathPrecision) + " spec " + model.specHash +
+           " batch " + std::to_string(model.batchSize) + " " + fn.name + " " +
+           fn.kernels[k].name;
+  }
+
+  /// Picks each kernel's variant: as asked, or (`--gemm auto`) the fastest,
+  /// as kept in the tuning cache or else timed now and kept there.
   std::vector<int> chooseVariants(const CudaFunction &fn,
                                   const rt::CudaFrame &f) {
     int asked = gemmMode == "cublas" ? 1 : gemmMode == "cudnn" ? 2 : 0;
     std::vector<int> chosen(fn.numKernels, 0);
-    for (int k = 0; k < fn.numKernels; ++k) // cuDNN covers convolutions only
-      chosen[k] = std::min(asked, fn.kernels[k].numVariants - 1);
-    if (gemmMode != "auto") {
-      // One run outside capture lets cuDNN measure its algorithms.
-      for (int k = 0; k < fn.numKernels; ++k)
-        if (std::strcmp(fn.kernels[k].kind, "optimizer"))
-          fn.kernels[k].run(f, chosen[k]);
-      return chosen;
+    std::vector<bool> toTime(fn.numKernels, false);
+    for (int k = 0; k < fn.numKernels; ++k) { // cuDNN: convolutions only
+      int variants = fn.kernels[k].numVariants;
+      chosen[k] = std::min(asked, variants - 1);
+      if (gemmMode != "auto" || variants < 2)
+        continue;
+      const std::string *kept = tuning.find(variantKey(fn, k));
+      int v = -1;
+      for (int i = 0; kept && i < variants; ++i)
+        if (*kept == kVariantNames[i])
+          v = i;
+      if (v >= 0)
+        chosen[k] = v, ++variantsFromCache;
+      else
+        toTime[k] = true;
     }
+    // One run outside capture lets cuDNN measure its algorithms and gives
+    // each kernel to be timed the inputs a step gives it; the optimizer is
+    // left out so that this changes no parameter.
+    for (int k = 0; k < fn.numKernels; ++k)
+      if (std::strcmp(fn.kernels[k].kind, "optimizer"))
+        fn.kernels[k].run(f, chosen[k]);
+    if (std::find(toTime.begin(), toTime.end(), true) == toTime.end())
+      return chosen;
     cudaEvent_t a, b;
     ALEXC_CUDA_CHECK(cudaEventCreate(&a));
     ALEXC_CUDA_CHECK(cudaEventCreate(&b));
-    // Inputs of each kernel come from running the step once before; the
-    // optimizer is left out so that timing changes no parameter.
-    for (int k = 0; k < fn.numKernels; ++k)
-      if (std::strcmp(fn.kernels[k].kind, "optimizer"))
-        fn.kernels[k].run(f, 0);
     for (int k = 0; k < fn.numKernels; ++k) {
-      if (fn.kernels[k].numVariants < 2)
+      if (!toTime[k])
         continue;
       float best = 1e30f;
-      static const char *names[] = {"generated", "cublas", "cudnn"};
       for (int v = 0; v < fn.kernels[k].numVariants; ++v) {
         fn.kernels[k].run(f, v); // warm-up
         ALEXC_CUDA_CHECK(cudaEventRecord(a, stream));
@@ -312,11 +358,12 @@ private:
         ALEXC_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
         char line[160];
         std::snprintf(line, sizeof(line), "%-12s %-28s %-9s %9.3f ms\n",
-                      fn.name, fn.kernels[k].name, names[v], ms / 3);
+                      fn.name, fn.kernels[k].name, kVariantNames[v], ms / 3);
         variantReport += line;
         if (ms < best)
           best = ms, chosen[k] = v;
       }
+      tuning.put(variantKey(fn, k), kVariantNames[chosen[k]]);
     }
     ALEXC_CUDA_CHECK(cudaEventDestroy(a));
     ALEXC_CUDA_CHECK(cudaEventDestroy(b));
@@ -337,6 +384,8 @@ private:
         if (split)
           prepare(*split);
         variants[name] = chooseVariants(fn, f);
+        tuning.save();
+        reportTuningProblems();
       }
       const std::vector<int> &chosen = variants[name];
       ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
@@ -352,6 +401,7 @@ private:
       cudaGraphExec_t exec;
       ALEXC_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
       it = graphs.emplace(key, exec).first;
+      graphOrder.push_back(key);
     }
     ALEXC_CUDA_CHECK(cudaGraphLaunch(it->second, stream));
     ALEXC_CUDA_CHECK(
@@ -363,6 +413,105 @@ private:
     r.loss = hostResult[0];
     std::memcpy(&r.correct, hostResult + 1, 4);
     return r;
+  }
+
+  void reportTuningProblems() {
+    for (size_t i = reportedProblems; i < tuning.warnings().size(); ++i)
+      std::fprintf(stderr, "note: %s\n", tuning.warnings()[i].c_str());
+    reportedProblems = tuning.warnings().size();
+  }
+
+  static constexpr int kProfileRuns = 10;
+
+  /// The per-kernel table of one captured step function (graph key). Runs
+  /// the step's kernels on the arena as the last step left it; parameters
+  /// and optimizer state are copied aside first and back after, so that
+  /// profiling changes no weight.
+  std::string kernelTable(const std::string &key) {
+    std::string name = key.substr(0, key.find('+'));
+    const CudaFunction &fn = *program_(name.c_str());
+    const std::vector<int> &chosen = variants.at(name);
+    auto &store = frames.at(key);
+    rt::CudaFrame f = frame(*function(name.c_str()), store.first, store.second);
+    std::vector<DeviceTensor> saved; // copies of tensors, in map order
+    for (auto &[tensorName, t] : tensors) {
+      saved.push_back({deviceAlloc<float>(t.n), t.n});
+      ALEXC_CUDA_CHECK(cudaMemcpyAsync(saved.back().ptr, t.ptr, t.n * 4,
+                                       cudaMemcpyDeviceToDevice, stream));
+    }
+    std::vector<cudaEvent_t> marks(fn.numKernels + 1);
+    for (cudaEvent_t &e : marks)
+      ALEXC_CUDA_CHECK(cudaEventCreate(&e));
+    std::vector<double> ms(fn.numKernels, 0.0);
+    for (int k = 0; k < fn.numKernels; ++k) // warm-up
+      fn.kernels[k].run(f, chosen[k]);
+    for (int r = 0; r < kProfileRuns; ++r) {
+      ALEXC_CUDA_CHECK(cudaEventRecord(marks[0], stream));
+      for (int k = 0; k < fn.numKernels; ++k) {
+        fn.kernels[k].run(f, chosen[k]);
+        ALEXC_CUDA_CHECK(cudaEventRecord(marks[k + 1], stream));
+      }
+      ALEXC_CUDA_CHECK(cudaEventSynchronize(marks[fn.numKernels]));
+      for (int k = 0; k < fn.numKernels; ++k) {
+        float t;
+        ALEXC_CUDA_CHECK(cudaEventElapsedTime(&t, marks[k], marks[k + 1]));
+        ms[k] += t / kProfileRuns;
+      }
+    }
+    // The same step as the training loop runs it: the graph, replayed.
+    ALEXC_CUDA_CHECK(cudaEventRecord(marks[0], stream));
+    for (int r = 0; r < kProfileRuns; ++r)
+      ALEXC_CUDA_CHECK(cudaGraphLaunch(graphs.at(key), stream));
+    ALEXC_CUDA_CHECK(cudaEventRecord(marks[1], stream));
+    ALEXC_CUDA_CHECK(cudaEventSynchronize(marks[1]));
+    float graphMs;
+    ALEXC_CUDA_CHECK(cudaEventElapsedTime(&graphMs, marks[0], marks[1]));
+    graphMs /= kProfileRuns;
+    auto copy = saved.begin();
+    for (auto &[tensorName, t] : tensors) {
+      ALEXC_CUDA_CHECK(cudaMemcpyAsync(t.ptr, copy->ptr, t.n * 4,
+                                       cudaMemcpyDeviceToDevice, stream));
+      ++copy;
+    }
+    ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
+    for (DeviceTensor &c : saved)
+      ALEXC_CUDA_CHECK(cudaFree(c.ptr));
+    for (cudaEvent_t e : marks)
+      ALEXC_CUDA_CHECK(cudaEventDestroy(e));
+
+    double total = 0, flops = 0;
+    for (int k = 0; k < fn.numKernels; ++k)
+      total += ms[k], flops += fn.kernels[k].flops;
+    std::string out;
+    char line[256];
+    std::snprintf(line, sizeof(line),
+                  "\n%s on the GPU (kernels one by one, mean of %d runs):\n",
+                  name.c_str(), kProfileRuns);
+    out += line;
+    std::snprintf(line, sizeof(line), "%-30s %-9s %9s %9s %9s %7s\n", "kernel",
+                  "variant", "ms/step", "GFLOP/s", "kind", "share");
+    out += line;
+    for (int k = 0; k < fn.numKernels; ++k) {
+      const rt::CudaKernelInfo &info = fn.kernels[k];
+      std::snprintf(line, sizeof(line), "%-30s %-9s %9.3f %9.0f %9s %6.1f%%\n",
+                    info.name, kVariantNames[chosen[k]], ms[k],
+                    ms[k] > 0 ? info.flops / ms[k] / 1e6 : 0.0, info.kind,
+                    total > 0 ? 100.0 * ms[k] / total : 0.0);
+      out += line;
+    }
+    std::snprintf(line, sizeof(line), "%-30s %-9s %9.3f %9.0f\n",
+                  "total, one by one", "", total,
+                  total > 0 ? flops / total / 1e6 : 0.0);
+    out += line;
+    std::snprintf(
+        line, sizeof(line), "%-30s %-9s %9.3f %9.0f\n",
+        ("graph replay" + std::string(key.find('+') != std::string::npos
+                                          ? " (with batch prep)"
+                                          : ""))
+            .c_str(),
+        "", graphMs, graphMs > 0 ? flops / graphMs / 1e6 : 0.0);
+    out += line;
+    return out;
   }
 
   void prepare(const DeviceSplit &s) {
@@ -393,6 +542,12 @@ private:
   std::map<std::string, DeviceTensor> tensors;
   std::map<std::string, std::vector<int>> variants;
   std::map<std::string, cudaGraphExec_t> graphs;
+  std::vector<std::string> graphOrder; // keys of graphs, first use first
+  bool profiling = false;
+  rt::TuningCache tuning;
+  std::string gpuName;
+  size_t reportedProblems = 0;
+  int variantsFromCache = 0;
   std::map<std::string, std::pair<std::vector<void *>, std::vector<void *>>>
       frames;
   DeviceSplit trainData, testData;
@@ -582,7 +737,7 @@ inline int checkKernels(const rt::ModelDescriptor &model,
 
 extern "C" alexc::rt::Executor *
 alexc_create_cuda_executor(const char *gemm, const char *precision,
-                           const char **error) {
+                           const char *tuningCache, const char **error) {
   int count = 0;
   cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess || count == 0) {
@@ -594,7 +749,8 @@ alexc_create_cuda_executor(const char *gemm, const char *precision,
     return nullptr;
   }
   return new alexc::cuda::CudaExecutor(*alexc_model(), *alexc_cuda_program(),
-                                       gemm, precision);
+                                       gemm, precision,
+                                       tuningCache ? tuningCache : "");
 }
 
 extern "C" int alexc_check_cuda_kernels(const char *precision) {

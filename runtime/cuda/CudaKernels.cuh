@@ -12,6 +12,7 @@
 #define ALEXC_RUNTIME_CUDA_CUDAKERNELS_CUH
 
 #include "runtime/Philox.h"
+#include "runtime/TuningCache.h"
 #include "runtime/cuda/CudaCheck.h"
 #include "runtime/cuda/CudaModel.h"
 #include "runtime/cuda/DeviceKernels.cuh"
@@ -20,7 +21,9 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
+#include <cstdlib>
 #include <map>
+#include <string>
 #include <vector>
 
 namespace alexc::cuda {
@@ -183,19 +186,46 @@ inline cudnnHandle_t cudnnOf(const CudaFrame &f) {
   return static_cast<cudnnHandle_t>(f.cudnn);
 }
 
+/// The GPU's name, for the keys of the tuning cache.
+inline std::string deviceName() {
+  int device = 0;
+  cudaDeviceProp prop;
+  ALEXC_CUDA_CHECK(cudaGetDevice(&device));
+  ALEXC_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  return prop.name;
+}
+
 /// The best algorithm whose workspace fits: measured by cuDNN on the real
 /// buffers the first time a convolution runs outside graph capture (like
 /// PyTorch's cudnn.benchmark), from the heuristics otherwise; cached per
-/// shape and direction.
+/// shape and direction, and in the tuning cache (keyed by GPU, cuDNN
+/// version, precision and shape) for later runs.
 template <typename Perf, typename Find, typename Get, typename Size>
 auto pickAlgorithm(const CudaFrame &f, const ConvGeom &g, int direction,
                    Find find, Get get, Size size) {
   using Algo = decltype(Perf{}.algo);
   static std::map<std::vector<int64_t>, Algo> cache;
-  std::vector<int64_t> key = {direction, g.N,  g.C,  g.H,  g.W,  g.O,   g.KH,
-                              g.KW,      g.SH, g.SW, g.PH, g.PW, f.precision};
+  std::vector<int64_t> key = {direction, g.N,  g.C,        g.H,  g.W,
+                              g.O,       g.KH, g.KW,       g.SH, g.SW,
+                              g.PH,      g.PW, f.precision};
   if (auto it = cache.find(key); it != cache.end())
     return it->second;
+  auto fits = [&](Algo a) {
+    size_t bytes = 0;
+    return size(a, &bytes) == CUDNN_STATUS_SUCCESS && bytes <= f.workspaceBytes;
+  };
+  auto *tuning = static_cast<rt::TuningCache *>(f.tuning);
+  std::string tuningKey = "cudnn-algorithm " + deviceName() + " cudnn " +
+                          std::to_string(cudnnGetVersion());
+  for (int64_t v : key)
+    tuningKey += " " + std::to_string(v);
+  if (tuning)
+    if (const std::string *v = tuning->find(tuningKey)) {
+      char *end = nullptr;
+      long a = std::strtol(v->c_str(), &end, 10);
+      if (end != v->c_str() && !*end && a >= 0 && fits(Algo(a)))
+        return cache[key] = Algo(a);
+    }
   cudaStreamCaptureStatus capturing;
   ALEXC_CUDA_CHECK(cudaStreamIsCapturing(streamOf(f), &capturing));
   Perf perf[8];
@@ -207,16 +237,16 @@ auto pickAlgorithm(const CudaFrame &f, const ConvGeom &g, int direction,
     ALEXC_CUDNN_CHECK(get(8, &count, perf));
   Algo best = perf[0].algo;
   for (int i = 0; i < count; ++i) {
-    size_t bytes = 0;
-    if (perf[i].status == CUDNN_STATUS_SUCCESS &&
-        size(perf[i].algo, &bytes) == CUDNN_STATUS_SUCCESS &&
-        bytes <= f.workspaceBytes) {
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && fits(perf[i].algo)) {
       best = perf[i].algo;
       break;
     }
   }
-  if (measured)
+  if (measured) {
     cache[key] = best;
+    if (tuning)
+      tuning->put(tuningKey, std::to_string(int(best)));
+  }
   return best;
 }
 
@@ -344,30 +374,58 @@ void convInputGrad(const ConvGeom &g, const float *dy, const float *w, Epi epi,
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 
-/// Sum of dy over every dimension but 1: one block per channel.
-__global__ void biasGradKernel(int64_t N, int64_t O, int64_t inner,
-                               const float *dy, float *db) {
-  __shared__ float part[256];
-  int64_t o = blockIdx.x;
-  float s = 0.f;
-  for (int64_t t = threadIdx.x; t < N * inner; t += blockDim.x) {
-    int64_t n = t / inner, k = t % inner;
-    s += dy[(n * O + o) * inner + k];
-  }
-  part[threadIdx.x] = s;
+/// The bias gradient db[o] = sum over n, k of dy[n][o][k] (inner = OH * OW
+/// for convolutions): one block per channel, each warp on whole rows with
+/// its lanes on consecutive elements (channelRowPartial), then the lanes'
+/// and warps' sums in a fixed order, so every run gives the same bits.
+constexpr int kRowSumWarps = 16;
+__global__ void __launch_bounds__(kRowSumWarps * 32)
+    channelRowSumKernel(int64_t N, int64_t O, int64_t inner, const float *dy,
+                        float *db) {
+  int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  float s =
+      channelRowPartial(N, O, inner, dy, blockIdx.x, warp, kRowSumWarps, lane);
+  for (int offset = 16; offset > 0; offset /= 2)
+    s += __shfl_down_sync(0xffffffffu, s, offset);
+  __shared__ float part[kRowSumWarps];
+  if (lane == 0)
+    part[warp] = s;
   __syncthreads();
-  for (int w = blockDim.x / 2; w > 0; w /= 2) {
-    if (threadIdx.x < w)
-      part[threadIdx.x] += part[threadIdx.x + w];
-    __syncthreads();
+  if (threadIdx.x == 0) {
+    float total = 0.f;
+    for (int w = 0; w < kRowSumWarps; ++w)
+      total += part[w];
+    db[blockIdx.x] = total;
   }
-  if (threadIdx.x == 0)
-    db[o] = part[0];
+}
+
+/// The same for short rows (dense layers, inner = 1): 32 channels x 8
+/// slices of the batch per block (channelColumnPartial).
+__global__ void __launch_bounds__(256)
+    channelColumnSumKernel(int64_t N, int64_t O, int64_t inner, const float *dy,
+                           float *db) {
+  int c = threadIdx.x % 32, slice = threadIdx.x / 32;
+  int64_t o = int64_t(blockIdx.x) * 32 + c;
+  __shared__ float part[8][32];
+  part[slice][c] =
+      o < O ? channelColumnPartial(N, O, inner, dy, o, slice, 8) : 0.f;
+  __syncthreads();
+  if (slice == 0 && o < O) {
+    float total = 0.f;
+    for (int i = 0; i < 8; ++i)
+      total += part[i][c];
+    db[o] = total;
+  }
 }
 
 inline void biasGrad(int64_t N, int64_t O, int64_t inner, const float *dy,
                      float *db, const CudaFrame &f) {
-  biasGradKernel<<<unsigned(O), 256, 0, streamOf(f)>>>(N, O, inner, dy, db);
+  if (inner >= 32)
+    channelRowSumKernel<<<unsigned(O), kRowSumWarps * 32, 0, streamOf(f)>>>(
+        N, O, inner, dy, db);
+  else
+    channelColumnSumKernel<<<unsigned((O + 31) / 32), 256, 0, streamOf(f)>>>(
+        N, O, inner, dy, db);
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -59,7 +59,8 @@ struct CudaFrame {
   void *cudnn;           // cudnnHandle_t
   void *workspace;       // for cuDNN
   size_t workspaceBytes;
-  int32_t precision; // MathPrecision
+  int32_t precision;      // MathPrecision
+  void *tuning = nullptr; // rt::TuningCache: measured choices kept on disk
 };
 
 typedef void (*CudaKernelFn)(const CudaFrame &, int variant);

@@ -219,6 +219,42 @@ template <class Epi> struct BiasEpi {
   }
 };
 
+/// One warp lane's share of a bias gradient, the sum over n, k of
+/// dy[n][o][k]: rows n = warp, warp + warps, ...; elements k = lane,
+/// lane + 32, ..., as 16-byte loads when rows are 16-byte aligned (each
+/// warp load then reads 512 contiguous bytes).
+__device__ inline float channelRowPartial(int64_t N, int64_t O, int64_t inner,
+                                          const float *dy, int64_t o, int warp,
+                                          int warps, int lane) {
+  bool aligned = inner % 4 == 0 && reinterpret_cast<uintptr_t>(dy) % 16 == 0;
+  int64_t quads = aligned ? inner / 4 : 0;
+  float s = 0.f;
+  for (int64_t n = warp; n < N; n += warps) {
+    const float *row = dy + (n * O + o) * inner;
+    const float4 *row4 = reinterpret_cast<const float4 *>(row);
+    for (int64_t k = lane; k < quads; k += 32) {
+      float4 v = row4[k];
+      s += (v.x + v.y) + (v.z + v.w);
+    }
+    for (int64_t k = 4 * quads + lane; k < inner; k += 32)
+      s += row[k];
+  }
+  return s;
+}
+
+/// One thread's share of a bias gradient for short rows: channel o, images
+/// n = slice, slice + slices, ... (consecutive threads on consecutive
+/// channels read consecutive addresses when inner = 1).
+__device__ inline float channelColumnPartial(int64_t N, int64_t O,
+                                             int64_t inner, const float *dy,
+                                             int64_t o, int slice, int slices) {
+  float s = 0.f;
+  for (int64_t n = slice; n < N; n += slices)
+    for (int64_t k = 0; k < inner; ++k)
+      s += dy[(n * O + o) * inner + k];
+  return s;
+}
+
 struct PoolGeom {
   int64_t N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW;
 };

@@ -21,6 +21,9 @@ struct EmulatedDim3 {
   unsigned x = 0, y = 0, z = 0;
 };
 inline EmulatedDim3 threadIdx, blockIdx, blockDim{1, 1, 1}, gridDim{1, 1, 1};
+struct alignas(16) float4 {
+  float x, y, z, w;
+};
 inline float atomicAdd(float *p, float v) {
   float old = *p;
   *p += v;

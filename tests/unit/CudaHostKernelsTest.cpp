@@ -194,6 +194,38 @@ TEST(CudaHostKernels, DenseProblemsOfTheGeneratedKernels) {
   EXPECT_LT(relError(dw, ref::denseWeightGrad(x, dy)), 1e-5);
 }
 
+// The bias gradient's per-thread shares (the kernels add them up across a
+// block): every element of every channel counted once, for aligned rows
+// (16-byte loads), unaligned ones and short ones.
+TEST(CudaHostKernels, BiasGradientShares) {
+  std::mt19937 rng(8);
+  const int64_t shapes[][3] = {
+      {3, 5, 1}, {4, 3, 7}, {5, 6, 36}, {3, 4, 37}, {2, 3, 2916}};
+  for (const auto &[N, O, inner] : shapes)
+    for (int64_t shift : {0, 1}) { // shift 1: rows not 16-byte aligned
+      T dy = random({N, O, inner}, rng);
+      std::vector<float> shifted(dy.size() + 4 + shift);
+      float *base = shifted.data();
+      while (reinterpret_cast<uintptr_t>(base) % 16)
+        ++base;
+      base += shift;
+      std::copy(dy.data.begin(), dy.data.end(), base);
+      T rows({O}), columns({O});
+      for (int64_t o = 0; o < O; ++o) {
+        for (int warp = 0; warp < 16; ++warp)
+          for (int lane = 0; lane < 32; ++lane)
+            rows[o] +=
+                cuda::channelRowPartial(N, O, inner, base, o, warp, 16, lane);
+        for (int slice = 0; slice < 8; ++slice)
+          columns[o] +=
+              cuda::channelColumnPartial(N, O, inner, base, o, slice, 8);
+      }
+      T db = ref::biasGrad(dy);
+      EXPECT_LT(relError(rows, db), 1e-5) << N << "x" << O << "x" << inner;
+      EXPECT_LT(relError(columns, db), 1e-5) << N << "x" << O << "x" << inner;
+    }
+}
+
 TEST(CudaHostKernels, Pooling) {
   std::mt19937 rng(4);
   const Case cases[] = {{2, 3, 9, 8, 0, 3, 3, 2, 2, 1, 1},

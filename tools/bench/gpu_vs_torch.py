@@ -7,6 +7,9 @@ with TF32 (PyTorch's default for convolutions; enabled for matrix products
 too, as alexc's default --precision tf32 does). Times eager mode and
 torch.compile: median of the step time after warm-up, with
 torch.cuda.synchronize around each step. Prints one JSON object.
+
+With --profile FILE, also writes the eager step's per-kernel GPU times
+(torch.profiler, 5 steps) to FILE, to set beside alexc's --profile table.
 """
 import json
 import statistics
@@ -41,7 +44,33 @@ def time_steps(step, warmup, steps):
     return statistics.median(times)
 
 
+def write_profile(step, path):
+    """The GPU kernels of a few steps, by total GPU time (per step)."""
+    from torch.profiler import ProfilerActivity, profile
+    steps = 5
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        for _ in range(steps):
+            step()
+        torch.cuda.synchronize()
+    events = prof.key_averages()
+    for key in ("device_time_total", "cuda_time_total"):
+        try:
+            table = events.table(sort_by=key, row_limit=40)
+            break
+        except Exception:  # the sort key's name differs between versions
+            table = None
+    with open(path, "w") as f:
+        f.write(f"PyTorch eager, {steps} training steps (divide totals by {steps})\n")
+        f.write(table or str(events))
+
+
 def main():
+    profile_path = None
+    if len(sys.argv) == 3 and sys.argv[1] == "--profile":
+        profile_path = sys.argv[2]
+    elif len(sys.argv) != 1:
+        print("usage: gpu_vs_torch.py [--profile FILE]", file=sys.stderr)
+        return 2
     torch.backends.cudnn.benchmark = True
     torch.backends.cudnn.allow_tf32 = True
     torch.backends.cuda.matmul.allow_tf32 = True
@@ -63,6 +92,11 @@ def main():
             results[mode + "_ms"] = time_steps(step, 15 if mode == "compile" else 10, 50)
         except Exception as e:  # torch.compile may be unavailable
             results[mode + "_error"] = str(e).splitlines()[0][:200]
+        if mode == "eager" and profile_path:
+            try:
+                write_profile(step, profile_path)
+            except Exception as e:
+                results["profile_error"] = str(e).splitlines()[0][:200]
     print(json.dumps(results))
 
 
