@@ -41,6 +41,16 @@ ModelConfig configFromDescriptor(const ModelDescriptor &m) {
     c.params.push_back({m.params[i].name, shapeOf(m.params[i])});
   for (int i = 0; i < m.numState; ++i)
     c.state.push_back({m.state[i].name, shapeOf(m.state[i])});
+  for (int i = 0; i < m.numFunctions; ++i)
+    for (int k = 0; k < m.functions[i].numKernels; ++k) {
+      const KernelInfo &kernel = m.functions[i].kernels[k];
+      std::string kind = kernel.kind;
+      bool known = false;
+      for (auto &[name, _] : c.gemmKernels)
+        known |= name == kernel.name;
+      if ((kind == "conv" || kind == "gemm") && !known)
+        c.gemmKernels.push_back({kernel.name, kind});
+    }
   return c;
 }
 
@@ -152,10 +162,11 @@ public:
       out += line;
       for (int k = 0; k < fn->numKernels; ++k) {
         const KernelInfo *info = &fn->kernels[k];
-        double s = kernelSeconds[info] / std::max<int64_t>(1, kernelCalls[info]);
+        double s =
+            kernelSeconds[info] / std::max<int64_t>(1, kernelCalls[info]);
         std::snprintf(line, sizeof(line), "%-34s %10.2f %10.1f %9s %6.1f%%\n",
-                      info->name, s * 1e3,
-                      s > 0 ? info->flops / s / 1e9 : 0.0, info->kind,
+                      info->name, s * 1e3, s > 0 ? info->flops / s / 1e9 : 0.0,
+                      info->kind,
                       total > 0 ? 100.0 * kernelSeconds[info] / total : 0.0);
         out += line;
       }

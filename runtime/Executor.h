@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace alexc::rt {
@@ -37,6 +38,9 @@ struct ModelConfig {
   int64_t resize = 0, epochs = 0;
   double learningRate = 0;
   std::vector<NamedShape> params, state;
+  /// Kernels with a convolution or GEMM (kind "conv" or "gemm"), by name:
+  /// the ones `--variant` can name.
+  std::vector<std::pair<std::string, std::string>> gemmKernels;
   bool hasCuda = false; // the executable carries CUDA code
 };
 

@@ -8,8 +8,9 @@
 // Defined by the CUDA half of an executable built with --target all; null
 // in a CPU-only one.
 extern "C" __attribute__((weak)) alexc::rt::Executor *
-alexc_create_cuda_executor(const char *gemm, const char *precision,
-                           const char *tuningCache, const char **error);
+alexc_create_cuda_executor(const char *gemm, const char *variants,
+                           const char *precision, const char *tuningCache,
+                           const char **error);
 extern "C" __attribute__((weak)) int
 alexc_check_cuda_kernels(const char *precision);
 
@@ -55,8 +56,8 @@ int main(int argc, char **argv) {
         }
         const char *message = "";
         alexc::rt::Executor *ex = alexc_create_cuda_executor(
-            options.gemm.c_str(), options.precision.c_str(),
-            options.tuningCache.c_str(), &message);
+            options.gemm.c_str(), options.variants.c_str(),
+            options.precision.c_str(), options.tuningCache.c_str(), &message);
         if (!ex)
           error = message;
         return std::unique_ptr<alexc::rt::Executor>(ex);

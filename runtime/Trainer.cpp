@@ -31,6 +31,7 @@ void onInterrupt(int) { interrupted = true; }
 struct Options {
   std::string data, device = "auto", init, save, resume, log;
   DeviceOptions deviceOptions;
+  std::vector<std::pair<std::string, std::string>> variants; // --variant
   int64_t epochs = -1, seed = 0, threads = 0, limitTrain = -1, limitTest = -1;
   int64_t steps = -1;
   double lr = -1;
@@ -66,6 +67,12 @@ void printHelp(const char *program, const ModelConfig &c) {
       "lets\n"
       "                            cuBLAS round them to bf16 (fp32 tensors "
       "and sums)\n"
+      "  --variant KERNEL=generated|cublas|cudnn\n"
+      "                            run one GPU kernel's convolution or GEMM "
+      "this way,\n"
+      "                            whatever --gemm says (repeatable; "
+      "--profile\n"
+      "                            lists the kernels)\n"
       "  --tuning-cache FILE|off   where the GPU's measured choices (kernel "
       "variant,\n"
       "                            cuDNN algorithm) are kept for later runs\n"
@@ -177,6 +184,20 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
         error = "--precision must be fp32, tf32 or bf16";
         ok = false;
       }
+    } else if (arg == "--variant") {
+      std::string v;
+      ok = next(v);
+      size_t eq = v.find('=');
+      std::string variant = eq == std::string::npos ? "" : v.substr(eq + 1);
+      if (ok && (eq == std::string::npos || eq == 0 ||
+                 (variant != "generated" && variant != "cublas" &&
+                  variant != "cudnn"))) {
+        error =
+            "--variant needs KERNEL=generated|cublas|cudnn, got '" + v + "'";
+        ok = false;
+      }
+      if (ok)
+        o.variants.push_back({v.substr(0, eq), variant});
     } else if (arg == "--tuning-cache") {
       ok = next(o.deviceOptions.tuningCache);
       if (ok && o.deviceOptions.tuningCache.empty()) {
@@ -688,6 +709,35 @@ private:
   ProgressLine progressLine;
 };
 
+/// Checks each `--variant` against the model's kernels and passes them on
+/// as DeviceOptions::variants.
+bool checkVariants(const ModelConfig &c, Options &o, std::string &error) {
+  std::string names;
+  for (auto &[name, kind] : c.gemmKernels)
+    names += (names.empty() ? "" : ", ") + name;
+  for (auto &[kernel, variant] : o.variants) {
+    const std::string *kind = nullptr;
+    for (auto &[name, k] : c.gemmKernels)
+      if (name == kernel)
+        kind = &k;
+    if (!kind) {
+      error = "--variant " + kernel + "=" + variant + ": model '" + c.name +
+              "' has no kernel '" + kernel +
+              "' with a convolution or GEMM; it has " +
+              (names.empty() ? std::string("none") : names);
+      return false;
+    }
+    if (variant == "cudnn" && *kind != "conv") {
+      error = "--variant " + kernel + "=cudnn: '" + kernel +
+              "' is a dense layer's GEMM; cudnn covers convolutions only";
+      return false;
+    }
+    o.deviceOptions.variants +=
+        (o.deviceOptions.variants.empty() ? "" : ",") + kernel + "=" + variant;
+  }
+  return true;
+}
+
 } // namespace
 
 int trainMain(int argc, char **argv, const ModelConfig &config,
@@ -701,6 +751,10 @@ int trainMain(int argc, char **argv, const ModelConfig &config,
   if (o.help) {
     printHelp(argv[0], config);
     return 0;
+  }
+  if (!checkVariants(config, o, error)) {
+    std::fprintf(stderr, "error: %s\n", error.c_str());
+    return 1;
   }
 #ifdef _OPENMP
   if (o.threads > 0)

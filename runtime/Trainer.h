@@ -14,6 +14,9 @@ struct DeviceOptions {
   std::string gemm = "auto";      // generated, cublas, cudnn, auto
   std::string precision = "tf32"; // fp32, tf32, bf16
   std::string tuningCache;        // file of measured choices; "" for none
+  /// `--variant KERNEL=VARIANT`: kernels that run a given variant whatever
+  /// `gemm` says, as "KERNEL=VARIANT,..." (empty: none).
+  std::string variants;
 };
 
 /// Whether `name` is a `--precision` value (fp32, tf32, bf16).

@@ -55,11 +55,23 @@ struct DeviceSplit {
 
 class CudaExecutor : public rt::Executor {
 public:
+  /// `variants`: "KERNEL=VARIANT,..." (`--variant`, checked by the
+  /// trainer), kernels that run that variant whatever `gemm` says.
   CudaExecutor(const rt::ModelDescriptor &model, const CudaProgram &program,
-               std::string gemm, std::string precision, std::string tuningFile)
+               std::string gemm, const std::string &variants,
+               std::string precision, std::string tuningFile)
       : model(model), program(program), gemmMode(std::move(gemm)),
         tuning(std::move(tuningFile)) {
     reportTuningProblems();
+    for (size_t at = 0; at < variants.size();) {
+      size_t comma = std::min(variants.find(',', at), variants.size());
+      std::string item = variants.substr(at, comma - at);
+      size_t eq = item.find('=');
+      for (int v = 0; eq != std::string::npos && v < 3; ++v)
+        if (item.substr(eq + 1) == kVariantNames[v])
+          forced[item.substr(0, eq)] = v;
+      at = comma + 1;
+    }
     ALEXC_CUDA_CHECK(cudaStreamCreate(&stream));
     cublasHandle_t h;
     ALEXC_CUBLAS_CHECK(cublasCreate(&h));
@@ -78,7 +90,14 @@ public:
     ALEXC_CUDNN_CHECK(cudnnCreate(&dnn));
     ALEXC_CUDNN_CHECK(cudnnSetStream(dnn, stream));
     cudnn = dnn;
-    cudnnWorkspace = deviceAlloc<uint8_t>(kCudnnWorkspace);
+    // cuDNN's fastest algorithms may need much scratch (FFT, Winograd),
+    // and PyTorch lets them have what memory is free: an eighth of the
+    // free memory here, between 256 MiB and 2 GiB.
+    size_t freeBytes = 0, totalBytes = 0;
+    ALEXC_CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
+    cudnnWorkspaceBytes =
+        std::clamp(freeBytes / 8, size_t(256) << 20, size_t(2) << 30);
+    cudnnWorkspace = deviceAlloc<uint8_t>(cudnnWorkspaceBytes);
     int64_t arenaBytes = 0, scratchBytes = 0;
     for (int i = 0; i < model.numFunctions; ++i)
       arenaBytes = std::max(arenaBytes, model.functions[i].arenaBytes);
@@ -277,21 +296,37 @@ private:
                    : n == "correct" ? static_cast<void *>(correct)
                                     : tensors.at(n).ptr;
     }
-    return rt::CudaFrame{
-        args.data(), results.data(), arena,           persistent.at(info.name),
-        scalars,     stream,         cublas,          scratch,
-        cudnn,       cudnnWorkspace, kCudnnWorkspace, mathPrecision,
-        &tuning};
+    return rt::CudaFrame{args.data(),
+                         results.data(),
+                         arena,
+                         persistent.at(info.name),
+                         scalars,
+                         stream,
+                         cublas,
+                         scratch,
+                         cudnn,
+                         cudnnWorkspace,
+                         cudnnWorkspaceBytes,
+                         mathPrecision,
+                         &tuning};
   }
 
   void runDirect(const char *name, std::vector<void *> &args,
                  std::vector<void *> &results) {
     const rt::FunctionInfo &info = *function(name);
     const CudaFunction &fn = *program_(name);
-    rt::CudaFrame f{
-        args.data(), results.data(), arena,           persistent.at(info.name),
-        scalars,     stream,         cublas,          scratch,
-        cudnn,       cudnnWorkspace, kCudnnWorkspace, mathPrecision};
+    rt::CudaFrame f{args.data(),
+                    results.data(),
+                    arena,
+                    persistent.at(info.name),
+                    scalars,
+                    stream,
+                    cublas,
+                    scratch,
+                    cudnn,
+                    cudnnWorkspace,
+                    cudnnWorkspaceBytes,
+                    mathPrecision};
     for (int k = 0; k < fn.numKernels; ++k)
       fn.kernels[k].run(f, 0);
     fn.finish(f);
@@ -320,6 +355,10 @@ private:
     for (int k = 0; k < fn.numKernels; ++k) { // cuDNN: convolutions only
       int variants = fn.kernels[k].numVariants;
       chosen[k] = std::min(asked, variants - 1);
+      if (auto it = forced.find(fn.kernels[k].name); it != forced.end()) {
+        chosen[k] = std::min(it->second, variants - 1);
+        continue;
+      }
       if (gemmMode != "auto" || variants < 2)
         continue;
       const std::string *kept = tuning.find(variantKey(fn, k));
@@ -523,7 +562,7 @@ private:
     ALEXC_CUDA_CHECK(cudaGetLastError());
   }
 
-  static constexpr size_t kCudnnWorkspace = size_t(256) << 20;
+  size_t cudnnWorkspaceBytes = 0;
   const rt::ModelDescriptor &model;
   const CudaProgram &program;
   std::string gemmMode, variantReport;
@@ -545,6 +584,7 @@ private:
   std::vector<std::string> graphOrder; // keys of graphs, first use first
   bool profiling = false;
   rt::TuningCache tuning;
+  std::map<std::string, int> forced; // --variant: kernel name -> variant
   std::string gpuName;
   size_t reportedProblems = 0;
   int variantsFromCache = 0;
@@ -736,8 +776,9 @@ inline int checkKernels(const rt::ModelDescriptor &model,
 } // namespace alexc::cuda
 
 extern "C" alexc::rt::Executor *
-alexc_create_cuda_executor(const char *gemm, const char *precision,
-                           const char *tuningCache, const char **error) {
+alexc_create_cuda_executor(const char *gemm, const char *variants,
+                           const char *precision, const char *tuningCache,
+                           const char **error) {
   int count = 0;
   cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess || count == 0) {
@@ -748,9 +789,9 @@ alexc_create_cuda_executor(const char *gemm, const char *precision,
     *error = message.c_str();
     return nullptr;
   }
-  return new alexc::cuda::CudaExecutor(*alexc_model(), *alexc_cuda_program(),
-                                       gemm, precision,
-                                       tuningCache ? tuningCache : "");
+  return new alexc::cuda::CudaExecutor(
+      *alexc_model(), *alexc_cuda_program(), gemm, variants ? variants : "",
+      precision, tuningCache ? tuningCache : "");
 }
 
 extern "C" int alexc_check_cuda_kernels(const char *precision) {

@@ -29,6 +29,10 @@ expect 1 "--steps needs an integer >= 0, got 'x'" -- "$exe" --steps x
 expect 1 "--device must be auto, cpu or cuda" -- "$exe" --device tpu
 expect 1 "--precision must be fp32, tf32 or bf16" -- "$exe" --precision fp16
 expect 1 "--device cuda: this executable was built without CUDA code" -- "$exe" --device cuda $q
+expect 1 "--variant nope=cublas: model 'lenet' has no kernel 'nope' with a convolution or GEMM; it has conv1_forward, .*fc1_forward" -- "$exe" --variant nope=cublas
+expect 1 "--variant fc1_forward=cudnn: 'fc1_forward' is a dense layer's GEMM; cudnn covers convolutions only" -- "$exe" --variant fc1_forward=cudnn
+expect 1 "--variant needs KERNEL=generated\|cublas\|cudnn, got 'conv1_forward'" -- "$exe" --variant conv1_forward
+expect 1 "--tuning-cache needs a file name, or off" -- "$exe" --tuning-cache=
 
 # A good checkpoint, then broken ones.
 "$exe" --data data/good --steps 2 --save good.safetensors $q || { echo "FAIL: training"; exit 1; }
