@@ -329,7 +329,6 @@ struct Im2colB {
   }
 };
 
-
 /// The im2col matrix of one image as the GEMM's A operand (the weight
 /// gradient's col * dy^T): MR rows at a time are written to a small buffer
 /// along the positions, then interleaved.
@@ -502,9 +501,8 @@ template <typename Body> void forEachImage(int64_t N, Body &&body) {
 /// y[n] = w * im2col(x[n]) + b, an implicit GEMM: the weights are packed
 /// once for all images, the image columns straight from x.
 template <typename Epi>
-void conv2dForwardPacked(const ConvGeom &g, const float *x,
-                         const PrepackedA &w, const float *b, float *y,
-                         Epi &&epilogue) {
+void conv2dForwardPacked(const ConvGeom &g, const float *x, const PrepackedA &w,
+                         const float *b, float *y, Epi &&epilogue) {
   int64_t ckk = g.ckk(), ohw = g.ohw(), outImage = g.O * ohw;
   int64_t inImage = g.C * g.H * g.W;
   const Im2colPlan *plan = Im2colPlan::of(g); // (workers must not name TLS)
@@ -515,8 +513,8 @@ void conv2dForwardPacked(const ConvGeom &g, const float *x,
       gemmWith(parallel, g.O, ohw, ckk, w, StridedB{MatView{xn, ohw, 1}}, yn,
                ohw, false, b);
     else
-      gemmWith(parallel, g.O, ohw, ckk, w, Im2colB{g, xn, plan}, yn, ohw,
-               false, b);
+      gemmWith(parallel, g.O, ohw, ckk, w, Im2colB{g, xn, plan}, yn, ohw, false,
+               b);
     epilogue(n * outImage, (n + 1) * outImage);
   });
 }
@@ -531,9 +529,9 @@ inline bool winogradApplies(const ConvGeom &g) {
     const char *v = std::getenv("ALEXC_NO_WINOGRAD");
     return v && *v && *v != '0';
   }();
-  return !disabled && g.KH == g.KW && (g.KH == 3 || g.KH == 5) &&
-         g.SH == 1 && g.SW == 1 && g.PH < g.KH && g.PW < g.KW &&
-         g.C >= 64 && g.O >= 64 && g.N >= maxThreads();
+  return !disabled && g.KH == g.KW && (g.KH == 3 || g.KH == 5) && g.SH == 1 &&
+         g.SW == 1 && g.PH < g.KH && g.PW < g.KW && g.C >= 64 && g.O >= 64 &&
+         g.N >= maxThreads();
 #else
   (void)g;
   return false;
@@ -548,7 +546,10 @@ inline const WinogradPlan &winogradPlan(const ConvGeom &g) {
   std::array<int64_t, 7> key{g.KH, g.H, g.W, g.PH, g.PW, g.OH, g.OW};
   auto [it, inserted] = plans.try_emplace(key);
   if (inserted)
-    it->second.build(int(g.KH + 1), g.H, g.W, g.PH, g.PW, g.OH, g.OW);
+    it->second.build(
+        g.KH == 3 ? WinogradMatrices<3>::kA : WinogradMatrices<5>::kA,
+        g.KH == 3 ? WinogradMatrices<3>::kM : WinogradMatrices<5>::kM, g.H, g.W,
+        g.PH, g.PW, g.OH, g.OW);
   return it->second;
 }
 
@@ -561,14 +562,14 @@ inline float *winogradWorkspace(size_t floats) {
   return buffer.get(floats);
 }
 
-/// Images per group: the count (up to 6, no more than each thread's share,
+/// Images per group: the count (up to 8, no more than each thread's share,
 /// and at most about 24 MB of tiles per thread) whose tiles fill the GEMMs'
 /// 32-column slivers best.
 inline int64_t winogradGroup(const ConvGeom &g, int64_t tiles) {
-  int64_t a2 = (g.KH + 1) * (g.KH + 1);
+  int64_t a2 = 6 * 6; // both sizes have 6 x 6 input tiles
   int64_t bytesPerImage = a2 * (g.C + g.O) * tiles * int64_t(sizeof(float));
-  int64_t most = std::min<int64_t>({6, g.N / maxThreads(),
-                                    (int64_t(24) << 20) / bytesPerImage});
+  int64_t most = std::min<int64_t>(
+      {8, g.N / maxThreads(), (int64_t(24) << 20) / bytesPerImage});
   int64_t G = 1;
   double best = 0;
   for (int64_t k = 1; k <= most; ++k) {
@@ -604,12 +605,11 @@ void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
                              i * T);
     for (int e = 0; e < A2; ++e)
       gemmWith(false, g.O, count * T, g.C, weights[size_t(e)],
-               StridedB{MatView{V + e * g.C * ld, ld, 1}}, M + e * g.O * ld,
-               ld, false);
+               StridedB{MatView{V + e * g.C * ld, ld, 1}}, M + e * g.O * ld, ld,
+               false);
     for (int64_t i = 0; i < count; ++i) {
       int64_t n = n0 + i;
-      plan.transformOutput<R>(M, g.O, ld, i * T, b, y + n * outImage,
-                              g.ohw());
+      plan.transformOutput<R>(M, g.O, ld, i * T, b, y + n * outImage, g.ohw());
       epilogue(n * outImage, (n + 1) * outImage);
     }
   }
@@ -644,7 +644,7 @@ void conv2dForward(const ConvGeom &g, const float *x, const float *w,
 /// scatters C*KH*KW x OH*OW column values back, each worth 2*O FLOPs. The
 /// convolution is taken when C >= O (measured on AlexNet's layers: it wins
 /// there, and loses badly for 96 -> 256 channels), and whenever it can be a
-/// Winograd convolution (3x3: 2.25x fewer multiplications).
+/// Winograd convolution (3x3: 4x fewer multiplications).
 template <typename Epi>
 void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
                      float *dx, Epi &&epilogue) {
@@ -654,10 +654,21 @@ void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
   static thread_local PrepackedA packed;
   const PrepackedA &weights = packed;
   // The flipped convolution, as a plain one.
-  ConvGeom t{g.N, g.O, g.OH, g.OW, g.C, g.KH, g.KW, 1, 1,
-             g.KH - 1 - g.PH, g.KW - 1 - g.PW, g.H, g.W};
-  if (g.SH == 1 && g.SW == 1 && g.PH < g.KH && g.PW < g.KW &&
-      !g.pointwise() && (g.C >= g.O || winogradApplies(t))) {
+  ConvGeom t{g.N,
+             g.O,
+             g.OH,
+             g.OW,
+             g.C,
+             g.KH,
+             g.KW,
+             1,
+             1,
+             g.KH - 1 - g.PH,
+             g.KW - 1 - g.PW,
+             g.H,
+             g.W};
+  if (g.SH == 1 && g.SW == 1 && g.PH < g.KH && g.PW < g.KW && !g.pointwise() &&
+      (g.C >= g.O || winogradApplies(t))) {
     // wt[c][(o, i, j)] = w[o][c][KH-1-i][KW-1-j]
     int64_t kk = g.KH * g.KW, tk = t.ckk();
     std::vector<float> &wt = flippedWeights();
@@ -679,12 +690,12 @@ void conv2dInputGrad(const ConvGeom &g, const float *dy, const float *w,
     float *dxn = dx + n * inImage;
     const float *dyn = dy + n * g.O * ohw;
     if (g.pointwise()) {
-      gemmWith(parallel, ckk, ohw, g.O, weights,
-               StridedB{MatView{dyn, ohw, 1}}, dxn, ohw, false);
+      gemmWith(parallel, ckk, ohw, g.O, weights, StridedB{MatView{dyn, ohw, 1}},
+               dxn, ohw, false);
     } else {
       float *col = scratch(ckk * ohw);
-      gemmWith(parallel, ckk, ohw, g.O, weights,
-               StridedB{MatView{dyn, ohw, 1}}, col, ohw, false);
+      gemmWith(parallel, ckk, ohw, g.O, weights, StridedB{MatView{dyn, ohw, 1}},
+               col, ohw, false);
       std::memset(dxn, 0, inImage * sizeof(float));
       col2imAdd(g, col, dxn);
     }
@@ -724,8 +735,8 @@ void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
     for (int e = 0; e < A2; ++e)
       gemmWith(false, g.O, g.C, count * T,
                StridedA{MatView{Z + e * g.O * ld, ld, 1}},
-               StridedB{MatView{V + e * g.C * ld, 1, ld}},
-               P + e * g.O * g.C, g.C, true);
+               StridedB{MatView{V + e * g.C * ld, 1, ld}}, P + e * g.O * g.C,
+               g.C, true);
     float *pb = P + A2 * g.O * g.C;
     for (int64_t i = 0; i < count; ++i)
       for (int64_t o = 0; o < g.O; ++o)
@@ -871,12 +882,12 @@ inline void windowRange(int64_t o, int64_t stride, int64_t pad, int64_t k,
 template <typename Visit>
 inline void forSixteenWindows(const PoolGeom &g, const float *xc, int64_t oy,
                               int64_t ox0, __mmask16 lanes, Visit &&visit) {
-  const __m512i laneIds = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
-                                            11, 12, 13, 14, 15);
+  const __m512i laneIds =
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   __m512i ixBase = _mm512_add_epi32(
-      _mm512_mullo_epi32(_mm512_add_epi32(_mm512_set1_epi32(int32_t(ox0)),
-                                          laneIds),
-                         _mm512_set1_epi32(int32_t(g.SW))),
+      _mm512_mullo_epi32(
+          _mm512_add_epi32(_mm512_set1_epi32(int32_t(ox0)), laneIds),
+          _mm512_set1_epi32(int32_t(g.SW))),
       _mm512_set1_epi32(int32_t(-g.PW)));
   int64_t i0, i1;
   windowRange(oy, g.SH, g.PH, g.KH, g.H, i0, i1);
@@ -916,14 +927,13 @@ void maxPoolForward(const PoolGeom &g, const float *x, float *y,
           int64_t count = std::min<int64_t>(16, g.OW - ox);
           auto lanes = __mmask16((1u << count) - 1);
           __m512 best = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
-          forSixteenWindows(g, xc, oy, ox, lanes,
-                            [&](__mmask16 valid, __m512i, __m512 v) {
-                              // std::max(best, v): v only when best < v.
-                              __mmask16 take =
-                                  valid & _mm512_cmp_ps_mask(best, v,
-                                                             _CMP_LT_OQ);
-                              best = _mm512_mask_mov_ps(best, take, v);
-                            });
+          forSixteenWindows(
+              g, xc, oy, ox, lanes, [&](__mmask16 valid, __m512i, __m512 v) {
+                // std::max(best, v): v only when best < v.
+                __mmask16 take =
+                    valid & _mm512_cmp_ps_mask(best, v, _CMP_LT_OQ);
+                best = _mm512_mask_mov_ps(best, take, v);
+              });
           _mm512_mask_storeu_ps(yc + oy * g.OW + ox, lanes, best);
         }
 #endif
@@ -968,17 +978,17 @@ void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy, float *dx,
           __mmask16 started = 0;
           // The scalar rule below, lane by lane: the first element, then
           // any later one that is greater or NaN.
-          forSixteenWindows(
-              g, xc, oy, ox, lanes,
-              [&](__mmask16 valid, __m512i index, __m512 v) {
-                __mmask16 take =
-                    valid & (__mmask16(~started) |
-                             _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) |
-                             _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
-                best = _mm512_mask_mov_ps(best, take, v);
-                where = _mm512_mask_mov_epi32(where, take, index);
-                started |= valid;
-              });
+          forSixteenWindows(g, xc, oy, ox, lanes,
+                            [&](__mmask16 valid, __m512i index, __m512 v) {
+                              __mmask16 take =
+                                  valid &
+                                  (__mmask16(~started) |
+                                   _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) |
+                                   _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
+                              best = _mm512_mask_mov_ps(best, take, v);
+                              where = _mm512_mask_mov_epi32(where, take, index);
+                              started |= valid;
+                            });
           alignas(64) int32_t at[16];
           _mm512_store_si512(at, where);
           const float *d = dyc + oy * g.OW + ox;

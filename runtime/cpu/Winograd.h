@@ -1,20 +1,22 @@
 //===- Winograd.h - Stride-1 3x3 and 5x5 convolutions as Winograd ---------===//
 //
 // Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks"
-// (CVPR 2016). F(2x2, rxr): each 2x2 block of outputs (a tile) comes from
-// an a x a block of input, a = r + 1. With the input tile d and the filter
-// g transformed,
+// (CVPR 2016). F(mxm, rxr): each m x m block of outputs (a tile) comes
+// from an a x a block of input, a = m + r - 1. With the input tile d and
+// the filter g transformed,
 //   V = B^T d B,  U = G g G^T,  Y = A^T (sum over channels of U . V) A,
 // the sum over channels is a*a independent GEMMs (one per element of the
-// transformed tile): M[e] (O x tiles) = U[e] (O x C) * V[e] (C x tiles).
-// That is 16 multiplications per tile and channel pair instead of 36 for
-// 3x3, and 36 instead of 100 for 5x5. The matrices come from the points
-// 0, 1, -1 (3x3) and 0, 1, -1, 2, -2 (5x5) and infinity (Toom-Cook); the
-// 5x5 transforms scale by up to 5, which costs about one decimal digit of
-// fp32 accuracy (measured against the interpreter in the kernel checks).
+// transformed tile): P[e] (O x tiles) = U[e] (O x C) * V[e] (C x tiles).
+// 3x3 convolutions take F(4x4, 3x3): 36 multiplications per tile and
+// channel pair for 16 outputs instead of 144 (4x fewer); 5x5 ones take
+// F(2x2, 5x5): 36 for 4 outputs instead of 100 (2.8x). Both come from the
+// points 0, 1, -1, 2, -2 and infinity (Toom-Cook); their transforms scale
+// by up to 8, which costs about one decimal digit of fp32 accuracy
+// (measured against the interpreter in the kernel checks: about 1e-5 of
+// the largest output).
 //
 // The input transform gathers the a x a tiles of 16 tiles at a time through
-// a per-geometry plan, and the output transform scatters the 2x2 results;
+// a per-geometry plan, and the output transform scatters the m x m results;
 // several images share each GEMM so that its tile dimension fills whole
 // 32-column slivers.
 //
@@ -32,20 +34,31 @@
 
 namespace alexc::cpu {
 
-/// The transforms of F(2x2, RxR).
+/// The transforms of F(MxM, RxR), M = kM output rows and columns per tile
+/// from A = M + R - 1 input ones: F(4x4, 3x3) and F(2x2, 5x5). Both use the
+/// points 0, 1, -1, 2, -2 and infinity, so their input transform B^T is the
+/// same 6x6 matrix.
 template <int R> struct WinogradMatrices;
 
 template <> struct WinogradMatrices<3> {
-  static constexpr int kA = 4;
-  static constexpr float AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
-  static constexpr float G[4][3] = {
-      {1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
-  static constexpr float BT[4][4] = {
-      {1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  static constexpr int kM = 4, kA = 6;
+  static constexpr float AT[4][6] = {{1, 1, 1, 1, 1, 0},
+                                     {0, 1, -1, 2, -2, 0},
+                                     {0, 1, 1, 4, 4, 0},
+                                     {0, 1, -1, 8, -8, 1}};
+  static constexpr float G[6][3] = {{1.f / 4, 0, 0},
+                                    {-1.f / 6, -1.f / 6, -1.f / 6},
+                                    {-1.f / 6, 1.f / 6, -1.f / 6},
+                                    {1.f / 24, 1.f / 12, 1.f / 6},
+                                    {1.f / 24, -1.f / 12, 1.f / 6},
+                                    {0, 0, 1}};
+  static constexpr float BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0},
+                                     {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0},
+                                     {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
 };
 
 template <> struct WinogradMatrices<5> {
-  static constexpr int kA = 6;
+  static constexpr int kM = 2, kA = 6;
   static constexpr float AT[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 1}};
   static constexpr float G[6][5] = {
       {1.f / 4, 0, 0, 0, 0},
@@ -61,47 +74,114 @@ template <> struct WinogradMatrices<5> {
 
 #ifdef __AVX512F__
 
-/// sum over k of coef[k] * x[k * stride], skipping zero coefficients and
-/// multiplying by +-1 as additions (the coefficients are constants, so
-/// the tests fold away).
-template <int N, typename Coef>
-inline __m512 combine(const Coef &coef, const __m512 *x, int stride) {
-  __m512 acc = _mm512_setzero_ps();
-#pragma GCC unroll 8
-  for (int k = 0; k < N; ++k) {
-    float c = coef[k];
-    __m512 v = x[k * stride];
-    if (c == 1.f)
-      acc = _mm512_add_ps(acc, v);
-    else if (c == -1.f)
-      acc = _mm512_sub_ps(acc, v);
-    else if (c != 0.f)
-      acc = _mm512_fmadd_ps(_mm512_set1_ps(c), v, acc);
-  }
-  return acc;
-}
+#define ALEXC_WINOGRAD_INLINE inline __attribute__((always_inline))
 
-/// Where the 16 tiles of chunk u read their a x a input and write their 2x2
-/// output, for one geometry: offsets within a channel, and the lanes that
-/// fall inside the image (padding reads as zero, outputs past the edge are
-/// not written).
+/// The one-dimensional transforms of F(MxM, RxR) on 16 tiles at once,
+/// written out with their common terms (fewer operations than rows of the
+/// matrices would take; tests/unit/CpuKernelsTest.cpp checks them against
+/// WinogradMatrices): input r = B^T d (A values), output y = A^T m (M
+/// values from A), and the weight gradient's z = A y (A values from M).
+/// Operands are x[k * stride].
+template <int R> struct WinogradLines;
+
+/// r = B^T d for the 6x6 input transform both sizes share.
+struct WinogradInputLine6 {
+  static ALEXC_WINOGRAD_INLINE void input(const __m512 *d, int sd, __m512 *r,
+                                          int sr) {
+    const __m512 four = _mm512_set1_ps(4.f), five = _mm512_set1_ps(5.f),
+                 two = _mm512_set1_ps(2.f);
+    __m512 d0 = d[0], d1 = d[sd], d2 = d[2 * sd], d3 = d[3 * sd],
+           d4 = d[4 * sd], d5 = d[5 * sd];
+    __m512 a = _mm512_fnmadd_ps(four, d2, d4); // d4 - 4 d2
+    __m512 b = _mm512_fnmadd_ps(four, d1, d3); // d3 - 4 d1
+    __m512 c = _mm512_sub_ps(d4, d2);
+    __m512 e = _mm512_mul_ps(two, _mm512_sub_ps(d3, d1));
+    r[0] = _mm512_fmadd_ps(four, d0, _mm512_fnmadd_ps(five, d2, d4));
+    r[sr] = _mm512_add_ps(a, b);
+    r[2 * sr] = _mm512_sub_ps(a, b);
+    r[3 * sr] = _mm512_add_ps(c, e);
+    r[4 * sr] = _mm512_sub_ps(c, e);
+    r[5 * sr] = _mm512_fmadd_ps(four, d1, _mm512_fnmadd_ps(five, d3, d5));
+  }
+};
+
+template <> struct WinogradLines<3> : WinogradInputLine6 {
+  static ALEXC_WINOGRAD_INLINE void output(const __m512 *m, int sm, __m512 *y,
+                                           int sy) {
+    const __m512 two = _mm512_set1_ps(2.f), four = _mm512_set1_ps(4.f),
+                 eight = _mm512_set1_ps(8.f);
+    __m512 p = _mm512_add_ps(m[sm], m[2 * sm]);
+    __m512 q = _mm512_sub_ps(m[sm], m[2 * sm]);
+    __m512 s = _mm512_add_ps(m[3 * sm], m[4 * sm]);
+    __m512 t = _mm512_sub_ps(m[3 * sm], m[4 * sm]);
+    y[0] = _mm512_add_ps(_mm512_add_ps(m[0], p), s);
+    y[sy] = _mm512_fmadd_ps(two, t, q);
+    y[2 * sy] = _mm512_fmadd_ps(four, s, p);
+    y[3 * sy] = _mm512_add_ps(_mm512_fmadd_ps(eight, t, q), m[5 * sm]);
+  }
+  static ALEXC_WINOGRAD_INLINE void outputGrad(const __m512 *y, int sy,
+                                               __m512 *z, int sz) {
+    const __m512 two = _mm512_set1_ps(2.f), four = _mm512_set1_ps(4.f),
+                 eight = _mm512_set1_ps(8.f);
+    __m512 y0 = y[0], y1 = y[sy], y2 = y[2 * sy], y3 = y[3 * sy];
+    __m512 a = _mm512_add_ps(y0, y2), b = _mm512_add_ps(y1, y3);
+    __m512 c = _mm512_fmadd_ps(four, y2, y0);
+    __m512 d = _mm512_fmadd_ps(eight, y3, _mm512_mul_ps(two, y1));
+    z[0] = y0;
+    z[sz] = _mm512_add_ps(a, b);
+    z[2 * sz] = _mm512_sub_ps(a, b);
+    z[3 * sz] = _mm512_add_ps(c, d);
+    z[4 * sz] = _mm512_sub_ps(c, d);
+    z[5 * sz] = y3;
+  }
+};
+
+template <> struct WinogradLines<5> : WinogradInputLine6 {
+  static ALEXC_WINOGRAD_INLINE void output(const __m512 *m, int sm, __m512 *y,
+                                           int sy) {
+    const __m512 two = _mm512_set1_ps(2.f);
+    __m512 p = _mm512_add_ps(m[sm], m[2 * sm]);
+    __m512 q = _mm512_sub_ps(m[sm], m[2 * sm]);
+    __m512 s = _mm512_add_ps(m[3 * sm], m[4 * sm]);
+    __m512 t = _mm512_sub_ps(m[3 * sm], m[4 * sm]);
+    y[0] = _mm512_add_ps(_mm512_add_ps(m[0], p), s);
+    y[sy] = _mm512_add_ps(_mm512_fmadd_ps(two, t, q), m[5 * sm]);
+  }
+  static ALEXC_WINOGRAD_INLINE void outputGrad(const __m512 *y, int sy,
+                                               __m512 *z, int sz) {
+    const __m512 two = _mm512_set1_ps(2.f);
+    __m512 y0 = y[0], y1 = y[sy];
+    z[0] = y0;
+    z[sz] = _mm512_add_ps(y0, y1);
+    z[2 * sz] = _mm512_sub_ps(y0, y1);
+    z[3 * sz] = _mm512_fmadd_ps(two, y1, y0);
+    z[4 * sz] = _mm512_fnmadd_ps(two, y1, y0);
+    z[5 * sz] = y1;
+  }
+};
+
+/// Where the 16 tiles of chunk u read their a x a input and write their
+/// m x m output, for one geometry: offsets within a channel, and the lanes
+/// that fall inside the image (padding reads as zero, outputs past the edge
+/// are not written).
 struct WinogradPlan {
   struct Lanes {
     __m512i index;
     __mmask16 valid;
   };
-  int a = 0; // input tile side
+  int a = 0, m = 0; // input and output tile sides
   int64_t tilesH = 0, tilesW = 0, tiles = 0, chunks = 0;
   std::vector<Lanes> in;  // [chunk][a * a input positions]
-  std::vector<Lanes> out; // [chunk][4 output positions]
+  std::vector<Lanes> out; // [chunk][m * m output positions]
 
-  void build(int tileSide, int64_t H, int64_t W, int64_t PH, int64_t PW,
-             int64_t OH, int64_t OW) {
-    a = tileSide;
-    tilesH = (OH + 1) / 2, tilesW = (OW + 1) / 2, tiles = tilesH * tilesW;
+  void build(int inSide, int outSide, int64_t H, int64_t W, int64_t PH,
+             int64_t PW, int64_t OH, int64_t OW) {
+    a = inSide, m = outSide;
+    tilesH = (OH + m - 1) / m, tilesW = (OW + m - 1) / m;
+    tiles = tilesH * tilesW;
     chunks = (tiles + 15) / 16;
     in.resize(size_t(chunks * a * a));
-    out.resize(size_t(chunks * 4));
+    out.resize(size_t(chunks * m * m));
     for (int64_t u = 0; u < chunks; ++u) {
       for (int e = 0; e < a * a; ++e) {
         alignas(64) int32_t index[16] = {};
@@ -110,8 +190,8 @@ struct WinogradPlan {
           int64_t t = u * 16 + lane;
           if (t >= tiles)
             continue;
-          int64_t iy = t / tilesW * 2 - PH + e / a;
-          int64_t ix = t % tilesW * 2 - PW + e % a;
+          int64_t iy = t / tilesW * m - PH + e / a;
+          int64_t ix = t % tilesW * m - PW + e % a;
           if (iy < 0 || iy >= H || ix < 0 || ix >= W)
             continue;
           index[lane] = int32_t(iy * W + ix);
@@ -120,18 +200,19 @@ struct WinogradPlan {
         in[size_t(u * a * a + e)] = {_mm512_load_si512(index),
                                      __mmask16(valid)};
       }
-      for (int e = 0; e < 4; ++e) {
+      for (int e = 0; e < m * m; ++e) {
         alignas(64) int32_t index[16] = {};
         uint32_t valid = 0;
         for (int lane = 0; lane < 16; ++lane) {
           int64_t t = u * 16 + lane;
-          int64_t oy = t / tilesW * 2 + e / 2, ox = t % tilesW * 2 + e % 2;
+          int64_t oy = t / tilesW * m + e / m, ox = t % tilesW * m + e % m;
           if (t >= tiles || oy >= OH || ox >= OW)
             continue;
           index[lane] = int32_t(oy * OW + ox);
           valid |= 1u << lane;
         }
-        out[size_t(u * 4 + e)] = {_mm512_load_si512(index), __mmask16(valid)};
+        out[size_t(u * m * m + e)] = {_mm512_load_si512(index),
+                                      __mmask16(valid)};
       }
     }
   }
@@ -158,45 +239,50 @@ struct WinogradPlan {
         for (int e = 0; e < A * A; ++e)
           d[e] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid,
                                           l[e].index, xc, sizeof(float));
-        for (int i = 0; i < A; ++i) // t = B^T d
-          for (int j = 0; j < A; ++j)
-            t[i * A + j] = combine<A>(W::BT[i], d + j, A);
+#pragma GCC unroll 8
+        for (int i = 0; i < A; ++i) // t = d B, row by row
+          WinogradLines<R>::input(d + i * A, 1, t + i * A, 1);
+#pragma GCC unroll 8
+        for (int j = 0; j < A; ++j) // v = B^T t, column by column
+          WinogradLines<R>::input(t + j, A, d + j, A);
         __mmask16 lanes = chunkLanes(u);
         float *dst = V + c * ld + t0 + u * 16;
-        for (int i = 0; i < A; ++i) // v = t B
-          for (int j = 0; j < A; ++j)
-            _mm512_mask_storeu_ps(dst + (i * A + j) * plane, lanes,
-                                  combine<A>(W::BT[j], t + i * A, 1));
+#pragma GCC unroll 40
+        for (int e = 0; e < A * A; ++e)
+          _mm512_mask_storeu_ps(dst + e * plane, lanes, d[e]);
       }
     }
   }
 
-  /// y[o] = A^T M[.][o] A (+ bias[o]) for every output channel of one
-  /// image, from M[e][o][t0 + tile] (rows `ld` apart, O * ld per e).
+  /// y[o] = A^T P[.][o] A (+ bias[o]) for every output channel of one
+  /// image, from the products P[e][o][t0 + tile] (rows `ld` apart, O * ld
+  /// per e).
   template <int R>
-  void transformOutput(const float *M, int64_t O, int64_t ld, int64_t t0,
+  void transformOutput(const float *prod, int64_t O, int64_t ld, int64_t t0,
                        const float *bias, float *y, int64_t OHW) const {
     using W = WinogradMatrices<R>;
-    constexpr int A = W::kA;
+    constexpr int A = W::kA, M = W::kM;
     int64_t plane = O * ld;
     for (int64_t o = 0; o < O; ++o) {
       __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.f);
       for (int64_t u = 0; u < chunks; ++u) {
         __mmask16 lanes = chunkLanes(u);
-        const float *src = M + o * ld + t0 + u * 16;
-        __m512 m[A * A], r[2 * A];
+        const float *src = prod + o * ld + t0 + u * 16;
+        __m512 mt[A * A], r[M * A], q[M * M];
+#pragma GCC unroll 40
         for (int e = 0; e < A * A; ++e)
-          m[e] = _mm512_maskz_loadu_ps(lanes, src + e * plane);
-        for (int i = 0; i < 2; ++i) // r = A^T m
-          for (int j = 0; j < A; ++j)
-            r[i * A + j] = combine<A>(W::AT[i], m + j, A);
-        const Lanes *l = out.data() + u * 4;
-        for (int i = 0; i < 2; ++i) // y = r A
-          for (int j = 0; j < 2; ++j)
-            _mm512_mask_i32scatter_ps(
-                y + o * OHW, l[2 * i + j].valid, l[2 * i + j].index,
-                _mm512_add_ps(combine<A>(W::AT[j], r + i * A, 1), b),
-                sizeof(float));
+          mt[e] = _mm512_maskz_loadu_ps(lanes, src + e * plane);
+#pragma GCC unroll 8
+        for (int j = 0; j < A; ++j) // r = A^T m, column by column
+          WinogradLines<R>::output(mt + j, A, r + j, A);
+#pragma GCC unroll 4
+        for (int i = 0; i < M; ++i) // y = r A, row by row
+          WinogradLines<R>::output(r + i * A, 1, q + M * i, 1);
+        const Lanes *l = out.data() + u * M * M;
+#pragma GCC unroll 16
+        for (int e = 0; e < M * M; ++e)
+          _mm512_mask_i32scatter_ps(y + o * OHW, l[e].valid, l[e].index,
+                                    _mm512_add_ps(q[e], b), sizeof(float));
       }
     }
   }
@@ -208,53 +294,64 @@ struct WinogradPlan {
   template <int R>
   void transformOutputGrad(const float *dy, int64_t O, int64_t OHW, float *Z,
                            int64_t ld, int64_t t0) const {
-    using W = WinogradMatrices<R>;
-    constexpr int A = W::kA;
-    // A's rows (columns of A^T), as constants.
-    static constexpr std::array<std::array<float, 2>, A> Arow = [] {
-      std::array<std::array<float, 2>, A> rows{};
-      for (int i = 0; i < A; ++i)
-        for (int k = 0; k < 2; ++k)
-          rows[size_t(i)][size_t(k)] = W::AT[k][i];
-      return rows;
-    }();
+    constexpr int A = WinogradMatrices<R>::kA, M = WinogradMatrices<R>::kM;
     int64_t plane = O * ld;
     for (int64_t o = 0; o < O; ++o) {
       const float *dyo = dy + o * OHW;
       for (int64_t u = 0; u < chunks; ++u) {
-        const Lanes *l = out.data() + u * 4;
-        __m512 y[4], r[A * 2];
-        for (int e = 0; e < 4; ++e)
+        const Lanes *l = out.data() + u * M * M;
+        __m512 y[M * M], r[A * M], z[A * A];
+#pragma GCC unroll 16
+        for (int e = 0; e < M * M; ++e)
           y[e] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid,
                                           l[e].index, dyo, sizeof(float));
-        for (int i = 0; i < A; ++i) // r = A y
-          for (int j = 0; j < 2; ++j)
-            r[i * 2 + j] = combine<2>(Arow[size_t(i)], y + j, 2);
+#pragma GCC unroll 4
+        for (int j = 0; j < M; ++j) // r = A y, column by column
+          WinogradLines<R>::outputGrad(y + j, M, r + j, M);
+#pragma GCC unroll 8
+        for (int i = 0; i < A; ++i) // z = r A^T, row by row
+          WinogradLines<R>::outputGrad(r + M * i, 1, z + i * A, 1);
         __mmask16 lanes = chunkLanes(u);
         float *dst = Z + o * ld + t0 + u * 16;
-        for (int i = 0; i < A; ++i) // z = r A^T
-          for (int j = 0; j < A; ++j)
-            _mm512_mask_storeu_ps(dst + (i * A + j) * plane, lanes,
-                                  combine<2>(Arow[size_t(j)], r + i * 2, 1));
+#pragma GCC unroll 40
+        for (int e = 0; e < A * A; ++e)
+          _mm512_mask_storeu_ps(dst + e * plane, lanes, z[e]);
       }
     }
   }
 };
 
 /// out(i, j, sum over k of lhs(i, k) * rhs(k, j)) for a Rows x Cols
-/// product of small matrices given as index functions (the weight
-/// transforms multiply by G and its transpose from either side).
+/// product of small matrices given as index functions, 16 filters at a
+/// time (one per lane): the weight transforms multiply by G and its
+/// transpose from either side. The coefficients are constants once the
+/// loops are unrolled.
 template <int Rows, int Cols, int Inner, typename Lhs, typename Rhs,
           typename Out>
-inline void smallProduct(Lhs lhs, Rhs rhs, Out out) {
+ALEXC_WINOGRAD_INLINE void smallProduct(Lhs lhs, Rhs rhs, Out out) {
+#pragma GCC unroll 8
   for (int i = 0; i < Rows; ++i)
+#pragma GCC unroll 8
     for (int j = 0; j < Cols; ++j) {
-      float s = 0.f;
+      __m512 s = _mm512_setzero_ps();
+#pragma GCC unroll 8
       for (int k = 0; k < Inner; ++k)
-        s += lhs(i, k) * rhs(k, j);
+        s = _mm512_fmadd_ps(lhs(i, k), rhs(k, j), s);
       out(i, j, s);
     }
 }
+
+/// Lane l of the 16-filter block starting at filter f0 of n filters of K
+/// floats each: the gather offsets (in floats) and the lanes in range.
+struct FilterLanes {
+  __m512i offsets;
+  __mmask16 valid;
+  FilterLanes(int64_t f0, int64_t n, int K)
+      : offsets(_mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8,
+                                                     9, 10, 11, 12, 13, 14, 15),
+                                   _mm512_set1_epi32(K))),
+        valid(__mmask16((1u << std::min<int64_t>(16, n - f0)) - 1)) {}
+};
 
 /// Floats transformWeights needs in its workspace.
 template <int R> int64_t transformWeightsFloats(int64_t O, int64_t C) {
@@ -276,19 +373,26 @@ void transformWeights(const float *w, int64_t O, int64_t C, float *workspace,
   int64_t each = (PrepackedA::floatsFor(O, C) + 15) / 16 * 16;
   float *raw = packed + A * A * each;
   U.resize(A * A);
+  int64_t blocks = (plane + 15) / 16;
 #pragma omp parallel for schedule(static)
-  for (int64_t oc = 0; oc < O * C; ++oc) {
-    const float *g = w + oc * R * R;
-    float t[A][R];
-    auto G = [](int i, int k) { return W::G[i][k]; };
-    auto GT = [](int k, int j) { return W::G[j][k]; };
+  for (int64_t bk = 0; bk < blocks; ++bk) {
+    int64_t oc0 = bk * 16;
+    FilterLanes l(oc0, plane, R * R);
+    __m512 g[R * R], t[A * R];
+    const float *base = w + oc0 * R * R;
+#pragma GCC unroll 25
+    for (int k = 0; k < R * R; ++k)
+      g[k] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l.valid, l.offsets,
+                                      base + k, sizeof(float));
+    auto G = [](int i, int k) { return _mm512_set1_ps(W::G[i][k]); };
+    auto GT = [](int k, int j) { return _mm512_set1_ps(W::G[j][k]); };
     smallProduct<A, R, R>( // t = G g
         G, [&](int k, int j) { return g[k * R + j]; },
-        [&](int i, int j, float v) { t[i][j] = v; });
+        [&](int i, int j, __m512 v) { t[i * R + j] = v; });
     smallProduct<A, A, R>( // U = t G^T
-        [&](int i, int k) { return t[i][k]; }, GT,
-        [&](int i, int j, float v) {
-          raw[size_t((i * A + j) * plane + oc)] = v;
+        [&](int i, int k) { return t[i * R + k]; }, GT,
+        [&](int i, int j, __m512 v) {
+          _mm512_mask_storeu_ps(raw + (i * A + j) * plane + oc0, l.valid, v);
         });
   }
   for (int e = 0; e < A * A; ++e)
@@ -304,26 +408,33 @@ void untransformWeightGrad(const float *P, int parts, size_t stride, int64_t O,
                            int64_t C, float *dw) {
   using W = WinogradMatrices<R>;
   constexpr int A = W::kA;
-  int64_t plane = O * C;
+  int64_t plane = O * C, blocks = (plane + 15) / 16;
 #pragma omp parallel for schedule(static)
-  for (int64_t oc = 0; oc < O * C; ++oc) {
-    float p[A * A];
+  for (int64_t bk = 0; bk < blocks; ++bk) {
+    int64_t oc0 = bk * 16;
+    FilterLanes l(oc0, plane, R * R);
+    __m512 p[A * A], q[R * A];
+#pragma GCC unroll 40
     for (int e = 0; e < A * A; ++e) {
-      float s = 0.f;
+      __m512 s = _mm512_setzero_ps();
       for (int t = 0; t < parts; ++t)
-        s += P[size_t(t) * stride + size_t(e * plane + oc)];
+        s = _mm512_add_ps(
+            s, _mm512_maskz_loadu_ps(l.valid, P + size_t(t) * stride +
+                                                  size_t(e * plane + oc0)));
       p[e] = s;
     }
-    float q[R][A];
-    float *g = dw + oc * R * R;
+    float *g = dw + oc0 * R * R;
     smallProduct<R, A, A>( // q = G^T P
-        [](int i, int k) { return W::G[k][i]; },
+        [](int i, int k) { return _mm512_set1_ps(W::G[k][i]); },
         [&](int k, int j) { return p[k * A + j]; },
-        [&](int i, int j, float v) { q[i][j] = v; });
+        [&](int i, int j, __m512 v) { q[i * A + j] = v; });
     smallProduct<R, R, A>( // dw = q G
-        [&](int i, int k) { return q[i][k]; },
-        [](int k, int j) { return W::G[k][j]; },
-        [&](int i, int j, float v) { g[i * R + j] = v; });
+        [&](int i, int k) { return q[i * A + k]; },
+        [](int k, int j) { return _mm512_set1_ps(W::G[k][j]); },
+        [&](int i, int j, __m512 v) {
+          _mm512_mask_i32scatter_ps(g + i * R + j, l.valid, l.offsets, v,
+                                    sizeof(float));
+        });
   }
 }
 
