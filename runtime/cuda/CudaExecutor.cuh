@@ -296,6 +296,13 @@ private:
                    : n == "correct" ? static_cast<void *>(correct)
                                     : tensors.at(n).ptr;
     }
+    return frameOver(info, args, results);
+  }
+
+  /// A frame of this executor's buffers, handles and settings.
+  rt::CudaFrame frameOver(const rt::FunctionInfo &info,
+                          std::vector<void *> &args,
+                          std::vector<void *> &results) {
     return rt::CudaFrame{args.data(),
                          results.data(),
                          arena,
@@ -315,18 +322,7 @@ private:
                  std::vector<void *> &results) {
     const rt::FunctionInfo &info = *function(name);
     const CudaFunction &fn = *program_(name);
-    rt::CudaFrame f{args.data(),
-                    results.data(),
-                    arena,
-                    persistent.at(info.name),
-                    scalars,
-                    stream,
-                    cublas,
-                    scratch,
-                    cudnn,
-                    cudnnWorkspace,
-                    cudnnWorkspaceBytes,
-                    mathPrecision};
+    rt::CudaFrame f = frameOver(info, args, results);
     for (int k = 0; k < fn.numKernels; ++k)
       fn.kernels[k].run(f, 0);
     fn.finish(f);

@@ -42,17 +42,9 @@ TEST(CpuKernels, MaxPoolTiesGoToTheFirstMaximum) {
       {1, 1, 5, 5, 5, 5, 1, 1, 2, 2}};  // windows mostly padding
   for (const PoolCase &c : cases) {
     ref::Window win{c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
-    cpu::PoolGeom g{c.N,
-                    c.C,
-                    c.H,
-                    c.W,
-                    c.KH,
-                    c.KW,
-                    c.SH,
-                    c.SW,
-                    c.PH,
-                    c.PW,
-                    ref::windowOutput(c.H, c.KH, c.SH, c.PH),
+    cpu::PoolGeom g{c.N,  c.C,  c.H,  c.W,
+                    c.KH, c.KW, c.SH, c.SW,
+                    c.PH, c.PW, ref::windowOutput(c.H, c.KH, c.SH, c.PH),
                     ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
     for (int levelCount : {2, 3, 1000}) {
       T x = levels({c.N, c.C, c.H, c.W}, rng, levelCount);
@@ -85,11 +77,11 @@ struct ConvCase {
 TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
   std::mt19937 rng(12);
   const ConvCase cases[] = {
-      {3, 6, 13, 21, 4, 3, 2, 1, 1, 2, 1},   // stride 1, C >= O: flipped
-      {2, 3, 12, 19, 8, 5, 5, 1, 1, 2, 2},   // stride 1, C < O: columns
+      {3, 6, 13, 21, 4, 3, 2, 1, 1, 2, 1},  // stride 1, C >= O: flipped
+      {2, 3, 12, 19, 8, 5, 5, 1, 1, 2, 2},  // stride 1, C < O: columns
       {2, 5, 23, 17, 7, 11, 11, 4, 4, 2, 2}, // conv1-like stride 4
-      {1, 6, 9, 9, 5, 3, 3, 2, 1, 1, 0},     // one image: split GEMMs
-      {2, 7, 6, 5, 3, 1, 1, 1, 1, 0, 0},     // 1x1
+      {1, 6, 9, 9, 5, 3, 3, 2, 1, 1, 0},    // one image: split GEMMs
+      {2, 7, 6, 5, 3, 1, 1, 1, 1, 0, 0},    // 1x1
       // Winograd F(2x2, 3x3) (3x3, stride 1, >= 64 channels): odd sizes and
       // an image count that leaves a partial group; no padding; padding 2,
       // whose input gradient (padding 0, C < O) is Winograd as well.
@@ -101,18 +93,9 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
       {2, 72, 9, 8, 64, 5, 5, 1, 1, 0, 0}};
   for (const ConvCase &c : cases) {
     ref::Window win{c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
-    cpu::ConvGeom g{c.N,
-                    c.C,
-                    c.H,
-                    c.W,
-                    c.O,
-                    c.KH,
-                    c.KW,
-                    c.SH,
-                    c.SW,
-                    c.PH,
-                    c.PW,
-                    ref::windowOutput(c.H, c.KH, c.SH, c.PH),
+    cpu::ConvGeom g{c.N,  c.C,  c.H,  c.W,  c.O,
+                    c.KH, c.KW, c.SH, c.SW, c.PH,
+                    c.PW, ref::windowOutput(c.H, c.KH, c.SH, c.PH),
                     ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
     T x = random({c.N, c.C, c.H, c.W}, rng);
     T w = random({c.O, c.C, c.KH, c.KW}, rng), b = random({c.O}, rng);
@@ -188,10 +171,7 @@ TEST(CpuKernels, DropoutMaskMatchesPerElementDraws) {
   struct Range {
     int64_t b, e;
   };
-  const Range ranges[] = {{0, 16384},
-                          {5, 6},
-                          {3, 200},
-                          {16381, 32768},
+  const Range ranges[] = {{0, 16384}, {5, 6}, {3, 200}, {16381, 32768},
                           {(int64_t(1) << 34) - 130, (int64_t(1) << 34) + 70}};
   const float rates[] = {0.5f, 0.1f, 0.9f, 0.0f};
   const uint64_t seeds[] = {0, 7, 0x123456789abcdef0ull};
