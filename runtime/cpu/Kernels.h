@@ -529,9 +529,12 @@ inline bool winogradApplies(const ConvGeom &g) {
     const char *v = std::getenv("ALEXC_NO_WINOGRAD");
     return v && *v && *v != '0';
   }();
+  // The tile plans address a group of up to 8 images with 32-bit offsets.
+  constexpr int64_t kMaxImage = int64_t(1) << 28;
   return !disabled && g.KH == g.KW && (g.KH == 3 || g.KH == 5) && g.SH == 1 &&
          g.SW == 1 && g.PH < g.KH && g.PW < g.KW && g.C >= 64 && g.O >= 64 &&
-         g.N >= maxThreads();
+         g.N >= maxThreads() && g.C * g.H * g.W < kMaxImage &&
+         g.O * g.ohw() < kMaxImage;
 #else
   (void)g;
   return false;
@@ -539,18 +542,26 @@ inline bool winogradApplies(const ConvGeom &g) {
 }
 
 #ifdef __AVX512F__
-/// The tile plan of a geometry, made once per process (called outside
-/// parallel regions only).
-inline const WinogradPlan &winogradPlan(const ConvGeom &g) {
-  static std::map<std::array<int64_t, 7>, WinogradPlan> plans;
-  std::array<int64_t, 7> key{g.KH, g.H, g.W, g.PH, g.PW, g.OH, g.OW};
+/// The tile plan of a geometry for groups of G images, made once per
+/// process (called outside parallel regions only).
+inline const WinogradPlan &winogradPlan(const ConvGeom &g, int64_t G) {
+  static std::map<std::array<int64_t, 10>, WinogradPlan> plans;
+  int64_t inStride = g.C * g.H * g.W, outStride = g.O * g.ohw();
+  std::array<int64_t, 10> key{g.KH, g.H,  g.W, g.PH,     g.PW,
+                              g.OH, g.OW, G,   inStride, outStride};
   auto [it, inserted] = plans.try_emplace(key);
   if (inserted)
     it->second.build(
         g.KH == 3 ? WinogradMatrices<3>::kA : WinogradMatrices<5>::kA,
         g.KH == 3 ? WinogradMatrices<3>::kM : WinogradMatrices<5>::kM, g.H, g.W,
-        g.PH, g.PW, g.OH, g.OW);
+        g.PH, g.PW, g.OH, g.OW, G, inStride, outStride);
   return it->second;
+}
+
+/// Output tiles per image of a Winograd convolution.
+inline int64_t winogradTiles(const ConvGeom &g) {
+  int64_t m = g.KH == 3 ? WinogradMatrices<3>::kM : WinogradMatrices<5>::kM;
+  return ((g.OH + m - 1) / m) * ((g.OW + m - 1) / m);
 }
 
 /// One workspace for the large buffers of every Winograd call (the
@@ -586,13 +597,13 @@ template <int R, typename Epi>
 void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
                     const float *b, float *y, Epi &&epilogue) {
   constexpr int A2 = WinogradMatrices<R>::kA * WinogradMatrices<R>::kA;
-  const WinogradPlan &plan = winogradPlan(g);
+  int64_t T = winogradTiles(g), G = winogradGroup(g, T);
+  const WinogradPlan &plan = winogradPlan(g, G);
   static std::vector<PrepackedA> U;
   transformWeights<R>(
       w, g.O, g.C,
       winogradWorkspace(size_t(transformWeightsFloats<R>(g.O, g.C))), U);
   const std::vector<PrepackedA> &weights = U;
-  int64_t T = plan.tiles, G = winogradGroup(g, T);
   int64_t ld = G * T, groups = (g.N + G - 1) / G;
   int64_t inImage = g.C * g.H * g.W, outImage = g.O * g.ohw();
 #pragma omp parallel for schedule(static)
@@ -600,18 +611,13 @@ void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
     int64_t n0 = gr * G, count = std::min(G, g.N - n0);
     float *V = scratch(size_t(A2 * (g.C + g.O) * ld));
     float *M = V + A2 * g.C * ld;
-    for (int64_t i = 0; i < count; ++i)
-      plan.transformInput<R>(x + (n0 + i) * inImage, g.C, g.H * g.W, V, ld,
-                             i * T);
+    plan.transformInput<R>(x + n0 * inImage, count, g.C, g.H * g.W, V, ld);
     for (int e = 0; e < A2; ++e)
       gemmWith(false, g.O, count * T, g.C, weights[size_t(e)],
                StridedB{MatView{V + e * g.C * ld, ld, 1}}, M + e * g.O * ld, ld,
                false);
-    for (int64_t i = 0; i < count; ++i) {
-      int64_t n = n0 + i;
-      plan.transformOutput<R>(M, g.O, ld, i * T, b, y + n * outImage, g.ohw());
-      epilogue(n * outImage, (n + 1) * outImage);
-    }
+    plan.transformOutput<R>(M, count, g.O, ld, b, y + n0 * outImage, g.ohw());
+    epilogue(n0 * outImage, (n0 + count) * outImage);
   }
 }
 
@@ -712,8 +718,8 @@ template <int R>
 void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
                               const float *dy, float *dw, float *db) {
   constexpr int A2 = WinogradMatrices<R>::kA * WinogradMatrices<R>::kA;
-  const WinogradPlan &plan = winogradPlan(g);
-  int64_t T = plan.tiles, G = winogradGroup(g, T);
+  int64_t T = winogradTiles(g), G = winogradGroup(g, T);
+  const WinogradPlan &plan = winogradPlan(g, G);
   int64_t ld = G * T, groups = (g.N + G - 1) / G;
   int64_t inImage = g.C * g.H * g.W, ohw = g.ohw(), outImage = g.O * ohw;
   int threads = maxThreads();
@@ -726,12 +732,8 @@ void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
     int64_t n0 = gr * G, count = std::min(G, g.N - n0);
     float *V = scratch(size_t(A2 * (g.C + g.O) * ld));
     float *Z = V + A2 * g.C * ld;
-    for (int64_t i = 0; i < count; ++i) {
-      plan.transformInput<R>(x + (n0 + i) * inImage, g.C, g.H * g.W, V, ld,
-                             i * T);
-      plan.transformOutputGrad<R>(dy + (n0 + i) * outImage, g.O, ohw, Z, ld,
-                                  i * T);
-    }
+    plan.transformInput<R>(x + n0 * inImage, count, g.C, g.H * g.W, V, ld);
+    plan.transformOutputGrad<R>(dy + n0 * outImage, count, g.O, ohw, Z, ld);
     for (int e = 0; e < A2; ++e)
       gemmWith(false, g.O, g.C, count * T,
                StridedA{MatView{Z + e * g.O * ld, ld, 1}},

@@ -161,25 +161,30 @@ template <> struct WinogradLines<5> : WinogradInputLine6 {
 };
 
 /// Where the 16 tiles of chunk u read their a x a input and write their
-/// m x m output, for one geometry: offsets within a channel, and the lanes
-/// that fall inside the image (padding reads as zero, outputs past the edge
-/// are not written).
+/// m x m output, for one geometry and a group of up to `images` images
+/// whose tiles are numbered one after the other (image i's tile t is tile
+/// i * tiles + t), so that the chunks of small images are full: offsets
+/// from the group's first image within a channel (images inStride and
+/// outStride floats apart), and the lanes that fall inside the image
+/// (padding reads as zero, outputs past the edge are not written).
 struct WinogradPlan {
   struct Lanes {
     __m512i index;
     __mmask16 valid;
   };
   int a = 0, m = 0; // input and output tile sides
-  int64_t tilesH = 0, tilesW = 0, tiles = 0, chunks = 0;
+  int64_t tilesH = 0, tilesW = 0, tiles = 0, images = 0, chunks = 0;
   std::vector<Lanes> in;  // [chunk][a * a input positions]
   std::vector<Lanes> out; // [chunk][m * m output positions]
 
+  /// inStride and outStride times `images` must stay below 2^31.
   void build(int inSide, int outSide, int64_t H, int64_t W, int64_t PH,
-             int64_t PW, int64_t OH, int64_t OW) {
-    a = inSide, m = outSide;
+             int64_t PW, int64_t OH, int64_t OW, int64_t groupImages,
+             int64_t inStride, int64_t outStride) {
+    a = inSide, m = outSide, images = groupImages;
     tilesH = (OH + m - 1) / m, tilesW = (OW + m - 1) / m;
     tiles = tilesH * tilesW;
-    chunks = (tiles + 15) / 16;
+    chunks = (images * tiles + 15) / 16;
     in.resize(size_t(chunks * a * a));
     out.resize(size_t(chunks * m * m));
     for (int64_t u = 0; u < chunks; ++u) {
@@ -187,14 +192,14 @@ struct WinogradPlan {
         alignas(64) int32_t index[16] = {};
         uint32_t valid = 0;
         for (int lane = 0; lane < 16; ++lane) {
-          int64_t t = u * 16 + lane;
-          if (t >= tiles)
+          int64_t g = u * 16 + lane, i = g / tiles, t = g % tiles;
+          if (i >= images)
             continue;
           int64_t iy = t / tilesW * m - PH + e / a;
           int64_t ix = t % tilesW * m - PW + e % a;
           if (iy < 0 || iy >= H || ix < 0 || ix >= W)
             continue;
-          index[lane] = int32_t(iy * W + ix);
+          index[lane] = int32_t(i * inStride + iy * W + ix);
           valid |= 1u << lane;
         }
         in[size_t(u * a * a + e)] = {_mm512_load_si512(index),
@@ -204,11 +209,11 @@ struct WinogradPlan {
         alignas(64) int32_t index[16] = {};
         uint32_t valid = 0;
         for (int lane = 0; lane < 16; ++lane) {
-          int64_t t = u * 16 + lane;
+          int64_t g = u * 16 + lane, i = g / tiles, t = g % tiles;
           int64_t oy = t / tilesW * m + e / m, ox = t % tilesW * m + e % m;
-          if (t >= tiles || oy >= OH || ox >= OW)
+          if (i >= images || oy >= OH || ox >= OW)
             continue;
-          index[lane] = int32_t(oy * OW + ox);
+          index[lane] = int32_t(i * outStride + oy * OW + ox);
           valid |= 1u << lane;
         }
         out[size_t(u * m * m + e)] = {_mm512_load_si512(index),
@@ -217,36 +222,40 @@ struct WinogradPlan {
     }
   }
 
-  /// The lanes of chunk u that are tiles (the last chunk may be partial).
-  __mmask16 chunkLanes(int64_t u) const {
-    int64_t n = std::min<int64_t>(16, tiles - u * 16);
+  /// The chunks that hold the tiles of the first `count` images, and the
+  /// lanes of chunk u among those tiles (the last chunk may be partial).
+  int64_t chunksFor(int64_t count) const { return (count * tiles + 15) / 16; }
+  __mmask16 chunkLanes(int64_t u, int64_t count) const {
+    int64_t n = std::min<int64_t>(16, count * tiles - u * 16);
     return __mmask16((1u << n) - 1);
   }
 
-  /// V[e][c][t0 + tile] = (B^T d B)[e] for every channel c of one image x
-  /// (C x H x W); rows of V are `ld` apart per channel, C * ld per e.
+  /// V[e][c][tile] = (B^T d B)[e] for every channel c of `count` images
+  /// from x (each C x H x W, the plan's inStride apart); rows of V are `ld`
+  /// apart per channel, C * ld per e.
   template <int R>
-  void transformInput(const float *x, int64_t C, int64_t HW, float *V,
-                      int64_t ld, int64_t t0) const {
+  void transformInput(const float *x, int64_t count, int64_t C, int64_t HW,
+                      float *V, int64_t ld) const {
     using W = WinogradMatrices<R>;
     constexpr int A = W::kA;
-    int64_t plane = C * ld;
+    int64_t plane = C * ld, used = chunksFor(count);
     for (int64_t c = 0; c < C; ++c) {
       const float *xc = x + c * HW;
-      for (int64_t u = 0; u < chunks; ++u) {
+      for (int64_t u = 0; u < used; ++u) {
         const Lanes *l = in.data() + u * A * A;
+        __mmask16 lanes = chunkLanes(u, count);
         __m512 d[A * A], t[A * A];
         for (int e = 0; e < A * A; ++e)
-          d[e] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid,
-                                          l[e].index, xc, sizeof(float));
+          d[e] =
+              _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid & lanes,
+                                       l[e].index, xc, sizeof(float));
 #pragma GCC unroll 8
         for (int i = 0; i < A; ++i) // t = d B, row by row
           WinogradLines<R>::input(d + i * A, 1, t + i * A, 1);
 #pragma GCC unroll 8
         for (int j = 0; j < A; ++j) // v = B^T t, column by column
           WinogradLines<R>::input(t + j, A, d + j, A);
-        __mmask16 lanes = chunkLanes(u);
-        float *dst = V + c * ld + t0 + u * 16;
+        float *dst = V + c * ld + u * 16;
 #pragma GCC unroll 40
         for (int e = 0; e < A * A; ++e)
           _mm512_mask_storeu_ps(dst + e * plane, lanes, d[e]);
@@ -254,20 +263,20 @@ struct WinogradPlan {
     }
   }
 
-  /// y[o] = A^T P[.][o] A (+ bias[o]) for every output channel of one
-  /// image, from the products P[e][o][t0 + tile] (rows `ld` apart, O * ld
-  /// per e).
+  /// y[o] = A^T P[.][o] A (+ bias[o]) for every output channel of
+  /// `count` images y (each O x OH x OW, the plan's outStride apart), from
+  /// the products P[e][o][tile] (rows `ld` apart, O * ld per e).
   template <int R>
-  void transformOutput(const float *prod, int64_t O, int64_t ld, int64_t t0,
+  void transformOutput(const float *prod, int64_t count, int64_t O, int64_t ld,
                        const float *bias, float *y, int64_t OHW) const {
     using W = WinogradMatrices<R>;
     constexpr int A = W::kA, M = W::kM;
-    int64_t plane = O * ld;
+    int64_t plane = O * ld, used = chunksFor(count);
     for (int64_t o = 0; o < O; ++o) {
       __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.f);
-      for (int64_t u = 0; u < chunks; ++u) {
-        __mmask16 lanes = chunkLanes(u);
-        const float *src = prod + o * ld + t0 + u * 16;
+      for (int64_t u = 0; u < used; ++u) {
+        __mmask16 lanes = chunkLanes(u, count);
+        const float *src = prod + o * ld + u * 16;
         __m512 mt[A * A], r[M * A], q[M * M];
 #pragma GCC unroll 40
         for (int e = 0; e < A * A; ++e)
@@ -281,38 +290,39 @@ struct WinogradPlan {
         const Lanes *l = out.data() + u * M * M;
 #pragma GCC unroll 16
         for (int e = 0; e < M * M; ++e)
-          _mm512_mask_i32scatter_ps(y + o * OHW, l[e].valid, l[e].index,
+          _mm512_mask_i32scatter_ps(y + o * OHW, l[e].valid & lanes, l[e].index,
                                     _mm512_add_ps(q[e], b), sizeof(float));
       }
     }
   }
 
   /// The weight gradient's transform of the output gradient, the transpose
-  /// of transformOutput: Z[e][o][t0 + tile] = (A dy A^T)[e] for every
-  /// output channel of one image's dy (O x OH x OW). Outputs past the edge
-  /// read as zero.
+  /// of transformOutput: Z[e][o][tile] = (A dy A^T)[e] for every output
+  /// channel of `count` images' dy (each O x OH x OW, the plan's outStride
+  /// apart). Outputs past the edge read as zero.
   template <int R>
-  void transformOutputGrad(const float *dy, int64_t O, int64_t OHW, float *Z,
-                           int64_t ld, int64_t t0) const {
+  void transformOutputGrad(const float *dy, int64_t count, int64_t O,
+                           int64_t OHW, float *Z, int64_t ld) const {
     constexpr int A = WinogradMatrices<R>::kA, M = WinogradMatrices<R>::kM;
-    int64_t plane = O * ld;
+    int64_t plane = O * ld, used = chunksFor(count);
     for (int64_t o = 0; o < O; ++o) {
       const float *dyo = dy + o * OHW;
-      for (int64_t u = 0; u < chunks; ++u) {
+      for (int64_t u = 0; u < used; ++u) {
         const Lanes *l = out.data() + u * M * M;
+        __mmask16 lanes = chunkLanes(u, count);
         __m512 y[M * M], r[A * M], z[A * A];
 #pragma GCC unroll 16
         for (int e = 0; e < M * M; ++e)
-          y[e] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid,
-                                          l[e].index, dyo, sizeof(float));
+          y[e] =
+              _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid & lanes,
+                                       l[e].index, dyo, sizeof(float));
 #pragma GCC unroll 4
         for (int j = 0; j < M; ++j) // r = A y, column by column
           WinogradLines<R>::outputGrad(y + j, M, r + j, M);
 #pragma GCC unroll 8
         for (int i = 0; i < A; ++i) // z = r A^T, row by row
           WinogradLines<R>::outputGrad(r + M * i, 1, z + i * A, 1);
-        __mmask16 lanes = chunkLanes(u);
-        float *dst = Z + o * ld + t0 + u * 16;
+        float *dst = Z + o * ld + u * 16;
 #pragma GCC unroll 40
         for (int e = 0; e < A * A; ++e)
           _mm512_mask_storeu_ps(dst + e * plane, lanes, z[e]);
