@@ -222,6 +222,17 @@ struct WinogradPlan {
     }
   }
 
+  /// out[e] = base[l[e].index] for the N positions of a chunk, in its
+  /// `lanes` (zero elsewhere and outside the image).
+  template <int N>
+  static ALEXC_WINOGRAD_INLINE void gather(const Lanes *l, __mmask16 lanes,
+                                           const float *base, __m512 *out) {
+#pragma GCC unroll 40
+    for (int e = 0; e < N; ++e)
+      out[e] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid & lanes,
+                                        l[e].index, base, sizeof(float));
+  }
+
   /// The chunks that hold the tiles of the first `count` images, and the
   /// lanes of chunk u among those tiles (the last chunk may be partial).
   int64_t chunksFor(int64_t count) const { return (count * tiles + 15) / 16; }
@@ -245,10 +256,7 @@ struct WinogradPlan {
         const Lanes *l = in.data() + u * A * A;
         __mmask16 lanes = chunkLanes(u, count);
         __m512 d[A * A], t[A * A];
-        for (int e = 0; e < A * A; ++e)
-          d[e] =
-              _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid & lanes,
-                                       l[e].index, xc, sizeof(float));
+        gather<A * A>(l, lanes, xc, d);
 #pragma GCC unroll 8
         for (int i = 0; i < A; ++i) // t = d B, row by row
           WinogradLines<R>::input(d + i * A, 1, t + i * A, 1);
@@ -311,11 +319,7 @@ struct WinogradPlan {
         const Lanes *l = out.data() + u * M * M;
         __mmask16 lanes = chunkLanes(u, count);
         __m512 y[M * M], r[A * M], z[A * A];
-#pragma GCC unroll 16
-        for (int e = 0; e < M * M; ++e)
-          y[e] =
-              _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid & lanes,
-                                       l[e].index, dyo, sizeof(float));
+        gather<M * M>(l, lanes, dyo, y);
 #pragma GCC unroll 4
         for (int j = 0; j < M; ++j) // r = A y, column by column
           WinogradLines<R>::outputGrad(y + j, M, r + j, M);
