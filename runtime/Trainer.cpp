@@ -172,8 +172,7 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
       }
     } else if (arg == "--gemm") {
       ok = next(o.deviceOptions.gemm);
-      if (ok && o.deviceOptions.gemm != "generated" &&
-          o.deviceOptions.gemm != "cublas" && o.deviceOptions.gemm != "cudnn" &&
+      if (ok && !isVariantName(o.deviceOptions.gemm) &&
           o.deviceOptions.gemm != "auto") {
         error = "--gemm must be generated, cublas, cudnn or auto";
         ok = false;
@@ -189,9 +188,8 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
       ok = next(v);
       size_t eq = v.find('=');
       std::string variant = eq == std::string::npos ? "" : v.substr(eq + 1);
-      if (ok && (eq == std::string::npos || eq == 0 ||
-                 (variant != "generated" && variant != "cublas" &&
-                  variant != "cudnn"))) {
+      if (ok &&
+          (eq == std::string::npos || eq == 0 || !isVariantName(variant))) {
         error =
             "--variant needs KERNEL=generated|cublas|cudnn, got '" + v + "'";
         ok = false;

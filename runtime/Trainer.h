@@ -19,6 +19,12 @@ struct DeviceOptions {
   std::string variants;
 };
 
+/// Whether `name` is a variant of a GPU convolution or GEMM (`--variant`;
+/// `--gemm` takes these and auto).
+inline bool isVariantName(const std::string &name) {
+  return name == "generated" || name == "cublas" || name == "cudnn";
+}
+
 /// Whether `name` is a `--precision` value (fp32, tf32, bf16).
 inline bool isPrecisionName(const std::string &name) {
   return name == "fp32" || name == "tf32" || name == "bf16";

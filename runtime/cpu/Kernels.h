@@ -542,25 +542,24 @@ inline bool winogradApplies(const ConvGeom &g) {
 }
 
 #ifdef __AVX512F__
-/// The tile plan of a geometry for groups of G images, made once per
+/// The tile plan of an RxR geometry for groups of G images, made once per
 /// process (called outside parallel regions only).
-inline const WinogradPlan &winogradPlan(const ConvGeom &g, int64_t G) {
-  static std::map<std::array<int64_t, 10>, WinogradPlan> plans;
+template <int R>
+const WinogradPlan &winogradPlan(const ConvGeom &g, int64_t G) {
+  static std::map<std::array<int64_t, 9>, WinogradPlan> plans;
   int64_t inStride = g.C * g.H * g.W, outStride = g.O * g.ohw();
-  std::array<int64_t, 10> key{g.KH, g.H,  g.W, g.PH,     g.PW,
-                              g.OH, g.OW, G,   inStride, outStride};
+  std::array<int64_t, 9> key{g.H,  g.W, g.PH,     g.PW,     g.OH,
+                             g.OW, G,   inStride, outStride};
   auto [it, inserted] = plans.try_emplace(key);
   if (inserted)
-    it->second.build(
-        g.KH == 3 ? WinogradMatrices<3>::kA : WinogradMatrices<5>::kA,
-        g.KH == 3 ? WinogradMatrices<3>::kM : WinogradMatrices<5>::kM, g.H, g.W,
-        g.PH, g.PW, g.OH, g.OW, G, inStride, outStride);
+    it->second.build(WinogradMatrices<R>::kA, WinogradMatrices<R>::kM, g.H, g.W,
+                     g.PH, g.PW, g.OH, g.OW, G, inStride, outStride);
   return it->second;
 }
 
-/// Output tiles per image of a Winograd convolution.
-inline int64_t winogradTiles(const ConvGeom &g) {
-  int64_t m = g.KH == 3 ? WinogradMatrices<3>::kM : WinogradMatrices<5>::kM;
+/// Output tiles per image of an RxR Winograd convolution.
+template <int R> int64_t winogradTiles(const ConvGeom &g) {
+  constexpr int64_t m = WinogradMatrices<R>::kM;
   return ((g.OH + m - 1) / m) * ((g.OW + m - 1) / m);
 }
 
@@ -576,8 +575,8 @@ inline float *winogradWorkspace(size_t floats) {
 /// Images per group: the count (up to 8, no more than each thread's share,
 /// and at most about 24 MB of tiles per thread) whose tiles fill the GEMMs'
 /// 32-column slivers best.
-inline int64_t winogradGroup(const ConvGeom &g, int64_t tiles) {
-  int64_t a2 = 6 * 6; // both sizes have 6 x 6 input tiles
+template <int R> int64_t winogradGroup(const ConvGeom &g, int64_t tiles) {
+  int64_t a2 = WinogradMatrices<R>::kA * WinogradMatrices<R>::kA;
   int64_t bytesPerImage = a2 * (g.C + g.O) * tiles * int64_t(sizeof(float));
   int64_t most = std::min<int64_t>(
       {8, g.N / maxThreads(), (int64_t(24) << 20) / bytesPerImage});
@@ -591,14 +590,14 @@ inline int64_t winogradGroup(const ConvGeom &g, int64_t tiles) {
   return G;
 }
 
-/// A stride-1 RxR convolution as Winograd F(2x2, RxR), w in OIHW. Groups
+/// A stride-1 RxR convolution as Winograd F(mxm, RxR), w in OIHW. Groups
 /// of images share the GEMMs.
 template <int R, typename Epi>
 void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
                     const float *b, float *y, Epi &&epilogue) {
   constexpr int A2 = WinogradMatrices<R>::kA * WinogradMatrices<R>::kA;
-  int64_t T = winogradTiles(g), G = winogradGroup(g, T);
-  const WinogradPlan &plan = winogradPlan(g, G);
+  int64_t T = winogradTiles<R>(g), G = winogradGroup<R>(g, T);
+  const WinogradPlan &plan = winogradPlan<R>(g, G);
   static std::vector<PrepackedA> U;
   transformWeights<R>(
       w, g.O, g.C,
@@ -718,8 +717,8 @@ template <int R>
 void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
                               const float *dy, float *dw, float *db) {
   constexpr int A2 = WinogradMatrices<R>::kA * WinogradMatrices<R>::kA;
-  int64_t T = winogradTiles(g), G = winogradGroup(g, T);
-  const WinogradPlan &plan = winogradPlan(g, G);
+  int64_t T = winogradTiles<R>(g), G = winogradGroup<R>(g, T);
+  const WinogradPlan &plan = winogradPlan<R>(g, G);
   int64_t ld = G * T, groups = (g.N + G - 1) / G;
   int64_t inImage = g.C * g.H * g.W, ohw = g.ohw(), outImage = g.O * ohw;
   int threads = maxThreads();

@@ -172,19 +172,18 @@ struct WinogradPlan {
     __m512i index;
     __mmask16 valid;
   };
-  int a = 0, m = 0; // input and output tile sides
-  int64_t tilesH = 0, tilesW = 0, tiles = 0, images = 0, chunks = 0;
+  int64_t tiles = 0;      // per image
   std::vector<Lanes> in;  // [chunk][a * a input positions]
   std::vector<Lanes> out; // [chunk][m * m output positions]
 
-  /// inStride and outStride times `images` must stay below 2^31.
-  void build(int inSide, int outSide, int64_t H, int64_t W, int64_t PH,
-             int64_t PW, int64_t OH, int64_t OW, int64_t groupImages,
-             int64_t inStride, int64_t outStride) {
-    a = inSide, m = outSide, images = groupImages;
-    tilesH = (OH + m - 1) / m, tilesW = (OW + m - 1) / m;
-    tiles = tilesH * tilesW;
-    chunks = (images * tiles + 15) / 16;
+  /// For input tiles of side a and output tiles of side m; inStride and
+  /// outStride times `images` must stay below 2^31.
+  void build(int a, int m, int64_t H, int64_t W, int64_t PH, int64_t PW,
+             int64_t OH, int64_t OW, int64_t images, int64_t inStride,
+             int64_t outStride) {
+    int64_t tilesW = (OW + m - 1) / m;
+    tiles = (OH + m - 1) / m * tilesW;
+    int64_t chunks = (images * tiles + 15) / 16;
     in.resize(size_t(chunks * a * a));
     out.resize(size_t(chunks * m * m));
     for (int64_t u = 0; u < chunks; ++u) {
@@ -233,6 +232,15 @@ struct WinogradPlan {
                                         l[e].index, base, sizeof(float));
   }
 
+  /// base[e * plane] = v[e] for the N rows of a chunk, in its `lanes`.
+  template <int N>
+  static ALEXC_WINOGRAD_INLINE void
+  storeRows(float *base, int64_t plane, __mmask16 lanes, const __m512 *v) {
+#pragma GCC unroll 40
+    for (int e = 0; e < N; ++e)
+      _mm512_mask_storeu_ps(base + e * plane, lanes, v[e]);
+  }
+
   /// The chunks that hold the tiles of the first `count` images, and the
   /// lanes of chunk u among those tiles (the last chunk may be partial).
   int64_t chunksFor(int64_t count) const { return (count * tiles + 15) / 16; }
@@ -263,10 +271,7 @@ struct WinogradPlan {
 #pragma GCC unroll 8
         for (int j = 0; j < A; ++j) // v = B^T t, column by column
           WinogradLines<R>::input(t + j, A, d + j, A);
-        float *dst = V + c * ld + u * 16;
-#pragma GCC unroll 40
-        for (int e = 0; e < A * A; ++e)
-          _mm512_mask_storeu_ps(dst + e * plane, lanes, d[e]);
+        storeRows<A * A>(V + c * ld + u * 16, plane, lanes, d);
       }
     }
   }
@@ -326,10 +331,7 @@ struct WinogradPlan {
 #pragma GCC unroll 8
         for (int i = 0; i < A; ++i) // z = r A^T, row by row
           WinogradLines<R>::outputGrad(r + M * i, 1, z + i * A, 1);
-        float *dst = Z + o * ld + u * 16;
-#pragma GCC unroll 40
-        for (int e = 0; e < A * A; ++e)
-          _mm512_mask_storeu_ps(dst + e * plane, lanes, z[e]);
+        storeRows<A * A>(Z + o * ld + u * 16, plane, lanes, z);
       }
     }
   }

@@ -81,11 +81,7 @@ public:
     workspace = deviceAlloc<uint8_t>(64 << 20);
     ALEXC_CUBLAS_CHECK(cublasSetWorkspace(h, workspace, 64 << 20));
     mathPrecision = rt::precisionNamed(precision.c_str());
-    // Each GEMM names its compute type (rowMajorGemm); pedantic math keeps
-    // cuBLAS from lowering fp32 on its own.
-    ALEXC_CUBLAS_CHECK(cublasSetMathMode(h, mathPrecision == rt::kMathFp32
-                                                ? CUBLAS_PEDANTIC_MATH
-                                                : CUBLAS_DEFAULT_MATH));
+    ALEXC_CUBLAS_CHECK(cublasSetMathMode(h, cublasMathFor(mathPrecision)));
     cudnnHandle_t dnn;
     ALEXC_CUDNN_CHECK(cudnnCreate(&dnn));
     ALEXC_CUDNN_CHECK(cudnnSetStream(dnn, stream));
@@ -130,9 +126,7 @@ public:
   }
 
   std::string device() const override {
-    cudaDeviceProp prop;
-    ALEXC_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
-    return std::string("cuda (") + prop.name + ", " +
+    return "cuda (" + cuda::deviceName() + ", " +
            rt::precisionName(mathPrecision) + " math)";
   }
 
@@ -332,10 +326,8 @@ private:
                                                   "cudnn"};
 
   /// The tuning cache's key for the variant of one kernel of this program.
-  std::string variantKey(const CudaFunction &fn, int k) {
-    if (gpuName.empty())
-      gpuName = cuda::deviceName();
-    return std::string("variant ") + gpuName + " " +
+  std::string variantKey(const CudaFunction &fn, int k) const {
+    return "variant " + cuda::deviceName() + " " +
            rt::precisionName(mathPrecision) + " spec " + model.specHash +
            " batch " + std::to_string(model.batchSize) + " " + fn.name + " " +
            fn.kernels[k].name;
@@ -581,7 +573,6 @@ private:
   bool profiling = false;
   rt::TuningCache tuning;
   std::map<std::string, int> forced; // --variant: kernel name -> variant
-  std::string gpuName;
   size_t reportedProblems = 0;
   int variantsFromCache = 0;
   std::map<std::string, std::pair<std::vector<void *>, std::vector<void *>>>
@@ -605,9 +596,7 @@ inline int checkKernels(const rt::ModelDescriptor &model,
   cublasHandle_t h;
   ALEXC_CUBLAS_CHECK(cublasCreate(&h));
   ALEXC_CUBLAS_CHECK(cublasSetStream(h, stream));
-  ALEXC_CUBLAS_CHECK(cublasSetMathMode(h, precision == rt::kMathFp32
-                                              ? CUBLAS_PEDANTIC_MATH
-                                              : CUBLAS_DEFAULT_MATH));
+  ALEXC_CUBLAS_CHECK(cublasSetMathMode(h, cublasMathFor(precision)));
   cudnnHandle_t dnn;
   ALEXC_CUDNN_CHECK(cudnnCreate(&dnn));
   ALEXC_CUDNN_CHECK(cudnnSetStream(dnn, stream));

@@ -186,13 +186,23 @@ inline cudnnHandle_t cudnnOf(const CudaFrame &f) {
   return static_cast<cudnnHandle_t>(f.cudnn);
 }
 
-/// The GPU's name, for the keys of the tuning cache.
-inline std::string deviceName() {
-  int device = 0;
-  cudaDeviceProp prop;
-  ALEXC_CUDA_CHECK(cudaGetDevice(&device));
-  ALEXC_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
-  return prop.name;
+/// The GPU's name (asked once per process: a process uses one device).
+inline const std::string &deviceName() {
+  static const std::string name = [] {
+    int device = 0;
+    cudaDeviceProp prop;
+    ALEXC_CUDA_CHECK(cudaGetDevice(&device));
+    ALEXC_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+    return std::string(prop.name);
+  }();
+  return name;
+}
+
+/// cuBLAS's math mode for a precision: each GEMM names its compute type
+/// (rowMajorGemm); pedantic math keeps cuBLAS from lowering fp32 on its own.
+inline cublasMath_t cublasMathFor(int32_t precision) {
+  return precision == rt::kMathFp32 ? CUBLAS_PEDANTIC_MATH
+                                    : CUBLAS_DEFAULT_MATH;
 }
 
 /// The best algorithm whose workspace fits: measured by cuDNN on the real
