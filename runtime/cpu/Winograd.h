@@ -8,12 +8,15 @@
 // the sum over channels is a*a independent GEMMs (one per element of the
 // transformed tile): P[e] (O x tiles) = U[e] (O x C) * V[e] (C x tiles).
 // 3x3 convolutions take F(4x4, 3x3): 36 multiplications per tile and
-// channel pair for 16 outputs instead of 144 (4x fewer); 5x5 ones take
-// F(2x2, 5x5): 36 for 4 outputs instead of 100 (2.8x). Both come from the
-// points 0, 1, -1, 2, -2 and infinity (Toom-Cook); their transforms scale
-// by up to 8, which costs about one decimal digit of fp32 accuracy
-// (measured against the interpreter in the kernel checks: about 1e-5 of
-// the largest output).
+// channel pair for 16 outputs instead of 144 (4x fewer), from the points 0,
+// 1, -1, 2, -2 and infinity (Toom-Cook). 5x5 ones take F(4x4, 5x5): 64 for
+// 16 outputs instead of 400 (6.25x), from the points 0, 1, -1, 2, -2, 1/2,
+// -1/2 and infinity. The transforms scale by up to 8 (21/4 and 32 for the
+// 5x5 one), which costs about one decimal digit of fp32 accuracy (measured
+// against the interpreter in the kernel checks: 1-2e-5 of the largest
+// output). Larger tiles for 3x3, F(6x6, 3x3), were measured slower on
+// AlexNet's 12x12 layers: their 8x8 transforms cost more than the 21 %
+// fewer multiplications save.
 //
 // The input transform gathers the a x a tiles of 16 tiles at a time through
 // a per-geometry plan, and the output transform scatters the m x m results;
@@ -35,9 +38,9 @@
 namespace alexc::cpu {
 
 /// The transforms of F(MxM, RxR), M = kM output rows and columns per tile
-/// from A = M + R - 1 input ones: F(4x4, 3x3) and F(2x2, 5x5). Both use the
-/// points 0, 1, -1, 2, -2 and infinity, so their input transform B^T is the
-/// same 6x6 matrix.
+/// from A = M + R - 1 input ones: F(4x4, 3x3) and F(4x4, 5x5). Rows of B^T
+/// and G may be scaled against each other (G's are computed once per step,
+/// B^T's in every tile): B^T takes the form with the cheapest lines.
 template <int R> struct WinogradMatrices;
 
 template <> struct WinogradMatrices<3> {
@@ -58,18 +61,29 @@ template <> struct WinogradMatrices<3> {
 };
 
 template <> struct WinogradMatrices<5> {
-  static constexpr int kM = 2, kA = 6;
-  static constexpr float AT[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 1}};
-  static constexpr float G[6][5] = {
-      {1.f / 4, 0, 0, 0, 0},
-      {-1.f / 6, -1.f / 6, -1.f / 6, -1.f / 6, -1.f / 6},
-      {-1.f / 6, 1.f / 6, -1.f / 6, 1.f / 6, -1.f / 6},
-      {1.f / 24, 1.f / 12, 1.f / 6, 1.f / 3, 2.f / 3},
-      {1.f / 24, -1.f / 12, 1.f / 6, -1.f / 3, 2.f / 3},
+  static constexpr int kM = 4, kA = 8;
+  static constexpr float AT[4][8] = {{1, 1, 1, 1, 1, 1, 1, 0},
+                                     {0, 1, -1, 2, -2, 1.f / 2, -1.f / 2, 0},
+                                     {0, 1, 1, 4, 4, 1.f / 4, 1.f / 4, 0},
+                                     {0, 1, -1, 8, -8, 1.f / 8, -1.f / 8, 1}};
+  static constexpr float G[8][5] = {
+      {1, 0, 0, 0, 0},
+      {-2.f / 9, -2.f / 9, -2.f / 9, -2.f / 9, -2.f / 9},
+      {-2.f / 9, 2.f / 9, -2.f / 9, 2.f / 9, -2.f / 9},
+      {1.f / 90, 1.f / 45, 2.f / 45, 4.f / 45, 8.f / 45},
+      {1.f / 90, -1.f / 45, 2.f / 45, -4.f / 45, 8.f / 45},
+      {32.f / 45, 16.f / 45, 8.f / 45, 4.f / 45, 2.f / 45},
+      {32.f / 45, -16.f / 45, 8.f / 45, -4.f / 45, 2.f / 45},
       {0, 0, 0, 0, 1}};
-  static constexpr float BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0},
-                                     {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0},
-                                     {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static constexpr float BT[8][8] = {
+      {1, 0, -21.f / 4, 0, 21.f / 4, 0, -1, 0},
+      {0, 1, 1, -17.f / 4, -17.f / 4, 1, 1, 0},
+      {0, -1, 1, 17.f / 4, -17.f / 4, -1, 1, 0},
+      {0, 1.f / 2, 1.f / 4, -5.f / 2, -5.f / 4, 2, 1, 0},
+      {0, -1.f / 2, 1.f / 4, 5.f / 2, -5.f / 4, -2, 1, 0},
+      {0, 2, 4, -5.f / 2, -5, 1.f / 2, 1, 0},
+      {0, -2, 4, 5.f / 2, -5, -1.f / 2, 1, 0},
+      {0, -1, 0, 21.f / 4, 0, -21.f / 4, 0, 1}};
 };
 
 #ifdef __AVX512F__
@@ -84,8 +98,7 @@ template <> struct WinogradMatrices<5> {
 /// Operands are x[k * stride].
 template <int R> struct WinogradLines;
 
-/// r = B^T d for the 6x6 input transform both sizes share.
-struct WinogradInputLine6 {
+template <> struct WinogradLines<3> {
   static ALEXC_WINOGRAD_INLINE void input(const __m512 *d, int sd, __m512 *r,
                                           int sr) {
     const __m512 four = _mm512_set1_ps(4.f), five = _mm512_set1_ps(5.f),
@@ -103,9 +116,6 @@ struct WinogradInputLine6 {
     r[4 * sr] = _mm512_sub_ps(c, e);
     r[5 * sr] = _mm512_fmadd_ps(four, d1, _mm512_fnmadd_ps(five, d3, d5));
   }
-};
-
-template <> struct WinogradLines<3> : WinogradInputLine6 {
   static ALEXC_WINOGRAD_INLINE void output(const __m512 *m, int sm, __m512 *y,
                                            int sy) {
     const __m512 two = _mm512_set1_ps(2.f), four = _mm512_set1_ps(4.f),
@@ -136,27 +146,70 @@ template <> struct WinogradLines<3> : WinogradInputLine6 {
   }
 };
 
-template <> struct WinogradLines<5> : WinogradInputLine6 {
+/// The 8-point lines. The rows of B^T, and the columns of A^T, for the
+/// points p and -p are the sums and differences of an even and an odd part
+/// (e and o below), so each pair of points costs one set of them: 26
+/// operations for the input line instead of the matrix's 44 non-zeros.
+template <> struct WinogradLines<5> {
+  static ALEXC_WINOGRAD_INLINE __m512 c(float v) { return _mm512_set1_ps(v); }
+
+  static ALEXC_WINOGRAD_INLINE void input(const __m512 *d, int sd, __m512 *r,
+                                          int sr) {
+    __m512 d0 = d[0], d1 = d[sd], d2 = d[2 * sd], d3 = d[3 * sd],
+           d4 = d[4 * sd], d5 = d[5 * sd], d6 = d[6 * sd], d7 = d[7 * sd];
+    r[0] =
+        _mm512_fmadd_ps(c(5.25f), _mm512_sub_ps(d4, d2), _mm512_sub_ps(d0, d6));
+    r[7 * sr] =
+        _mm512_fmadd_ps(c(5.25f), _mm512_sub_ps(d3, d5), _mm512_sub_ps(d7, d1));
+    // Points 1 and -1.
+    __m512 e = _mm512_fnmadd_ps(c(4.25f), d4, _mm512_add_ps(d2, d6));
+    __m512 o = _mm512_fnmadd_ps(c(4.25f), d3, _mm512_add_ps(d1, d5));
+    r[sr] = _mm512_add_ps(e, o);
+    r[2 * sr] = _mm512_sub_ps(e, o);
+    // Points 2 and -2.
+    e = _mm512_fnmadd_ps(c(1.25f), d4, _mm512_fmadd_ps(c(0.25f), d2, d6));
+    o = _mm512_fmadd_ps(
+        c(2.f), d5, _mm512_fmsub_ps(c(0.5f), d1, _mm512_mul_ps(c(2.5f), d3)));
+    r[3 * sr] = _mm512_add_ps(e, o);
+    r[4 * sr] = _mm512_sub_ps(e, o);
+    // Points 1/2 and -1/2.
+    e = _mm512_fmadd_ps(c(4.f), _mm512_fnmadd_ps(c(1.25f), d4, d2), d6);
+    o = _mm512_fmadd_ps(
+        c(0.5f), d5, _mm512_fmsub_ps(c(2.f), d1, _mm512_mul_ps(c(2.5f), d3)));
+    r[5 * sr] = _mm512_add_ps(e, o);
+    r[6 * sr] = _mm512_sub_ps(e, o);
+  }
   static ALEXC_WINOGRAD_INLINE void output(const __m512 *m, int sm, __m512 *y,
                                            int sy) {
-    const __m512 two = _mm512_set1_ps(2.f);
-    __m512 p = _mm512_add_ps(m[sm], m[2 * sm]);
-    __m512 q = _mm512_sub_ps(m[sm], m[2 * sm]);
-    __m512 s = _mm512_add_ps(m[3 * sm], m[4 * sm]);
-    __m512 t = _mm512_sub_ps(m[3 * sm], m[4 * sm]);
-    y[0] = _mm512_add_ps(_mm512_add_ps(m[0], p), s);
-    y[sy] = _mm512_add_ps(_mm512_fmadd_ps(two, t, q), m[5 * sm]);
+    __m512 s1 = _mm512_add_ps(m[sm], m[2 * sm]);
+    __m512 d1 = _mm512_sub_ps(m[sm], m[2 * sm]);
+    __m512 s2 = _mm512_add_ps(m[3 * sm], m[4 * sm]);
+    __m512 d2 = _mm512_sub_ps(m[3 * sm], m[4 * sm]);
+    __m512 s3 = _mm512_add_ps(m[5 * sm], m[6 * sm]);
+    __m512 d3 = _mm512_sub_ps(m[5 * sm], m[6 * sm]);
+    y[0] = _mm512_add_ps(_mm512_add_ps(m[0], s1), _mm512_add_ps(s2, s3));
+    y[sy] = _mm512_fmadd_ps(c(2.f), d2, _mm512_fmadd_ps(c(0.5f), d3, d1));
+    y[2 * sy] = _mm512_fmadd_ps(c(4.f), s2, _mm512_fmadd_ps(c(0.25f), s3, s1));
+    y[3 * sy] = _mm512_add_ps(
+        _mm512_fmadd_ps(c(8.f), d2, _mm512_fmadd_ps(c(0.125f), d3, d1)),
+        m[7 * sm]);
   }
   static ALEXC_WINOGRAD_INLINE void outputGrad(const __m512 *y, int sy,
                                                __m512 *z, int sz) {
-    const __m512 two = _mm512_set1_ps(2.f);
-    __m512 y0 = y[0], y1 = y[sy];
+    __m512 y0 = y[0], y1 = y[sy], y2 = y[2 * sy], y3 = y[3 * sy];
+    __m512 e1 = _mm512_add_ps(y0, y2), o1 = _mm512_add_ps(y1, y3);
+    __m512 e2 = _mm512_fmadd_ps(c(4.f), y2, y0);
+    __m512 o2 = _mm512_fmadd_ps(c(8.f), y3, _mm512_mul_ps(c(2.f), y1));
+    __m512 e3 = _mm512_fmadd_ps(c(0.25f), y2, y0);
+    __m512 o3 = _mm512_fmadd_ps(c(0.125f), y3, _mm512_mul_ps(c(0.5f), y1));
     z[0] = y0;
-    z[sz] = _mm512_add_ps(y0, y1);
-    z[2 * sz] = _mm512_sub_ps(y0, y1);
-    z[3 * sz] = _mm512_fmadd_ps(two, y1, y0);
-    z[4 * sz] = _mm512_fnmadd_ps(two, y1, y0);
-    z[5 * sz] = y1;
+    z[sz] = _mm512_add_ps(e1, o1);
+    z[2 * sz] = _mm512_sub_ps(e1, o1);
+    z[3 * sz] = _mm512_add_ps(e2, o2);
+    z[4 * sz] = _mm512_sub_ps(e2, o2);
+    z[5 * sz] = _mm512_add_ps(e3, o3);
+    z[6 * sz] = _mm512_sub_ps(e3, o3);
+    z[7 * sz] = y3;
   }
 };
 
@@ -226,7 +279,7 @@ struct WinogradPlan {
   template <int N>
   static ALEXC_WINOGRAD_INLINE void gather(const Lanes *l, __mmask16 lanes,
                                            const float *base, __m512 *out) {
-#pragma GCC unroll 40
+#pragma GCC unroll 64
     for (int e = 0; e < N; ++e)
       out[e] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), l[e].valid & lanes,
                                         l[e].index, base, sizeof(float));
@@ -236,7 +289,7 @@ struct WinogradPlan {
   template <int N>
   static ALEXC_WINOGRAD_INLINE void
   storeRows(float *base, int64_t plane, __mmask16 lanes, const __m512 *v) {
-#pragma GCC unroll 40
+#pragma GCC unroll 64
     for (int e = 0; e < N; ++e)
       _mm512_mask_storeu_ps(base + e * plane, lanes, v[e]);
   }
@@ -291,7 +344,7 @@ struct WinogradPlan {
         __mmask16 lanes = chunkLanes(u, count);
         const float *src = prod + o * ld + u * 16;
         __m512 mt[A * A], r[M * A], q[M * M];
-#pragma GCC unroll 40
+#pragma GCC unroll 64
         for (int e = 0; e < A * A; ++e)
           mt[e] = _mm512_maskz_loadu_ps(lanes, src + e * plane);
 #pragma GCC unroll 8
@@ -430,7 +483,7 @@ void untransformWeightGrad(const float *P, int parts, size_t stride, int64_t O,
     int64_t oc0 = bk * 16;
     FilterLanes l(oc0, plane, R * R);
     __m512 p[A * A], q[R * A];
-#pragma GCC unroll 40
+#pragma GCC unroll 64
     for (int e = 0; e < A * A; ++e) {
       __m512 s = _mm512_setzero_ps();
       for (int t = 0; t < parts; ++t)
