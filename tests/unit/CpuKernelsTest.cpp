@@ -4,7 +4,8 @@
 // must go to the first maximum, as in PyTorch), NaNs, rows wider than one
 // 16-lane vector with partial tails, padding on either side; convolutions of
 // every packing path (unit and non-unit stride, the flipped-convolution and
-// column ways of the input gradient, 1x1, fewer images than threads).
+// column ways of the input gradient, 1x1, fewer images than threads), and
+// the GEMM under them at the edges of its blocks.
 // Built with -march=native so that the AVX-512 paths are the ones tested
 // where the machine has them, as in the generated executables.
 #include "runtime/cpu/Kernels.h"
@@ -68,6 +69,58 @@ TEST(CpuKernels, MaxPoolTiesGoToTheFirstMaximum) {
     EXPECT_EQ(relError(dx, ref::maxPool2dGrad(x, dy, win)), 0.0)
         << "gradient with NaN, W " << c.W;
   }
+}
+
+// The GEMM at sizes around its register block (8 x 32) and cache blocks
+// (KC = 256): partial row and column tiles, a second KC block accumulating,
+// a bias row, accumulating into C, transposed operands, a prepacked A, both
+// threads splitting the work; C's padding columns must stay as they were.
+TEST(CpuKernels, GemmOfEveryTileShape) {
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (int64_t M : {1, 8, 13, 40})
+    for (int64_t N : {1, 17, 31, 32, 45, 70})
+      for (int64_t K : {3, 300})
+        for (int variant = 0; variant < 4; ++variant) {
+          bool accumulate = variant & 1, transposed = variant & 2;
+          std::vector<float> A(size_t(M * K)), B(size_t(K * N));
+          std::vector<float> bias(static_cast<size_t>(M));
+          int64_t ldc = N + 3;
+          std::vector<float> C(size_t(M * ldc));
+          for (std::vector<float> *v : {&A, &B, &bias, &C})
+            for (float &x : *v)
+              x = u(rng);
+          std::vector<float> before = C;
+          // A as M x K rows (or stored transposed), B as K x N.
+          cpu::MatView a = transposed ? cpu::MatView{A.data(), 1, M}
+                                      : cpu::MatView{A.data(), K, 1};
+          cpu::MatView b = transposed ? cpu::MatView{B.data(), 1, K}
+                                      : cpu::MatView{B.data(), N, 1};
+          const float *rowBias = accumulate ? nullptr : bias.data();
+          if (variant == 2) {
+            cpu::PrepackedA packed;
+            packed.pack(M, K, a);
+            cpu::gemmWith(true, M, N, K, packed, cpu::StridedB{b}, C.data(),
+                          ldc, accumulate, rowBias);
+          } else {
+            cpu::gemmWith(true, M, N, K, cpu::StridedA{a}, cpu::StridedB{b},
+                          C.data(), ldc, accumulate, rowBias);
+          }
+          double worst = 0;
+          for (int64_t i = 0; i < M; ++i)
+            for (int64_t j = 0; j < ldc; ++j) {
+              double want = before[size_t(i * ldc + j)];
+              if (j < N) {
+                double s = accumulate ? want : rowBias[i];
+                for (int64_t k = 0; k < K; ++k)
+                  s += double(a.at(i, k)) * b.at(k, j);
+                want = s;
+              }
+              worst = std::max(worst, std::abs(C[size_t(i * ldc + j)] - want));
+            }
+          EXPECT_LT(worst, 1e-4)
+              << M << "x" << N << "x" << K << " variant " << variant;
+        }
 }
 
 struct ConvCase {
