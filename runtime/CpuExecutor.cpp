@@ -178,7 +178,7 @@ public:
     }
     out += "(GFLOP/s: each kernel's FLOPs as a direct convolution or GEMM; "
            "stride-1 3x3 and 5x5\nconvolutions run by Winograd's method "
-           "(4x and 2.8x fewer multiplications), so\ntheir rate can pass "
+           "(4x and 6.25x fewer multiplications), so\ntheir rate can pass "
            "the machine's FMA peak.)\n";
     return out;
   }
