@@ -133,6 +133,8 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
       {3, 6, 13, 21, 4, 3, 2, 1, 1, 2, 1},  // stride 1, C >= O: flipped
       {2, 3, 12, 19, 8, 5, 5, 1, 1, 2, 2},  // stride 1, C < O: columns
       {2, 5, 23, 17, 7, 11, 11, 4, 4, 2, 2}, // conv1-like stride 4
+      {3, 1, 27, 31, 8, 11, 11, 4, 4, 2, 1},  // one channel, uneven padding
+      {1, 3, 15, 12, 5, 5, 3, 2, 2, 1, 2},    // 5x3, stride 2, one image
       {1, 6, 9, 9, 5, 3, 3, 2, 1, 1, 0},    // one image: split GEMMs
       {2, 7, 6, 5, 3, 1, 1, 1, 1, 0, 0},    // 1x1
       // Winograd F(4x4, 3x3) (3x3, stride 1, >= 64 channels): odd sizes and
