@@ -11,10 +11,10 @@
 // channel pair for 16 outputs instead of 144 (4x fewer), from the points 0,
 // 1, -1, 2, -2 and infinity (Toom-Cook). 5x5 ones take F(4x4, 5x5): 64 for
 // 16 outputs instead of 400 (6.25x), from the points 0, 1, -1, 2, -2, 1/2,
-// -1/2 and infinity. The transforms scale by up to 8 (21/4 and 32 for the
-// 5x5 one), which costs about one decimal digit of fp32 accuracy (measured
-// against the interpreter in the kernel checks: 1-2e-5 of the largest
-// output). Larger tiles for 3x3, F(6x6, 3x3), were measured slower on
+// -1/2 and infinity. The transforms scale by up to 8 (A^T's last row; the
+// 5x5 one's B^T by up to 21/4), which costs about one decimal digit of fp32
+// accuracy (measured against the interpreter in the kernel checks: 1-2e-5
+// of the largest output). Larger tiles for 3x3, F(6x6, 3x3), were measured slower on
 // AlexNet's 12x12 layers: their 8x8 transforms cost more than the 21 %
 // fewer multiplications save.
 //
