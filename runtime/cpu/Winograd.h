@@ -41,6 +41,7 @@ namespace alexc::cpu {
 /// from A = M + R - 1 input ones: F(4x4, 3x3) and F(4x4, 5x5). Rows of B^T
 /// and G may be scaled against each other (G's are computed once per step,
 /// B^T's in every tile): B^T takes the form with the cheapest lines.
+/// tools/winograd_matrices.py derives them in exact fractions.
 template <int R> struct WinogradMatrices;
 
 template <> struct WinogradMatrices<3> {
