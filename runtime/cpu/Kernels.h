@@ -576,18 +576,14 @@ inline float *winogradWorkspace(size_t floats) {
 /// ceil or floor of N / threads) and runs body(n0, count) on its groups of
 /// up to G images in order: shares split by whole groups would leave one
 /// thread up to a group behind (conv3-5: 70 images against 58 with groups
-/// of 7).
+/// of 7). The static schedule keeps each share on the same thread.
 template <typename Body>
 void forEachGroupShare(int64_t N, int64_t G, Body &&body) {
-#pragma omp parallel
-  {
-#ifdef _OPENMP
-    int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-#else
-    int64_t t = 0, nt = 1;
-#endif
-    int64_t end = N * (t + 1) / nt;
-    for (int64_t n0 = N * t / nt; n0 < end; n0 += G)
+  int64_t shares = maxThreads();
+#pragma omp parallel for schedule(static)
+  for (int64_t s = 0; s < shares; ++s) {
+    int64_t end = N * (s + 1) / shares;
+    for (int64_t n0 = N * s / shares; n0 < end; n0 += G)
       body(n0, std::min(G, end - n0));
   }
 }

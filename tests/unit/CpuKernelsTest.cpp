@@ -185,7 +185,7 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
 #ifdef __AVX512F__
 // The Winograd line transforms are written out with shared terms; on each
 // unit vector they must give the columns of B^T, A^T and A, exactly (the
-// entries are small integers).
+// entries are integers and fractions like 21/4 and 1/8, exact in float).
 template <int R> void checkWinogradLines() {
   using W = cpu::WinogradMatrices<R>;
   constexpr int A = W::kA, M = W::kM;
