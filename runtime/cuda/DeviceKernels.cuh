@@ -1,9 +1,10 @@
 //===- DeviceKernels.cuh - Device code of the CUDA back end ---------------===//
 //
-// The kernels, problems and functors that need no cooperation between the
-// threads of a block (grid-stride loops). They compile with nvcc, and with
+// The kernels, problems and functors: grid-stride loops, and the kernels
+// whose threads cooperate through shared memory and barriers (the tiled
+// GEMM, the bias-gradient sums, the loss). They compile with nvcc, and with
 // a host compiler through HostEmulation.h, so that tests without a GPU run
-// them against the reference kernels.
+// every one of them against the reference kernels.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ALEXC_RUNTIME_CUDA_DEVICEKERNELS_CUH
@@ -132,6 +133,64 @@ template <class Epi> struct ChannelBiasEpi {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Generated tiled GEMM: C(m, n) = sum_k A(m, k) B(k, n), written through
+// the problem's store(m, n, acc).
+//===----------------------------------------------------------------------===//
+
+constexpr int kBM = 64, kBN = 64, kBK = 16;
+
+/// blockIdx.z picks a slice of K (split-K); with several slices the
+/// problem's store adds into a zeroed output.
+template <class P> __global__ void __launch_bounds__(256) tiledGemm(P p) {
+  __shared__ float As[kBK][kBM + 4];
+  __shared__ float Bs[kBK][kBN + 4];
+  int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+  int64_t m0 = int64_t(blockIdx.y) * kBM, n0 = int64_t(blockIdx.x) * kBN;
+  int64_t slice = (p.K + gridDim.z - 1) / gridDim.z;
+  slice = (slice + kBK - 1) / kBK * kBK;
+  int64_t kBegin = int64_t(blockIdx.z) * slice;
+  int64_t kEnd = kBegin + slice < p.K ? kBegin + slice : p.K;
+  float acc[4][4] = {};
+  for (int64_t k0 = kBegin; k0 < kEnd; k0 += kBK) {
+    for (int l = threadIdx.x; l < kBM * kBK; l += 256) {
+      int mm = l / kBK, kk = l % kBK;
+      int64_t m = m0 + mm, k = k0 + kk;
+      As[kk][mm] = (m < p.M && k < kEnd) ? p.a(m, k) : 0.f;
+    }
+    for (int l = threadIdx.x; l < kBK * kBN; l += 256) {
+      int kk = l / kBN, nn = l % kBN;
+      int64_t k = k0 + kk, n = n0 + nn;
+      Bs[kk][nn] = (k < kEnd && n < p.N) ? p.b(k, n) : 0.f;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < kBK; ++kk) {
+      float a[4], b[4];
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+        a[i] = As[kk][ty * 4 + i];
+#pragma unroll
+      for (int j = 0; j < 4; ++j)
+        b[j] = Bs[kk][tx * 4 + j];
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+          acc[i][j] += a[i] * b[j];
+    }
+    __syncthreads();
+  }
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      int64_t m = m0 + ty * 4 + i, n = n0 + tx * 4 + j;
+      if (m < p.M && n < p.N)
+        p.store(m, n, acc[i][j]);
+    }
+}
+
 /// col[(c, i, j)][b * OHW + p] for all images.
 __global__ void im2colKernel(ConvGeom g, const float *x, float *col) {
   int64_t ohw = g.OH * g.OW, cols = g.N * ohw;
@@ -255,6 +314,50 @@ __device__ inline float channelColumnPartial(int64_t N, int64_t O,
   return s;
 }
 
+/// The bias gradient db[o] = sum over n, k of dy[n][o][k] (inner = OH * OW
+/// for convolutions): one block per channel, each warp on whole rows with
+/// its lanes on consecutive elements (channelRowPartial), then the lanes'
+/// and warps' sums in a fixed order, so every run gives the same bits.
+constexpr int kRowSumWarps = 16;
+__global__ void __launch_bounds__(kRowSumWarps * 32)
+    channelRowSumKernel(int64_t N, int64_t O, int64_t inner, const float *dy,
+                        float *db) {
+  int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  float s =
+      channelRowPartial(N, O, inner, dy, blockIdx.x, warp, kRowSumWarps, lane);
+  for (int offset = 16; offset > 0; offset /= 2)
+    s += __shfl_down_sync(0xffffffffu, s, offset);
+  __shared__ float part[kRowSumWarps];
+  if (lane == 0)
+    part[warp] = s;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    float total = 0.f;
+    for (int w = 0; w < kRowSumWarps; ++w)
+      total += part[w];
+    db[blockIdx.x] = total;
+  }
+}
+
+/// The same for short rows (dense layers, inner = 1): 32 channels x 8
+/// slices of the batch per block (channelColumnPartial).
+__global__ void __launch_bounds__(256)
+    channelColumnSumKernel(int64_t N, int64_t O, int64_t inner, const float *dy,
+                           float *db) {
+  int c = threadIdx.x % 32, slice = threadIdx.x / 32;
+  int64_t o = int64_t(blockIdx.x) * 32 + c;
+  __shared__ float part[8][32];
+  part[slice][c] =
+      o < O ? channelColumnPartial(N, O, inner, dy, o, slice, 8) : 0.f;
+  __syncthreads();
+  if (slice == 0 && o < O) {
+    float total = 0.f;
+    for (int i = 0; i < 8; ++i)
+      total += part[i][c];
+    db[o] = total;
+  }
+}
+
 struct PoolGeom {
   int64_t N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW;
 };
@@ -351,6 +454,69 @@ __global__ void maxPoolScatterKernel(PoolGeom g, const float *x,
     int64_t ox = t % g.OW, oy = (t / g.OW) % g.OH, nc = t / (g.OW * g.OH);
     const float *xc = x + nc * g.H * g.W;
     atomicAdd(&dx[nc * g.H * g.W + windowArgmax(g, xc, oy, ox)], dy[t]);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Loss: one block; rows spread over its threads.
+//===----------------------------------------------------------------------===//
+
+__global__ void softmaxCrossEntropyKernel(int64_t N, int64_t K,
+                                          const float *logits,
+                                          const int32_t *labels, float *loss,
+                                          int32_t *correct, float *dlogits) {
+  __shared__ float lossPart[256];
+  __shared__ int countPart[256], rightPart[256];
+  float ls = 0.f;
+  int cnt = 0, right = 0;
+  for (int64_t n = threadIdx.x; n < N; n += blockDim.x)
+    cnt += labels[n] >= 0;
+  countPart[threadIdx.x] = cnt;
+  __syncthreads();
+  for (unsigned w = blockDim.x / 2; w > 0; w /= 2) {
+    if (threadIdx.x < w)
+      countPart[threadIdx.x] += countPart[threadIdx.x + w];
+    __syncthreads();
+  }
+  int count = countPart[0];
+  __syncthreads();
+  for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
+    const float *row = logits + n * K;
+    int label = labels[n];
+    int64_t best = 0;
+    for (int64_t k = 1; k < K; ++k)
+      if (row[k] > row[best])
+        best = k;
+    float mx = row[best], z = 0.f;
+    for (int64_t k = 0; k < K; ++k)
+      z += expf(row[k] - mx);
+    if (label >= 0) {
+      ls += logf(z) + mx - row[label];
+      right += best == label;
+    }
+    if (dlogits)
+      for (int64_t k = 0; k < K; ++k)
+        dlogits[n * K + k] =
+            label < 0 || count == 0
+                ? 0.f
+                : (expf(row[k] - mx) / z - (k == label ? 1.f : 0.f)) /
+                      float(count);
+  }
+  lossPart[threadIdx.x] = ls;
+  rightPart[threadIdx.x] = right;
+  __syncthreads();
+  for (unsigned w = blockDim.x / 2; w > 0; w /= 2) {
+    if (threadIdx.x < w) {
+      lossPart[threadIdx.x] += lossPart[threadIdx.x + w];
+      rightPart[threadIdx.x] += rightPart[threadIdx.x + w];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    if (loss)
+      *loss = count ? lossPart[0] / float(count) : 0.f;
+    if (correct)
+      *correct = rightPart[0];
   }
 }
 

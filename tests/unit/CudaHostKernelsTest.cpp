@@ -1,9 +1,11 @@
-// The CUDA back end's device code that needs no block cooperation, compiled
-// for the host (runtime/cuda/HostEmulation.h) and checked against the
-// reference kernels of the interpreter: the implicit-GEMM problems of the
-// generated convolution and dense kernels (index mapping, epilogue
-// placement), the im2col/col2im data paths of the cuBLAS variants, pooling,
-// the multi-tensor optimizer, initialization and batch preparation.
+// The CUDA back end's device code, compiled for the host
+// (runtime/cuda/HostEmulation.h) and checked against the reference kernels
+// of the interpreter: the implicit-GEMM problems of the generated
+// convolution and dense kernels (index mapping, epilogue placement), run by
+// a naive loop and by the tiled kernel itself (its blocks' threads as host
+// threads, with barriers), the im2col/col2im data paths of the cuBLAS
+// variants, the bias-gradient sums, pooling, the loss, the multi-tensor
+// optimizer, initialization and batch preparation.
 #include "runtime/cuda/HostEmulation.h"
 
 #include "runtime/cuda/DeviceKernels.cuh"
@@ -30,6 +32,14 @@ template <class P> void naiveGemm(const P &p) {
         acc += p.a(m, k) * p.b(k, n);
       p.store(m, n, acc);
     }
+}
+
+/// What launchGemm launches: the tiled kernel on 64x64 tiles of C, with
+/// `splits` slices of K, each block's 256 threads as host threads.
+template <class P> void runTiledGemm(const P &p, unsigned splits = 1) {
+  cuda::launchOnHost({unsigned((p.N + cuda::kBN - 1) / cuda::kBN),
+                      unsigned((p.M + cuda::kBM - 1) / cuda::kBM), splits},
+                     256, cuda::tiledGemm<P>, p);
 }
 
 /// Row-major C = op(A) op(B), standing in for cuBLAS.
@@ -108,6 +118,57 @@ TEST(CudaHostKernels, ConvolutionProblemsOfTheGeneratedKernels) {
                                           dw.data.data(), c.O, ckk, cols});
     EXPECT_LT(relError(dw, ref::conv2dWeightGrad(x, dy, w.shape, window(c))),
               1e-5);
+  }
+}
+
+// The tiled kernel itself: several tiles, partial tiles in M, N and K
+// (AlexNet-like channel counts are cut down to keep the emulation short),
+// and split-K for the weight gradient.
+TEST(CudaHostKernels, TiledGemmComputesTheConvolutions) {
+  std::mt19937 rng(9);
+  const Case cases[] = {{2, 5, 12, 11, 70, 3, 3, 1, 1, 1, 1},
+                        {1, 1, 40, 40, 9, 11, 11, 4, 4, 2, 2},
+                        {3, 3, 9, 8, 4, 3, 2, 2, 1, 1, 0}};
+  for (const Case &c : cases) {
+    cuda::ConvGeom g = geom(c);
+    T x = random({c.N, c.C, c.H, c.W}, rng),
+      w = random({c.O, c.C, c.KH, c.KW}, rng);
+    T b = random({c.O}, rng), dy = random({c.N, c.O, g.OH, g.OW}, rng);
+    int64_t ckk = c.C * c.KH * c.KW, cols = c.N * g.OH * g.OW;
+
+    T y({c.N, c.O, g.OH, g.OW});
+    runTiledGemm(cuda::ConvForwardProblem<cuda::StoreTo>{g,
+                                                         x.data.data(),
+                                                         w.data.data(),
+                                                         b.data.data(),
+                                                         {y.data.data()},
+                                                         c.O,
+                                                         cols,
+                                                         ckk});
+    EXPECT_LT(relError(y, ref::conv2d(x, w, &b, window(c))), 1e-5)
+        << "forward, " << c.O << " outputs";
+
+    T dx(x.shape);
+    runTiledGemm(cuda::ConvInputGradProblem<cuda::StoreTo>{g,
+                                                           dy.data.data(),
+                                                           w.data.data(),
+                                                           {dx.data.data()},
+                                                           c.C,
+                                                           c.N * c.H * c.W,
+                                                           c.O * c.KH * c.KW});
+    EXPECT_LT(relError(dx, ref::conv2dInputGrad(dy, w, x.shape, window(c))),
+              1e-5)
+        << "input gradient, " << c.O << " outputs";
+
+    T want = ref::conv2dWeightGrad(x, dy, w.shape, window(c));
+    for (unsigned splits : {1u, 3u}) {
+      T dw(w.shape); // split-K stores add into zeros
+      runTiledGemm(cuda::ConvWeightGradProblem{g, x.data.data(), dy.data.data(),
+                                               dw.data.data(), c.O, ckk, cols},
+                   splits);
+      EXPECT_LT(relError(dw, want), 1e-5)
+          << "weight gradient, " << splits << " slices of K";
+    }
   }
 }
 
@@ -224,6 +285,107 @@ TEST(CudaHostKernels, BiasGradientShares) {
       EXPECT_LT(relError(rows, db), 1e-5) << N << "x" << O << "x" << inner;
       EXPECT_LT(relError(columns, db), 1e-5) << N << "x" << O << "x" << inner;
     }
+}
+
+TEST(CudaHostKernels, TiledGemmComputesTheDenseLayers) {
+  std::mt19937 rng(10);
+  int64_t N = 70, F = 83, U = 66; // two tiles each way, partial K slices
+  T x = random({N, F}, rng), w = random({U, F}, rng), b = random({U}, rng),
+    dy = random({N, U}, rng);
+  T y({N, U}), dx({N, F}), dw({U, F});
+  // The operand views of denseForward, denseInputGrad and denseWeightGrad.
+  runTiledGemm(cuda::MatrixProblem<cuda::StoreTo>{x.data.data(),
+                                                  w.data.data(),
+                                                  b.data.data(),
+                                                  F,
+                                                  1,
+                                                  1,
+                                                  F,
+                                                  {y.data.data()},
+                                                  N,
+                                                  U,
+                                                  F});
+  runTiledGemm(cuda::MatrixProblem<cuda::StoreTo>{dy.data.data(),
+                                                  w.data.data(),
+                                                  nullptr,
+                                                  U,
+                                                  1,
+                                                  F,
+                                                  1,
+                                                  {dx.data.data()},
+                                                  N,
+                                                  F,
+                                                  U});
+  runTiledGemm(cuda::MatrixProblem<cuda::StoreTo>{dy.data.data(),
+                                                  x.data.data(),
+                                                  nullptr,
+                                                  1,
+                                                  U,
+                                                  F,
+                                                  1,
+                                                  {dw.data.data()},
+                                                  U,
+                                                  F,
+                                                  N});
+  EXPECT_LT(relError(y, ref::dense(x, w, &b)), 1e-5);
+  EXPECT_LT(relError(dx, ref::denseInputGrad(dy, w)), 1e-5);
+  EXPECT_LT(relError(dw, ref::denseWeightGrad(x, dy)), 1e-5);
+}
+
+// The bias-gradient kernels as biasGrad launches them (rows of at least 32
+// elements: a block of 16 warps per channel; shorter ones: 32 channels per
+// block), against the reference, and the same bits on a second run.
+TEST(CudaHostKernels, BiasGradientKernels) {
+  std::mt19937 rng(11);
+  const int64_t shapes[][3] = {{5, 40, 1}, {3, 3, 7}, {3, 4, 37}, {2, 3, 729}};
+  for (const auto &[N, O, inner] : shapes) {
+    T dy = random({N, O, inner}, rng);
+    auto run = [&] {
+      T db({O});
+      if (inner >= 32)
+        cuda::launchOnHost({unsigned(O), 1, 1}, cuda::kRowSumWarps * 32,
+                           cuda::channelRowSumKernel, N, O, inner,
+                           static_cast<const float *>(dy.data.data()),
+                           db.data.data());
+      else
+        cuda::launchOnHost({unsigned((O + 31) / 32), 1, 1}, 256,
+                           cuda::channelColumnSumKernel, N, O, inner,
+                           static_cast<const float *>(dy.data.data()),
+                           db.data.data());
+      return db;
+    };
+    T first = run();
+    EXPECT_LT(relError(first, ref::biasGrad(dy)), 1e-5)
+        << N << "x" << O << "x" << inner;
+    EXPECT_EQ(run().data, first.data) << N << "x" << O << "x" << inner;
+  }
+}
+
+// The loss kernel (one block of 256 threads): more rows than threads,
+// padding rows (label -1), and a batch of padding only.
+TEST(CudaHostKernels, SoftmaxCrossEntropyKernel) {
+  std::mt19937 rng(12);
+  for (int64_t N : {300, 7}) {
+    int64_t K = 10;
+    T logits = random({N, K}, rng, -4, 4), labelsT({N});
+    std::vector<int32_t> labels(N);
+    for (int64_t n = 0; n < N; ++n) {
+      labels[n] = N == 7 ? -1 : n % 11 == 0 ? -1 : int32_t(rng() % K);
+      labelsT[n] = float(labels[n]);
+    }
+    float loss = -1;
+    int32_t correct = -1;
+    T dlogits(logits.shape);
+    cuda::launchOnHost({1, 1, 1}, 256, cuda::softmaxCrossEntropyKernel, N, K,
+                       static_cast<const float *>(logits.data.data()),
+                       static_cast<const int32_t *>(labels.data()), &loss,
+                       &correct, dlogits.data.data());
+    EXPECT_NEAR(loss, ref::softmaxCrossEntropy(logits, labelsT), 1e-5) << N;
+    EXPECT_EQ(correct, ref::countCorrect(logits, labelsT)) << N;
+    EXPECT_LT(relError(dlogits, ref::softmaxCrossEntropyGrad(logits, labelsT)),
+              1e-5)
+        << N;
+  }
 }
 
 TEST(CudaHostKernels, Pooling) {
