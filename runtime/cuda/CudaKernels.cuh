@@ -47,6 +47,13 @@ inline unsigned gridFor(int64_t n, int threads = 256) {
 
 template <class P>
 void launchGemm(const P &p, const CudaFrame &f, unsigned splits = 1) {
+  if (p.K > INT32_MAX) { // the problems take k apart in 32 bits
+    std::fprintf(stderr,
+                 "error: the generated GEMM sums at most 2^31 - 1 products, "
+                 "this one %lld; use --gemm cublas\n",
+                 (long long)p.K);
+    std::exit(2);
+  }
   dim3 grid(unsigned((p.N + kBN - 1) / kBN), unsigned((p.M + kBM - 1) / kBM),
             splits);
   tiledGemm<<<grid, 256, 0, streamOf(f)>>>(p);

@@ -26,22 +26,51 @@ struct ConvGeom {
 
 struct NoBias {};
 
+// The implicit-GEMM problems of the generated kernels. The tiled kernel
+// asks each one for row m of A (rowA) and column n of B (columnB) once, and
+// then for their elements at every k of its tiles: whatever depends on m or
+// n alone (an output pixel's image and window corner, a filter's channel
+// and tap) is worked out once per thread, and only k is taken apart in the
+// loop, in 32-bit arithmetic (launchGemm checks that K fits). a(m, k),
+// b(k, n) and store(m, n, v) give the same elements one at a time.
+
 /// y = conv(x, w) + b: M = O, N = batch * OH * OW, K = C * KH * KW.
 template <class Epi> struct ConvForwardProblem {
   ConvGeom g;
   const float *x, *w, *bias;
   Epi epi;
   int64_t M, N, K;
-  __device__ float a(int64_t m, int64_t k) const { return w[m * K + k]; }
-  __device__ float b(int64_t k, int64_t n) const {
-    int64_t ohw = g.OH * g.OW, bn = n / ohw, p = n % ohw;
-    int64_t oy = p / g.OW, ox = p % g.OW;
-    int64_t j = k % g.KW, t = k / g.KW, i = t % g.KH, c = t / g.KH;
-    int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
-    if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
-      return 0.f;
-    return x[((bn * g.C + c) * g.H + iy) * g.W + ix];
+  /// Filter m's weights.
+  struct Row {
+    const float *w;
+    __device__ float operator()(int64_t k) const { return w[k]; }
+  };
+  /// Output pixel n's window, k = (c, i, j).
+  struct Column {
+    const float *image;
+    int iy0, ix0, H, W, KH, KW;
+    __device__ float operator()(int64_t k) const {
+      int t = int(k) / KW, j = int(k) - t * KW, c = t / KH, i = t - c * KH;
+      int iy = iy0 + i, ix = ix0 + j;
+      if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+        return 0.f;
+      return image[(int64_t(c) * H + iy) * W + ix];
+    }
+  };
+  __device__ Row rowA(int64_t m) const { return {w + m * K}; }
+  __device__ Column columnB(int64_t n) const {
+    int64_t ohw = g.OH * g.OW, bn = n / ohw, p = n - bn * ohw;
+    int oy = int(p / g.OW), ox = int(p - oy * g.OW);
+    return {x + bn * g.C * g.H * g.W,
+            int(oy * g.SH - g.PH),
+            int(ox * g.SW - g.PW),
+            int(g.H),
+            int(g.W),
+            int(g.KH),
+            int(g.KW)};
   }
+  __device__ float a(int64_t m, int64_t k) const { return rowA(m)(k); }
+  __device__ float b(int64_t k, int64_t n) const { return columnB(n)(k); }
   __device__ void store(int64_t m, int64_t n, float acc) const {
     int64_t ohw = g.OH * g.OW, bn = n / ohw, p = n % ohw;
     epi((bn * g.O + m) * ohw + p, acc + (bias ? bias[m] : 0.f));
@@ -54,21 +83,54 @@ template <class Epi> struct ConvInputGradProblem {
   const float *dy, *w;
   Epi epi;
   int64_t M, N, K;
-  __device__ float a(int64_t m, int64_t k) const {
-    int64_t j = k % g.KW, t = k / g.KW, i = t % g.KH, o = t / g.KH;
-    return w[((o * g.C + m) * g.KH + i) * g.KW + j];
+  /// Input channel m's taps of every filter, k = (o, i, j).
+  struct Row {
+    const float *w; // w[0][m]
+    int taps;       // KH * KW
+    int64_t filter; // C * KH * KW
+    __device__ float operator()(int64_t k) const {
+      int o = int(k) / taps;
+      return w[o * filter + (int(k) - o * taps)];
+    }
+  };
+  /// Input pixel n: the outputs whose windows cover it, k = (o, i, j).
+  struct Column {
+    const float *image; // dy of pixel n's image
+    int ty0, tx0, SH, SW, OH, OW, KH, KW;
+    __device__ float operator()(int64_t k) const {
+      int t = int(k) / KW, j = int(k) - t * KW, o = t / KH, i = t - o * KH;
+      int ty = ty0 - i, tx = tx0 - j;
+      if (ty < 0 || tx < 0)
+        return 0.f;
+      int oy = ty, ox = tx;
+      if (SH != 1 || SW != 1) { // the same branch for every thread
+        oy = ty / SH, ox = tx / SW;
+        if (oy * SH != ty || ox * SW != tx)
+          return 0.f;
+      }
+      if (oy >= OH || ox >= OW)
+        return 0.f;
+      return image[(int64_t(o) * OH + oy) * OW + ox];
+    }
+  };
+  __device__ Row rowA(int64_t m) const {
+    return {w + m * g.KH * g.KW, int(g.KH * g.KW), g.C * g.KH * g.KW};
   }
-  __device__ float b(int64_t k, int64_t n) const {
-    int64_t hw = g.H * g.W, bn = n / hw, p = n % hw, h = p / g.W, x = p % g.W;
-    int64_t j = k % g.KW, t = k / g.KW, i = t % g.KH, o = t / g.KH;
-    int64_t ty = h + g.PH - i, tx = x + g.PW - j;
-    if (ty < 0 || tx < 0 || ty % g.SH || tx % g.SW)
-      return 0.f;
-    int64_t oy = ty / g.SH, ox = tx / g.SW;
-    if (oy >= g.OH || ox >= g.OW)
-      return 0.f;
-    return dy[((bn * g.O + o) * g.OH + oy) * g.OW + ox];
+  __device__ Column columnB(int64_t n) const {
+    int64_t hw = g.H * g.W, bn = n / hw, p = n - bn * hw;
+    int h = int(p / g.W), x = int(p - h * g.W);
+    return {dy + bn * g.O * g.OH * g.OW,
+            int(h + g.PH),
+            int(x + g.PW),
+            int(g.SH),
+            int(g.SW),
+            int(g.OH),
+            int(g.OW),
+            int(g.KH),
+            int(g.KW)};
   }
+  __device__ float a(int64_t m, int64_t k) const { return rowA(m)(k); }
+  __device__ float b(int64_t k, int64_t n) const { return columnB(n)(k); }
   __device__ void store(int64_t m, int64_t n, float acc) const {
     int64_t hw = g.H * g.W, bn = n / hw, p = n % hw;
     epi((bn * g.C + m) * hw + p, acc);
@@ -82,19 +144,49 @@ struct ConvWeightGradProblem {
   const float *x, *dy;
   float *dw;
   int64_t M, N, K;
-  __device__ float a(int64_t m, int64_t k) const {
-    int64_t ohw = g.OH * g.OW, bn = k / ohw, p = k % ohw;
-    return dy[(bn * g.O + m) * ohw + p];
+  /// Output channel m of every image, k = (image, output pixel).
+  struct Row {
+    const float *dy; // dy[0][m]
+    int plane;       // OH * OW
+    int64_t image;   // O * OH * OW
+    __device__ float operator()(int64_t k) const {
+      int bn = int(k) / plane;
+      return dy[bn * image + (int(k) - bn * plane)];
+    }
+  };
+  /// Tap n = (c, i, j) of every output pixel, k = (image, oy, ox).
+  struct Column {
+    const float *x; // x[0][c]
+    int i0, j0;     // i - PH, j - PW
+    int plane, OW, SH, SW, H, W;
+    int64_t image; // C * H * W
+    __device__ float operator()(int64_t k) const {
+      int bn = int(k) / plane, p = int(k) - bn * plane;
+      int oy = p / OW, ox = p - oy * OW;
+      int iy = oy * SH + i0, ix = ox * SW + j0;
+      if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+        return 0.f;
+      return x[bn * image + iy * W + ix];
+    }
+  };
+  __device__ Row rowA(int64_t m) const {
+    return {dy + m * g.OH * g.OW, int(g.OH * g.OW), g.O * g.OH * g.OW};
   }
-  __device__ float b(int64_t k, int64_t n) const {
-    int64_t ohw = g.OH * g.OW, bn = k / ohw, p = k % ohw;
-    int64_t oy = p / g.OW, ox = p % g.OW;
-    int64_t j = n % g.KW, t = n / g.KW, i = t % g.KH, c = t / g.KH;
-    int64_t iy = oy * g.SH + i - g.PH, ix = ox * g.SW + j - g.PW;
-    if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
-      return 0.f;
-    return x[((bn * g.C + c) * g.H + iy) * g.W + ix];
+  __device__ Column columnB(int64_t n) const {
+    int64_t t = n / g.KW, j = n - t * g.KW, c = t / g.KH, i = t - c * g.KH;
+    return {x + c * g.H * g.W,
+            int(i - g.PH),
+            int(j - g.PW),
+            int(g.OH * g.OW),
+            int(g.OW),
+            int(g.SH),
+            int(g.SW),
+            int(g.H),
+            int(g.W),
+            g.C * g.H * g.W};
   }
+  __device__ float a(int64_t m, int64_t k) const { return rowA(m)(k); }
+  __device__ float b(int64_t k, int64_t n) const { return columnB(n)(k); }
   __device__ void store(int64_t m, int64_t n, float acc) const {
     atomicAdd(&dw[m * N + n], acc); // split-K slices add up
   }
@@ -106,12 +198,16 @@ template <class Epi> struct MatrixProblem {
   int64_t ars, acs, brs, bcs;
   Epi epi;
   int64_t M, N, K;
-  __device__ float a(int64_t m, int64_t k) const {
-    return A[m * ars + k * acs];
-  }
-  __device__ float b(int64_t k, int64_t n) const {
-    return B[k * brs + n * bcs];
-  }
+  /// A row or column with a stride.
+  struct Line {
+    const float *p;
+    int64_t stride;
+    __device__ float operator()(int64_t k) const { return p[k * stride]; }
+  };
+  __device__ Line rowA(int64_t m) const { return {A + m * ars, acs}; }
+  __device__ Line columnB(int64_t n) const { return {B + n * bcs, brs}; }
+  __device__ float a(int64_t m, int64_t k) const { return rowA(m)(k); }
+  __device__ float b(int64_t k, int64_t n) const { return columnB(n)(k); }
   __device__ void store(int64_t m, int64_t n, float acc) const {
     epi(m * N + n, acc + (bias ? bias[n] : 0.f));
   }
@@ -151,17 +247,33 @@ template <class P> __global__ void __launch_bounds__(256) tiledGemm(P p) {
   slice = (slice + kBK - 1) / kBK * kBK;
   int64_t kBegin = int64_t(blockIdx.z) * slice;
   int64_t kEnd = kBegin + slice < p.K ? kBegin + slice : p.K;
+  // Every tile is loaded the same way: this thread's A elements are rows
+  // aRow + 16 r at column aK of the tile, its B elements rows bK + 4 r of
+  // column bCol; so the rows and the column are set up once.
+  static_assert(kBM * kBK == 4 * 256 && kBK * kBN == 4 * 256, "4 per thread");
+  int aK = threadIdx.x % kBK, aRow = threadIdx.x / kBK;
+  int bCol = threadIdx.x % kBN, bK = threadIdx.x / kBN;
+  decltype(p.rowA(0)) rows[4];
+  bool rowIn[4];
+#pragma unroll
+  for (int r = 0; r < 4; ++r) {
+    int64_t m = m0 + aRow + 16 * r;
+    rowIn[r] = m < p.M;
+    rows[r] = p.rowA(rowIn[r] ? m : 0);
+  }
+  bool columnIn = n0 + bCol < p.N;
+  auto column = p.columnB(columnIn ? n0 + bCol : 0);
   float acc[4][4] = {};
   for (int64_t k0 = kBegin; k0 < kEnd; k0 += kBK) {
-    for (int l = threadIdx.x; l < kBM * kBK; l += 256) {
-      int mm = l / kBK, kk = l % kBK;
-      int64_t m = m0 + mm, k = k0 + kk;
-      As[kk][mm] = (m < p.M && k < kEnd) ? p.a(m, k) : 0.f;
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      int64_t k = k0 + aK;
+      As[aK][aRow + 16 * r] = rowIn[r] && k < kEnd ? rows[r](k) : 0.f;
     }
-    for (int l = threadIdx.x; l < kBK * kBN; l += 256) {
-      int kk = l / kBN, nn = l % kBN;
-      int64_t k = k0 + kk, n = n0 + nn;
-      Bs[kk][nn] = (k < kEnd && n < p.N) ? p.b(k, n) : 0.f;
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      int64_t k = k0 + bK + 4 * r;
+      Bs[bK + 4 * r][bCol] = columnIn && k < kEnd ? column(k) : 0.f;
     }
     __syncthreads();
 #pragma unroll
