@@ -174,16 +174,9 @@ struct ConvWeightGradProblem {
   }
   __device__ Column columnB(int64_t n) const {
     int64_t t = n / g.KW, j = n - t * g.KW, c = t / g.KH, i = t - c * g.KH;
-    return {x + c * g.H * g.W,
-            int(i - g.PH),
-            int(j - g.PW),
-            int(g.OH * g.OW),
-            int(g.OW),
-            int(g.SH),
-            int(g.SW),
-            int(g.H),
-            int(g.W),
-            g.C * g.H * g.W};
+    return {x + c * g.H * g.W, int(i - g.PH),  int(j - g.PW), int(g.OH * g.OW),
+            int(g.OW),         int(g.SH),      int(g.SW),     int(g.H),
+            int(g.W),          g.C * g.H * g.W};
   }
   __device__ float a(int64_t m, int64_t k) const { return rowA(m)(k); }
   __device__ float b(int64_t k, int64_t n) const { return columnB(n)(k); }
