@@ -32,20 +32,39 @@ bool findRuntime(const char *argv0, RuntimePaths &paths, std::string &error) {
   return true;
 }
 
-bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
-                     std::string &error) {
+/// The host compiler with req's flags and the runtime's headers.
+static bool hostCompiler(const BuildRequest &req, const RuntimePaths &runtime,
+                         std::vector<std::string> &args, std::string &error) {
   auto cxx = llvm::sys::findProgramByName(req.cxx);
   if (!cxx) {
     error = "cannot find the C++ compiler '" + req.cxx + "' (see --cxx)";
     return false;
   }
-  std::vector<std::string> args = {*cxx};
+  args = {*cxx};
   llvm::SmallVector<llvm::StringRef> flags;
   llvm::StringRef(req.cxxflags).split(flags, ' ', -1, false);
   for (llvm::StringRef f : flags)
     args.push_back(f.str());
   args.push_back("-std=c++17");
   args.push_back("-I" + runtime.includeDir);
+  return true;
+}
+
+bool compileHostObject(const BuildRequest &req, const RuntimePaths &runtime,
+                       const std::string &source, const std::string &object,
+                       std::string &error) {
+  std::vector<std::string> args;
+  if (!hostCompiler(req, runtime, args, error))
+    return false;
+  args.insert(args.end(), {"-c", source, "-o", object});
+  return run(args, error);
+}
+
+bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
+                     std::string &error) {
+  std::vector<std::string> args;
+  if (!hostCompiler(req, runtime, args, error))
+    return false;
   if (req.shared) {
     args.push_back("-shared");
     args.push_back("-fPIC");
@@ -84,9 +103,10 @@ bool findCuda(const std::string &hint, CudaToolkit &cuda) {
   return true;
 }
 
-bool compileCuda(const CudaToolkit &cuda, const std::string &source,
-                 const std::string &object, const std::string &arch,
-                 const RuntimePaths &runtime, std::string &error) {
+bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
+                      const std::string &object, const std::string &arch,
+                      const RuntimePaths &runtime, BackgroundCommand &nvcc,
+                      std::string &error) {
   std::string compute = arch;
   if (compute.rfind("sm_", 0) == 0)
     compute = "compute_" + compute.substr(3);
@@ -101,29 +121,62 @@ bool compileCuda(const CudaToolkit &cuda, const std::string &source,
                                    source,
                                    "-o",
                                    object};
-  return run(args, error);
+  return nvcc.start(args, error);
 }
 
-bool run(const std::vector<std::string> &args, std::string &error) {
+bool BackgroundCommand::start(std::vector<std::string> args,
+                              std::string &error) {
+  args_ = std::move(args);
   llvm::SmallString<128> log;
-  llvm::sys::fs::createTemporaryFile("alexc-cxx", "log", log);
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
-                                                log.str()};
-  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  if (auto ec = llvm::sys::fs::createTemporaryFile("alexc-cxx", "log", log)) {
+    error = "cannot create a log file for " + args_[0] + ": " + ec.message();
+    return false;
+  }
+  log_ = log.str().str();
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log_, log_};
+  std::vector<llvm::StringRef> argRefs(args_.begin(), args_.end());
   std::string execError;
-  int rc = llvm::sys::ExecuteAndWait(args[0], argRefs, std::nullopt, redirects,
-                                     0, 0, &execError);
+  bool failed = false;
+  process_ = llvm::sys::ExecuteNoWait(args_[0], argRefs, std::nullopt,
+                                      redirects, 0, &execError, &failed);
+  if (failed) {
+    error = "cannot run " + args_[0] + ": " + execError;
+    llvm::sys::fs::remove(log_);
+    return false;
+  }
+  running_ = true;
+  return true;
+}
+
+bool BackgroundCommand::finish(std::string &error) {
+  if (!running_)
+    return false;
+  std::string execError;
+  process_ = llvm::sys::Wait(process_, std::nullopt, &execError);
+  running_ = false;
+  int rc = process_.ReturnCode;
   if (rc != 0) {
-    error = llvm::sys::path::filename(args[0]).str() + " failed (exit " +
+    error = llvm::sys::path::filename(args_[0]).str() + " failed (exit " +
             std::to_string(rc) + ")";
     if (!execError.empty())
       error += ": " + execError;
-    error += "\ncommand: " + llvm::join(args, " ");
-    if (auto buf = llvm::MemoryBuffer::getFile(log))
+    error += "\ncommand: " + llvm::join(args_, " ");
+    if (auto buf = llvm::MemoryBuffer::getFile(log_))
       error += "\n" + (*buf)->getBuffer().take_back(4000).str();
   }
-  llvm::sys::fs::remove(log);
+  llvm::sys::fs::remove(log_);
   return rc == 0;
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  std::string ignored;
+  if (running_)
+    finish(ignored);
+}
+
+bool run(const std::vector<std::string> &args, std::string &error) {
+  BackgroundCommand command;
+  return command.start(args, error) && command.finish(error);
 }
 
 } // namespace alexc

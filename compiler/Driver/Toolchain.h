@@ -2,6 +2,8 @@
 #ifndef ALEXC_DRIVER_TOOLCHAIN_H
 #define ALEXC_DRIVER_TOOLCHAIN_H
 
+#include "llvm/Support/Program.h"
+
 #include <string>
 #include <vector>
 
@@ -34,13 +36,42 @@ struct CudaToolkit {
 /// Finds nvcc (`hint` if given, else PATH, else /usr/local/cuda/bin).
 bool findCuda(const std::string &hint, CudaToolkit &cuda);
 
-/// nvcc -c on a generated .cu file, for `arch` (e.g. sm_90) plus PTX.
-bool compileCuda(const CudaToolkit &cuda, const std::string &source,
-                 const std::string &object, const std::string &arch,
-                 const RuntimePaths &runtime, std::string &error);
+/// A compiler run in the background, its output in a log file.
+class BackgroundCommand {
+public:
+  BackgroundCommand() = default;
+  BackgroundCommand(const BackgroundCommand &) = delete;
+  BackgroundCommand &operator=(const BackgroundCommand &) = delete;
+  ~BackgroundCommand(); // waits for a command still running
 
-/// Runs the host C++ compiler on the generated sources and links the
-/// runtime. On failure `error` holds the command and the compiler's output.
+  /// Starts args[0] with args; false (and `error`) when it cannot start.
+  bool start(std::vector<std::string> args, std::string &error);
+  /// Waits for it to end. On failure `error` holds the command and the end
+  /// of its output.
+  bool finish(std::string &error);
+
+private:
+  std::vector<std::string> args_;
+  std::string log_;
+  llvm::sys::ProcessInfo process_;
+  bool running_ = false;
+};
+
+/// Starts nvcc -c on a generated .cu file, for `arch` (e.g. sm_90) plus PTX.
+bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
+                      const std::string &object, const std::string &arch,
+                      const RuntimePaths &runtime, BackgroundCommand &nvcc,
+                      std::string &error);
+
+/// Compiles one generated C++ source to an object file with the host
+/// compiler and req's flags.
+bool compileHostObject(const BuildRequest &req, const RuntimePaths &runtime,
+                       const std::string &source, const std::string &object,
+                       std::string &error);
+
+/// Runs the host C++ compiler on the generated sources (none: only links
+/// req.objects) and links the runtime. On failure `error` holds the command
+/// and the compiler's output.
 bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
                      std::string &error);
 

@@ -348,9 +348,12 @@ int main(int argc, char **argv) {
   auto start = std::chrono::steady_clock::now();
   bool ok = true;
   if (wantCuda) {
-    llvm::SmallString<256> cu(dir), obj(dir);
+    // nvcc (about twice as long as the C++) runs beside the host compiler;
+    // then both objects are linked.
+    llvm::SmallString<256> cu(dir), obj(dir), hostObj(dir);
     llvm::sys::path::append(cu, spec.name + "_cuda.cu");
     llvm::sys::path::append(obj, spec.name + "_cuda.o");
+    llvm::sys::path::append(hostObj, spec.name + "_cpu.o");
     {
       std::error_code ec;
       llvm::raw_fd_ostream os(cu, ec);
@@ -359,10 +362,21 @@ int main(int argc, char **argv) {
       os << cudaSource;
     }
     llvm::errs() << "alexc: compiling the CUDA code (" << cuda.nvcc << ", "
-                 << cudaArch << ")\n";
-    ok = alexc::compileCuda(cuda, cu.str().str(), obj.str().str(), cudaArch,
-                            runtime, error);
-    req.objects.push_back(obj.str().str());
+                 << cudaArch << ") and the C++ code (" << req.cxx << " "
+                 << req.cxxflags << ") side by side\n";
+    alexc::BackgroundCommand nvcc;
+    std::string hostError;
+    ok = alexc::startCudaCompile(cuda, cu.str().str(), obj.str().str(),
+                                 cudaArch, runtime, nvcc, error);
+    bool hostOk = alexc::compileHostObject(req, runtime, sourcePath.str().str(),
+                                           hostObj.str().str(), hostError);
+    ok = ok && nvcc.finish(error);
+    if (ok && !hostOk) {
+      ok = false;
+      error = hostError;
+    }
+    req.sources.clear();
+    req.objects = {hostObj.str().str(), obj.str().str()};
     req.linkFlags = {"-L" + cuda.libDir,
                      "-lcudart_static",
                      "-lcublas",
@@ -371,9 +385,12 @@ int main(int argc, char **argv) {
                      "-lrt",
                      "-lpthread",
                      "-Wl,-rpath," + cuda.libDir};
+    if (ok)
+      llvm::errs() << "alexc: linking " << outputPath << "\n";
+  } else {
+    llvm::errs() << "alexc: building " << outputPath << " (" << req.cxx << " "
+                 << req.cxxflags << ")\n";
   }
-  llvm::errs() << "alexc: building " << outputPath << " (" << req.cxx << " "
-               << req.cxxflags << ")\n";
   ok = ok && alexc::buildExecutable(req, runtime, error);
   if (keepSources.empty())
     llvm::sys::fs::remove_directories(dir);
