@@ -207,6 +207,16 @@ inline void transposeSliver(const __m512 *rows, float *out) {
 }
 #endif
 
+/// How far ahead (in floats) the transposing packers prefetch each row they
+/// stream. Their rows are usually a large operand read once from memory
+/// (a weight gradient's dy), eight rows at a time: without prefetches only
+/// eight cache lines are in flight per thread, and the packing waits on
+/// memory latency.
+#ifndef ALEXC_GEMM_PACK_AHEAD
+#define ALEXC_GEMM_PACK_AHEAD 128
+#endif
+constexpr int64_t kPackAhead = ALEXC_GEMM_PACK_AHEAD; // 0: no prefetches
+
 /// Packs rows [i0, i0 + mc) x columns [k0, k0 + kc) of A into MR-row
 /// slivers, zero-padded.
 inline void packA(MatView A, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
@@ -219,8 +229,13 @@ inline void packA(MatView A, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
     if (mr == kMR && A.cs == 1)
       for (; k + 16 <= kc; k += 16) {
         __m512 rows[kMR];
-        for (int64_t r = 0; r < kMR; ++r)
-          rows[r] = _mm512_loadu_ps(A.data + (i0 + ir + r) * A.rs + k0 + k);
+        for (int64_t r = 0; r < kMR; ++r) {
+          const float *src = A.data + (i0 + ir + r) * A.rs + k0 + k;
+          if (kPackAhead)
+            _mm_prefetch(reinterpret_cast<const char *>(src + kPackAhead),
+                         _MM_HINT_T0);
+          rows[r] = _mm512_loadu_ps(src);
+        }
         transposeSliver(rows, out + k * kMR);
       }
     out += k * kMR;
@@ -249,9 +264,14 @@ inline void packB(MatView B, int64_t k0, int64_t kc, int64_t j0, int64_t nc,
     // columns by 16 rows at a time.
     if (nr == kNR && B.rs == 1 && B.cs != 1)
       for (; k + 16 <= kc; k += 16)
-        for (int64_t jb = 0; jb < kNR; jb += 8)
-          Transpose8x16::apply(B.data + k0 + k + (j0 + jr + jb) * B.cs, B.cs,
-                               out + k * kNR + jb, kNR);
+        for (int64_t jb = 0; jb < kNR; jb += 8) {
+          const float *src = B.data + k0 + k + (j0 + jr + jb) * B.cs;
+          for (int c = 0; c < 8 && kPackAhead; ++c)
+            _mm_prefetch(
+                reinterpret_cast<const char *>(src + c * B.cs + kPackAhead),
+                _MM_HINT_T0);
+          Transpose8x16::apply(src, B.cs, out + k * kNR + jb, kNR);
+        }
     out += k * kNR;
 #endif
     for (; k < kc; ++k) {
