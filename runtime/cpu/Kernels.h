@@ -974,14 +974,13 @@ void maxPoolForward(const PoolGeom &g, const float *x, float *y,
 template <typename Epi>
 void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy, float *dx,
                  Epi &&epilogue) {
-  int64_t inImage = g.C * g.H * g.W;
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n) {
-    std::memset(dx + n * inImage, 0, inImage * sizeof(float));
     for (int64_t c = 0; c < g.C; ++c) {
       const float *xc = x + (n * g.C + c) * g.H * g.W;
       const float *dyc = dy + (n * g.C + c) * g.OH * g.OW;
       float *dxc = dx + (n * g.C + c) * g.H * g.W;
+      std::memset(dxc, 0, g.H * g.W * sizeof(float));
       for (int64_t oy = 0; oy < g.OH; ++oy) {
         int64_t i0, i1;
         windowRange(oy, g.SH, g.PH, g.KH, g.H, i0, i1);
@@ -1033,8 +1032,10 @@ void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy, float *dx,
           dxc[where] += dyc[oy * g.OW + ox];
         }
       }
+      // One channel at a time: its x and dx are still in L1 here.
+      int64_t plane = (n * g.C + c) * g.H * g.W;
+      epilogue(plane, plane + g.H * g.W);
     }
-    epilogue(n * inImage, (n + 1) * inImage);
   }
 }
 
