@@ -633,8 +633,16 @@ void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
       gemmWith(false, g.O, count * T, g.C, weights[size_t(e)],
                StridedB{MatView{V + e * g.C * ld, ld, 1}}, M + e * g.O * ld, ld,
                false);
-    plan.transformOutput<R>(M, count, g.O, ld, b, y + n0 * outImage, g.ohw());
-    epilogue(n0 * outImage, (n0 + count) * outImage);
+    // A few channels at a time, so that the epilogue finds them in cache.
+    constexpr int64_t kChannels = 8;
+    int64_t ohw = g.ohw();
+    for (int64_t o0 = 0; o0 < g.O; o0 += kChannels) {
+      int64_t o1 = std::min(g.O, o0 + kChannels);
+      plan.transformOutput<R>(M, count, g.O, o0, o1, ld, b, y + n0 * outImage,
+                              ohw);
+      for (int64_t i = n0; i < n0 + count; ++i)
+        epilogue(i * outImage + o0 * ohw, i * outImage + o1 * ohw);
+    }
   });
 }
 

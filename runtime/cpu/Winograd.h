@@ -330,16 +330,17 @@ struct WinogradPlan {
     }
   }
 
-  /// y[o] = A^T P[.][o] A (+ bias[o]) for every output channel of
+  /// y[o] = A^T P[.][o] A (+ bias[o]) for output channels [o0, o1) of
   /// `count` images y (each O x OH x OW, the plan's outStride apart), from
   /// the products P[e][o][tile] (rows `ld` apart, O * ld per e).
   template <int R>
-  void transformOutput(const float *prod, int64_t count, int64_t O, int64_t ld,
-                       const float *bias, float *y, int64_t OHW) const {
+  void transformOutput(const float *prod, int64_t count, int64_t O,
+                       int64_t o0, int64_t o1, int64_t ld, const float *bias,
+                       float *y, int64_t OHW) const {
     using W = WinogradMatrices<R>;
     constexpr int A = W::kA, M = W::kM;
     int64_t plane = O * ld, used = chunksFor(count);
-    for (int64_t o = 0; o < O; ++o) {
+    for (int64_t o = o0; o < o1; ++o) {
       __m512 b = _mm512_set1_ps(bias ? bias[o] : 0.f);
       for (int64_t u = 0; u < used; ++u) {
         __mmask16 lanes = chunkLanes(u, count);
