@@ -329,96 +329,90 @@ struct Im2colB {
   }
 };
 
-/// The im2col matrix of one image as the GEMM's A operand (the weight
-/// gradient's col * dy^T): MR rows at a time are written to a small buffer
-/// along the positions, then interleaved.
-struct Im2colA {
+/// The transposed im2col matrix of one image as the GEMM's B operand (the
+/// weight gradient as dy * col^T): row k is output position k's window,
+/// column n its tap (c, i, j). The NR taps of a sliver are a few runs of
+/// consecutive j, i.e. of consecutive pixels, so a position's sliver row is
+/// filled by one expanding load per run (contiguous pixels into the run's
+/// lanes), not element by element. Windows that cross the border are
+/// filled one tap at a time.
+struct WindowsB {
   const ConvGeom &g;
   const float *x;
-  const Im2colPlan *plan = nullptr;
 
-  const float *operator()(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+  /// Lanes [lane, lane + length) are taps (c, i, j .. j + length).
+  struct Run {
+    int64_t lane, length, offset, i, j; // offset = (c * H + i) * W + j
+  };
+
+  const float *operator()(int64_t k0, int64_t kc, int64_t j0, int64_t nc,
                           float *buffer) const {
-#ifdef __AVX512F__
-    if (plan)
-      return planned(i0, mc, k0, kc, buffer);
-#endif
-    return byRuns(i0, mc, k0, kc, buffer);
-  }
-
-#ifdef __AVX512F__
-  /// MR rows of 16 positions straight into registers, transposed, stored.
-  const float *planned(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
-                       float *buffer) const {
-    int64_t kk = g.KH * g.KW, ckk = g.ckk(), u0 = k0 / 16;
+    static_assert(kNR == 32, "a sliver row is two vectors");
+    int64_t kk = g.KH * g.KW;
     float *out = buffer;
-    for (int64_t ir = 0; ir < mc; ir += kMR) {
-      const float *xc[kMR];
-      int64_t q[kMR];
-      bool live[kMR];
-      for (int64_t r = 0; r < kMR; ++r) {
-        int64_t row = i0 + ir + r;
-        live[r] = ir + r < mc && row < ckk;
-        xc[r] = live[r] ? x + row / kk * g.H * g.W : x;
-        q[r] = live[r] ? row % kk : 0;
+    for (int64_t jr = 0; jr < nc; jr += kNR) {
+      int64_t nr = std::min(kNR, nc - jr);
+      Run runs[kNR];
+      int count = 0;
+      for (int64_t l = 0; l < nr;) {
+        int64_t tap = j0 + jr + l, c = tap / kk, i = tap % kk / g.KW,
+                j = tap % g.KW, length = std::min(g.KW - j, nr - l);
+        runs[count++] = {l, length, (c * g.H + i) * g.W + j, i, j};
+        l += length;
       }
-      for (int64_t k = 0; k < kc; k += 16) {
-        __m512 v[kMR];
-        for (int64_t r = 0; r < kMR; ++r)
-          v[r] = live[r] ? plan->load(xc[r], u0 + k / 16, q[r])
-                         : _mm512_setzero_ps();
-        if (k + 16 <= kc) {
-          transposeSliver(v, out + k * kMR);
-        } else {
-          alignas(64) float tail[16 * kMR];
-          transposeSliver(v, tail);
-          std::memcpy(out + k * kMR, tail, (kc - k) * kMR * sizeof(float));
-        }
+#ifdef __AVX512F__
+      // Each run as one or two expanding loads (lanes below and above 16).
+      __mmask16 maskLo[kNR], maskHi[kNR];
+      int64_t hiOffset[kNR];
+      for (int r = 0; r < count; ++r) {
+        int64_t a = runs[r].lane, b = a + runs[r].length;
+        auto bits = [](int64_t from, int64_t to) {
+          return from >= to ? __mmask16(0)
+                            : __mmask16(((1u << (to - from)) - 1) << from);
+        };
+        maskLo[r] = bits(std::min<int64_t>(a, 16), std::min<int64_t>(b, 16));
+        maskHi[r] = bits(std::max<int64_t>(a, 16) - 16,
+                         std::max<int64_t>(b, 16) - 16);
+        hiOffset[r] = runs[r].offset + std::max<int64_t>(0, 16 - a);
       }
-      out += kMR * kc;
-    }
-    return buffer;
-  }
 #endif
-
-  /// Packing without a plan: MR rows at a time written to a small buffer
-  /// along the positions, run by run, then interleaved.
-  const float *byRuns(int64_t i0, int64_t mc, int64_t k0, int64_t kc,
-                      float *buffer) const {
-    static thread_local PackBuffer rowsBuffer;
-    static thread_local std::vector<PositionRun> runs;
-    float *rows = rowsBuffer.get(kMR * kKC);
-    runs.resize(size_t(kc / g.OW + 2));
-    int64_t count = positionRuns(g, k0, kc, runs.data());
-    int64_t kk = g.KH * g.KW, ckk = g.ckk();
-    float *out = buffer;
-    for (int64_t ir = 0; ir < mc; ir += kMR) {
-      for (int64_t r = 0; r < kMR; ++r) {
-        int64_t row = i0 + ir + r;
-        float *dst = rows + r * kc;
-        if (ir + r >= mc || row >= ckk) {
-          std::memset(dst, 0, kc * sizeof(float));
+      int64_t oy = k0 / g.OW, ox = k0 % g.OW;
+      for (int64_t k = 0; k < kc; ++k, out += kNR) {
+        int64_t iy0 = oy * g.SH - g.PH, ix0 = ox * g.SW - g.PW;
+        if (++ox == g.OW)
+          ox = 0, ++oy;
+        bool inside = iy0 >= 0 && iy0 + g.KH <= g.H && ix0 >= 0 &&
+                      ix0 + g.KW <= g.W;
+#ifdef __AVX512F__
+        if (inside) {
+          const float *base = x + iy0 * g.W + ix0;
+          __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+          for (int r = 0; r < count; ++r) {
+            if (maskLo[r])
+              lo = _mm512_mask_expandloadu_ps(lo, maskLo[r],
+                                              base + runs[r].offset);
+            if (maskHi[r])
+              hi = _mm512_mask_expandloadu_ps(hi, maskHi[r],
+                                              base + hiOffset[r]);
+          }
+          _mm512_store_ps(out, lo);
+          _mm512_store_ps(out + 16, hi);
           continue;
         }
-        const float *xc = x + row / kk * g.H * g.W;
-        int64_t i = row % kk / g.KW, j = row % g.KW;
-        for (int64_t q = 0; q < count; ++q)
-          copyRun(g, xc, i, j, runs[q], dst + runs[q].off);
-      }
-      int64_t k = 0;
-#ifdef __AVX512F__
-      for (; k + 16 <= kc; k += 16) {
-        __m512 v[kMR];
-        for (int64_t r = 0; r < kMR; ++r)
-          v[r] = _mm512_loadu_ps(rows + r * kc + k);
-        transposeSliver(v, out + k * kMR);
-      }
 #endif
-      for (; k < kc; ++k)
-#pragma GCC unroll 8
-        for (int64_t r = 0; r < kMR; ++r)
-          out[k * kMR + r] = rows[r * kc + k];
-      out += kMR * kc;
+        for (int64_t l = nr; l < kNR; ++l)
+          out[l] = 0.f;
+        for (int r = 0; r < count; ++r) {
+          int64_t iy = iy0 + runs[r].i;
+          for (int64_t e = 0; e < runs[r].length; ++e) {
+            int64_t ix = ix0 + runs[r].j + e;
+            out[runs[r].lane + e] =
+                inside || (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W)
+                    ? x[iy0 * g.W + ix0 + runs[r].offset + e]
+                    : 0.f;
+          }
+        }
+      }
     }
     return buffer;
   }
@@ -779,9 +773,10 @@ void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
 #endif
 
 /// dw = sum_n dy[n] * im2col(x[n])^T, db = sum of dy over batch and space.
-/// Computed transposed, dw^T = sum_n im2col(x[n]) * dy[n]^T, so the large
-/// operand is packed straight from the image along its rows. Each thread
-/// accumulates its own partial sums, added (and transposed) at the end.
+/// dy[n] is the A operand (its rows transposed into slivers as they stream
+/// from memory) and the windows of x[n] the B operand, packed from runs of
+/// pixels (WindowsB). Each thread accumulates its own partial sums, added
+/// at the end in a fixed order.
 inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
                              float *dw, float *db) {
 #ifdef __AVX512F__
@@ -795,18 +790,18 @@ inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
   partialStorage.assign(size_t(threads) * (wsize + g.O), 0.f);
   float *partial = partialStorage.data(); // (workers must not name the TLS)
   std::vector<char> started(threads, 0);
-  const Im2colPlan *plan = Im2colPlan::of(g); // (workers must not name TLS)
   forEachImage(g.N, [&](int64_t n, bool parallel) {
     int t = parallel ? 0 : threadId();
     float *pw = partial + size_t(t) * (wsize + g.O);
     const float *xn = x + n * g.C * g.H * g.W;
     const float *dyn = dy + n * g.O * ohw;
+    StridedA rows{MatView{dyn, ohw, 1}};
     if (g.pointwise())
-      gemmWith(parallel, ckk, g.O, ohw, StridedA{MatView{xn, ohw, 1}},
-               StridedB{MatView{dyn, 1, ohw}}, pw, g.O, started[t]);
+      gemmWith(parallel, g.O, ckk, ohw, rows, StridedB{MatView{xn, 1, ohw}},
+               pw, ckk, started[t]);
     else
-      gemmWith(parallel, ckk, g.O, ohw, Im2colA{g, xn, plan},
-               StridedB{MatView{dyn, 1, ohw}}, pw, g.O, started[t]);
+      gemmWith(parallel, g.O, ckk, ohw, rows, WindowsB{g, xn}, pw, ckk,
+               started[t]);
     started[t] = 1;
     float *pb = pw + wsize;
     for (int64_t o = 0; o < g.O; ++o)
@@ -815,13 +810,12 @@ inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
   const float *base = partial;
   size_t stride = size_t(wsize + g.O);
 #pragma omp parallel for schedule(static)
-  for (int64_t o = 0; o < g.O; ++o)
-    for (int64_t r = 0; r < ckk; ++r) {
-      float s = 0.f;
-      for (int t = 0; t < threads; ++t)
-        s += base[t * stride + r * g.O + o];
-      dw[o * ckk + r] = s;
-    }
+  for (int64_t i = 0; i < wsize; ++i) {
+    float s = 0.f;
+    for (int t = 0; t < threads; ++t)
+      s += base[t * stride + i];
+    dw[i] = s;
+  }
   if (db)
     for (int64_t o = 0; o < g.O; ++o) {
       float s = 0.f;
