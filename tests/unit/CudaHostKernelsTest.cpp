@@ -82,43 +82,112 @@ ref::Window window(const Case &c) {
   return {c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
 }
 
+/// The three convolution problems of the generated kernels for case c,
+/// computed by gemm(problem, slices of K) and checked against the
+/// reference (the weight gradient with one and three slices).
+template <class Gemm>
+void checkConvolutionProblems(const Case &c, std::mt19937 &rng, Gemm gemm) {
+  cuda::ConvGeom g = geom(c);
+  T x = random({c.N, c.C, c.H, c.W}, rng),
+    w = random({c.O, c.C, c.KH, c.KW}, rng);
+  T b = random({c.O}, rng), dy = random({c.N, c.O, g.OH, g.OW}, rng);
+  int64_t ckk = c.C * c.KH * c.KW, cols = c.N * g.OH * g.OW;
+
+  T y({c.N, c.O, g.OH, g.OW});
+  gemm(cuda::ConvForwardProblem<cuda::StoreTo>{g,
+                                               x.data.data(),
+                                               w.data.data(),
+                                               b.data.data(),
+                                               {y.data.data()},
+                                               c.O,
+                                               cols,
+                                               ckk},
+       1u);
+  EXPECT_LT(relError(y, ref::conv2d(x, w, &b, window(c))), 1e-5)
+      << "forward, " << c.O << " outputs";
+
+  T dx(x.shape);
+  gemm(cuda::ConvInputGradProblem<cuda::StoreTo>{g,
+                                                 dy.data.data(),
+                                                 w.data.data(),
+                                                 {dx.data.data()},
+                                                 c.C,
+                                                 c.N * c.H * c.W,
+                                                 c.O * c.KH * c.KW},
+       1u);
+  EXPECT_LT(relError(dx, ref::conv2dInputGrad(dy, w, x.shape, window(c))), 1e-5)
+      << "input gradient, " << c.O << " outputs";
+
+  T want = ref::conv2dWeightGrad(x, dy, w.shape, window(c));
+  for (unsigned splits : {1u, 3u}) {
+    T dw(w.shape); // split-K stores add into zeros
+    gemm(cuda::ConvWeightGradProblem{g, x.data.data(), dy.data.data(),
+                                     dw.data.data(), c.O, ckk, cols},
+         splits);
+    EXPECT_LT(relError(dw, want), 1e-5)
+        << "weight gradient, " << splits << " slices of K";
+  }
+}
+
+/// The three dense-layer problems (the operand views of denseForward,
+/// denseInputGrad and denseWeightGrad), computed by gemm and checked.
+template <class Gemm>
+void checkDenseProblems(int64_t N, int64_t F, int64_t U, std::mt19937 &rng,
+                        Gemm gemm) {
+  T x = random({N, F}, rng), w = random({U, F}, rng), b = random({U}, rng),
+    dy = random({N, U}, rng);
+  T y({N, U}), dx({N, F}), dw({U, F});
+  using Problem = cuda::MatrixProblem<cuda::StoreTo>;
+  gemm(Problem{x.data.data(),
+               w.data.data(),
+               b.data.data(),
+               F,
+               1,
+               1,
+               F,
+               {y.data.data()},
+               N,
+               U,
+               F},
+       1u);
+  gemm(Problem{dy.data.data(),
+               w.data.data(),
+               nullptr,
+               U,
+               1,
+               F,
+               1,
+               {dx.data.data()},
+               N,
+               F,
+               U},
+       1u);
+  gemm(Problem{dy.data.data(),
+               x.data.data(),
+               nullptr,
+               1,
+               U,
+               F,
+               1,
+               {dw.data.data()},
+               U,
+               F,
+               N},
+       1u);
+  EXPECT_LT(relError(y, ref::dense(x, w, &b)), 1e-5);
+  EXPECT_LT(relError(dx, ref::denseInputGrad(dy, w)), 1e-5);
+  EXPECT_LT(relError(dw, ref::denseWeightGrad(x, dy)), 1e-5);
+}
+
+const auto kNaive = [](const auto &problem, unsigned) { naiveGemm(problem); };
+const auto kTiled = [](const auto &problem, unsigned splits) {
+  runTiledGemm(problem, splits);
+};
+
 TEST(CudaHostKernels, ConvolutionProblemsOfTheGeneratedKernels) {
   std::mt19937 rng(1);
-  for (const Case &c : kCases) {
-    cuda::ConvGeom g = geom(c);
-    T x = random({c.N, c.C, c.H, c.W}, rng),
-      w = random({c.O, c.C, c.KH, c.KW}, rng);
-    T b = random({c.O}, rng), dy = random({c.N, c.O, g.OH, g.OW}, rng);
-    int64_t ckk = c.C * c.KH * c.KW, cols = c.N * g.OH * g.OW;
-
-    T y({c.N, c.O, g.OH, g.OW});
-    naiveGemm(cuda::ConvForwardProblem<cuda::StoreTo>{g,
-                                                      x.data.data(),
-                                                      w.data.data(),
-                                                      b.data.data(),
-                                                      {y.data.data()},
-                                                      c.O,
-                                                      cols,
-                                                      ckk});
-    EXPECT_LT(relError(y, ref::conv2d(x, w, &b, window(c))), 1e-5);
-
-    T dx(x.shape);
-    naiveGemm(cuda::ConvInputGradProblem<cuda::StoreTo>{g,
-                                                        dy.data.data(),
-                                                        w.data.data(),
-                                                        {dx.data.data()},
-                                                        c.C,
-                                                        c.N * c.H * c.W,
-                                                        c.O * c.KH * c.KW});
-    EXPECT_LT(relError(dx, ref::conv2dInputGrad(dy, w, x.shape, window(c))),
-              1e-5);
-
-    T dw(w.shape); // split-K stores add into zeros
-    naiveGemm(cuda::ConvWeightGradProblem{g, x.data.data(), dy.data.data(),
-                                          dw.data.data(), c.O, ckk, cols});
-    EXPECT_LT(relError(dw, ref::conv2dWeightGrad(x, dy, w.shape, window(c))),
-              1e-5);
-  }
+  for (const Case &c : kCases)
+    checkConvolutionProblems(c, rng, kNaive);
 }
 
 // The tiled kernel itself: several tiles, partial tiles in M, N and K
@@ -129,47 +198,8 @@ TEST(CudaHostKernels, TiledGemmComputesTheConvolutions) {
   const Case cases[] = {{2, 5, 12, 11, 70, 3, 3, 1, 1, 1, 1},
                         {1, 1, 40, 40, 9, 11, 11, 4, 4, 2, 2},
                         {3, 3, 9, 8, 4, 3, 2, 2, 1, 1, 0}};
-  for (const Case &c : cases) {
-    cuda::ConvGeom g = geom(c);
-    T x = random({c.N, c.C, c.H, c.W}, rng),
-      w = random({c.O, c.C, c.KH, c.KW}, rng);
-    T b = random({c.O}, rng), dy = random({c.N, c.O, g.OH, g.OW}, rng);
-    int64_t ckk = c.C * c.KH * c.KW, cols = c.N * g.OH * g.OW;
-
-    T y({c.N, c.O, g.OH, g.OW});
-    runTiledGemm(cuda::ConvForwardProblem<cuda::StoreTo>{g,
-                                                         x.data.data(),
-                                                         w.data.data(),
-                                                         b.data.data(),
-                                                         {y.data.data()},
-                                                         c.O,
-                                                         cols,
-                                                         ckk});
-    EXPECT_LT(relError(y, ref::conv2d(x, w, &b, window(c))), 1e-5)
-        << "forward, " << c.O << " outputs";
-
-    T dx(x.shape);
-    runTiledGemm(cuda::ConvInputGradProblem<cuda::StoreTo>{g,
-                                                           dy.data.data(),
-                                                           w.data.data(),
-                                                           {dx.data.data()},
-                                                           c.C,
-                                                           c.N * c.H * c.W,
-                                                           c.O * c.KH * c.KW});
-    EXPECT_LT(relError(dx, ref::conv2dInputGrad(dy, w, x.shape, window(c))),
-              1e-5)
-        << "input gradient, " << c.O << " outputs";
-
-    T want = ref::conv2dWeightGrad(x, dy, w.shape, window(c));
-    for (unsigned splits : {1u, 3u}) {
-      T dw(w.shape); // split-K stores add into zeros
-      runTiledGemm(cuda::ConvWeightGradProblem{g, x.data.data(), dy.data.data(),
-                                               dw.data.data(), c.O, ckk, cols},
-                   splits);
-      EXPECT_LT(relError(dw, want), 1e-5)
-          << "weight gradient, " << splits << " slices of K";
-    }
-  }
+  for (const Case &c : cases)
+    checkConvolutionProblems(c, rng, kTiled);
 }
 
 TEST(CudaHostKernels, CublasVariantDataPaths) {
@@ -212,47 +242,7 @@ TEST(CudaHostKernels, CublasVariantDataPaths) {
 
 TEST(CudaHostKernels, DenseProblemsOfTheGeneratedKernels) {
   std::mt19937 rng(3);
-  int64_t N = 5, F = 7, U = 3;
-  T x = random({N, F}, rng), w = random({U, F}, rng), b = random({U}, rng),
-    dy = random({N, U}, rng);
-  T y({N, U}), dx({N, F}), dw({U, F});
-  // The same operand views as denseForward/InputGrad/WeightGrad.
-  naiveGemm(cuda::MatrixProblem<cuda::StoreTo>{x.data.data(),
-                                               w.data.data(),
-                                               b.data.data(),
-                                               F,
-                                               1,
-                                               1,
-                                               F,
-                                               {y.data.data()},
-                                               N,
-                                               U,
-                                               F});
-  naiveGemm(cuda::MatrixProblem<cuda::StoreTo>{dy.data.data(),
-                                               w.data.data(),
-                                               nullptr,
-                                               U,
-                                               1,
-                                               F,
-                                               1,
-                                               {dx.data.data()},
-                                               N,
-                                               F,
-                                               U});
-  naiveGemm(cuda::MatrixProblem<cuda::StoreTo>{dy.data.data(),
-                                               x.data.data(),
-                                               nullptr,
-                                               1,
-                                               U,
-                                               F,
-                                               1,
-                                               {dw.data.data()},
-                                               U,
-                                               F,
-                                               N});
-  EXPECT_LT(relError(y, ref::dense(x, w, &b)), 1e-5);
-  EXPECT_LT(relError(dx, ref::denseInputGrad(dy, w)), 1e-5);
-  EXPECT_LT(relError(dw, ref::denseWeightGrad(x, dy)), 1e-5);
+  checkDenseProblems(5, 7, 3, rng, kNaive);
 }
 
 // The bias gradient's per-thread shares (the kernels add them up across a
@@ -289,47 +279,8 @@ TEST(CudaHostKernels, BiasGradientShares) {
 
 TEST(CudaHostKernels, TiledGemmComputesTheDenseLayers) {
   std::mt19937 rng(10);
-  int64_t N = 70, F = 83, U = 66; // two tiles each way, partial K slices
-  T x = random({N, F}, rng), w = random({U, F}, rng), b = random({U}, rng),
-    dy = random({N, U}, rng);
-  T y({N, U}), dx({N, F}), dw({U, F});
-  // The operand views of denseForward, denseInputGrad and denseWeightGrad.
-  runTiledGemm(cuda::MatrixProblem<cuda::StoreTo>{x.data.data(),
-                                                  w.data.data(),
-                                                  b.data.data(),
-                                                  F,
-                                                  1,
-                                                  1,
-                                                  F,
-                                                  {y.data.data()},
-                                                  N,
-                                                  U,
-                                                  F});
-  runTiledGemm(cuda::MatrixProblem<cuda::StoreTo>{dy.data.data(),
-                                                  w.data.data(),
-                                                  nullptr,
-                                                  U,
-                                                  1,
-                                                  F,
-                                                  1,
-                                                  {dx.data.data()},
-                                                  N,
-                                                  F,
-                                                  U});
-  runTiledGemm(cuda::MatrixProblem<cuda::StoreTo>{dy.data.data(),
-                                                  x.data.data(),
-                                                  nullptr,
-                                                  1,
-                                                  U,
-                                                  F,
-                                                  1,
-                                                  {dw.data.data()},
-                                                  U,
-                                                  F,
-                                                  N});
-  EXPECT_LT(relError(y, ref::dense(x, w, &b)), 1e-5);
-  EXPECT_LT(relError(dx, ref::denseInputGrad(dy, w)), 1e-5);
-  EXPECT_LT(relError(dw, ref::denseWeightGrad(x, dy)), 1e-5);
+  // Two tiles each way, a partial slice of K.
+  checkDenseProblems(70, 83, 66, rng, kTiled);
 }
 
 // The bias-gradient kernels as biasGrad launches them (rows of at least 32
