@@ -38,4 +38,20 @@ fail() { echo "FAIL: $1"; cat "$2"; exit 1; }
   fail "--check-kernels without a GPU (exit $rc_check)" check.out
 [[ $rc_usage -eq 2 ]] && grep -q "usage: .* --check-kernels \[--precision fp32|tf32|bf16\]" usage.out ||
   fail "--check-kernels --precision fp16 (exit $rc_usage)" usage.out
-echo "CUDA target built for LeNet and AlexNet; CPU fallback works"
+# nvcc runs beside the host compiler: a failure of either is reported with
+# the command and its output, and no executable is written.
+printf '#!/bin/sh\necho "fake nvcc: broken" >&2\nexit 3\n' > fake_nvcc
+chmod +x fake_nvcc
+set +e
+"$alexc" "$models/lenet.json" --target all --nvcc ./fake_nvcc -o bad_nvcc > nvcc_err.out 2>&1
+rc_nvcc=$?
+"$alexc" "$models/lenet.json" --target all --cxxflags="-O1 -fno-such-flag" -o bad_cxx > cxx_err.out 2>&1
+rc_cxx=$?
+set -e
+[[ $rc_nvcc -ne 0 && ! -e bad_nvcc ]] && grep -q "fake_nvcc failed (exit 3)" nvcc_err.out &&
+  grep -q "fake nvcc: broken" nvcc_err.out ||
+  fail "a failing nvcc (exit $rc_nvcc)" nvcc_err.out
+[[ $rc_cxx -ne 0 && ! -e bad_cxx ]] && grep -q "c++ failed" cxx_err.out &&
+  grep -q "fno-such-flag" cxx_err.out ||
+  fail "a failing host compiler beside nvcc (exit $rc_cxx)" cxx_err.out
+echo "CUDA target built for LeNet and AlexNet; CPU fallback works; build errors reported"
