@@ -12,6 +12,7 @@
 #define ALEXC_RUNTIME_CPU_KERNELS_H
 
 #include "runtime/Philox.h"
+#include "runtime/SoftmaxCrossEntropy.h"
 #include "runtime/cpu/DropoutMask.h"
 #include "runtime/cpu/Gemm.h"
 #include "runtime/cpu/Winograd.h"
@@ -371,8 +372,8 @@ struct WindowsB {
                             : __mmask16(((1u << (to - from)) - 1) << from);
         };
         maskLo[r] = bits(std::min<int64_t>(a, 16), std::min<int64_t>(b, 16));
-        maskHi[r] = bits(std::max<int64_t>(a, 16) - 16,
-                         std::max<int64_t>(b, 16) - 16);
+        maskHi[r] =
+            bits(std::max<int64_t>(a, 16) - 16, std::max<int64_t>(b, 16) - 16);
         hiOffset[r] = runs[r].offset + std::max<int64_t>(0, 16 - a);
       }
 #endif
@@ -381,8 +382,8 @@ struct WindowsB {
         int64_t iy0 = oy * g.SH - g.PH, ix0 = ox * g.SW - g.PW;
         if (++ox == g.OW)
           ox = 0, ++oy;
-        bool inside = iy0 >= 0 && iy0 + g.KH <= g.H && ix0 >= 0 &&
-                      ix0 + g.KW <= g.W;
+        bool inside =
+            iy0 >= 0 && iy0 + g.KH <= g.H && ix0 >= 0 && ix0 + g.KW <= g.W;
 #ifdef __AVX512F__
         if (inside) {
           const float *base = x + iy0 * g.W + ix0;
@@ -392,8 +393,8 @@ struct WindowsB {
               lo = _mm512_mask_expandloadu_ps(lo, maskLo[r],
                                               base + runs[r].offset);
             if (maskHi[r])
-              hi = _mm512_mask_expandloadu_ps(hi, maskHi[r],
-                                              base + hiOffset[r]);
+              hi =
+                  _mm512_mask_expandloadu_ps(hi, maskHi[r], base + hiOffset[r]);
           }
           _mm512_store_ps(out, lo);
           _mm512_store_ps(out + 16, hi);
@@ -797,8 +798,8 @@ inline void conv2dWeightGrad(const ConvGeom &g, const float *x, const float *dy,
     const float *dyn = dy + n * g.O * ohw;
     StridedA rows{MatView{dyn, ohw, 1}};
     if (g.pointwise())
-      gemmWith(parallel, g.O, ckk, ohw, rows, StridedB{MatView{xn, 1, ohw}},
-               pw, ckk, started[t]);
+      gemmWith(parallel, g.O, ckk, ohw, rows, StridedB{MatView{xn, 1, ohw}}, pw,
+               ckk, started[t]);
     else
       gemmWith(parallel, g.O, ckk, ohw, rows, WindowsB{g, xn}, pw, ckk,
                started[t]);
@@ -1107,26 +1108,11 @@ inline void softmaxCrossEntropy(int64_t N, int64_t K, const float *logits,
   for (int64_t n = 0; n < N; ++n)
     count += labels[n] >= 0;
   for (int64_t n = 0; n < N; ++n) {
-    const float *row = logits + n * K;
-    int64_t label = labels[n];
-    int64_t best = 0;
-    for (int64_t k = 1; k < K; ++k)
-      if (row[k] > row[best])
-        best = k;
-    float mx = row[best], z = 0.f;
-    for (int64_t k = 0; k < K; ++k)
-      z += std::exp(row[k] - mx);
-    if (label >= 0) {
-      sum += double(std::log(z) + mx - row[label]);
-      right += best == label;
-    }
-    if (dlogits)
-      for (int64_t k = 0; k < K; ++k)
-        dlogits[n * K + k] =
-            label < 0 || count == 0
-                ? 0.f
-                : (std::exp(row[k] - mx) / z - (k == label ? 1.f : 0.f)) /
-                      float(count);
+    rt::LossRow r =
+        rt::softmaxCrossEntropyRow(logits + n * K, K, labels[n], count,
+                                   dlogits ? dlogits + n * K : nullptr);
+    sum += double(r.loss);
+    right += r.right;
   }
   if (loss)
     *loss = count ? float(sum / double(count)) : 0.f;

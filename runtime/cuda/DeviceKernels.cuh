@@ -11,6 +11,7 @@
 #define ALEXC_RUNTIME_CUDA_DEVICEKERNELS_CUH
 
 #include "runtime/Philox.h"
+#include "runtime/SoftmaxCrossEntropy.h"
 #include "runtime/cuda/CudaModel.h"
 
 #include <cmath>
@@ -586,26 +587,11 @@ __global__ void softmaxCrossEntropyKernel(int64_t N, int64_t K,
   int count = countPart[0];
   __syncthreads();
   for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
-    const float *row = logits + n * K;
-    int label = labels[n];
-    int64_t best = 0;
-    for (int64_t k = 1; k < K; ++k)
-      if (row[k] > row[best])
-        best = k;
-    float mx = row[best], z = 0.f;
-    for (int64_t k = 0; k < K; ++k)
-      z += expf(row[k] - mx);
-    if (label >= 0) {
-      ls += logf(z) + mx - row[label];
-      right += best == label;
-    }
-    if (dlogits)
-      for (int64_t k = 0; k < K; ++k)
-        dlogits[n * K + k] =
-            label < 0 || count == 0
-                ? 0.f
-                : (expf(row[k] - mx) / z - (k == label ? 1.f : 0.f)) /
-                      float(count);
+    rt::LossRow r =
+        rt::softmaxCrossEntropyRow(logits + n * K, K, labels[n], count,
+                                   dlogits ? dlogits + n * K : nullptr);
+    ls += r.loss;
+    right += r.right;
   }
   lossPart[threadIdx.x] = ls;
   rightPart[threadIdx.x] = right;
