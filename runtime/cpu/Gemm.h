@@ -59,8 +59,15 @@ constexpr int64_t kMR = 8, kNR = 32; // register block: 16 accumulators
 #ifndef ALEXC_GEMM_MC
 #define ALEXC_GEMM_MC 128
 #endif
+#ifndef ALEXC_GEMM_NC
+#define ALEXC_GEMM_NC 2048
+#endif
+#ifndef ALEXC_GEMM_NC_SINGLE_BLOCK
+#define ALEXC_GEMM_NC_SINGLE_BLOCK 256
+#endif
 constexpr int64_t kKC = ALEXC_GEMM_KC, kMC = ALEXC_GEMM_MC;
-constexpr int64_t kNC = 2048;
+constexpr int64_t kNC = ALEXC_GEMM_NC;
+constexpr int64_t kNCSingleBlock = ALEXC_GEMM_NC_SINGLE_BLOCK; // M <= MC
 
 /// acc(MR x NR) = sum over k of a[k][0..MR) outer b[k][0..NR); then
 /// c = acc (+ c when accumulate).
@@ -384,8 +391,12 @@ void gemmBlock(int64_t m0, int64_t M, int64_t n0, int64_t N, int64_t K,
     return;
   }
   alignas(64) float tile[kMR * kNR];
-  for (int64_t jc = 0; jc < N; jc += kNC) {
-    int64_t nc = std::min(kNC, N - jc);
+  // With a single block of rows (the dense layers' M = batch), each packed
+  // B panel serves few micro-kernels and C's block is M x NC: narrower
+  // panels keep both in L2 (fc1's forward GEMM alone: 26 -> 23 ms).
+  int64_t ncMax = M <= kMC ? kNCSingleBlock : kNC;
+  for (int64_t jc = 0; jc < N; jc += ncMax) {
+    int64_t nc = std::min(ncMax, N - jc);
     for (int64_t pc = 0; pc < K; pc += kKC) {
       int64_t kc = std::min(kKC, K - pc);
       bool acc = accumulate || pc > 0;
