@@ -2,8 +2,8 @@
 // (runtime/cuda/HostEmulation.h) and checked against the reference kernels
 // of the interpreter: the implicit-GEMM problems of the generated
 // convolution and dense kernels (index mapping, epilogue placement), run by
-// a naive loop and by the tiled kernel itself (its blocks' threads as host
-// threads, with barriers), the im2col/col2im data paths of the cuBLAS
+// a naive loop and by the tiled kernel itself (each block's threads as
+// fibers that meet at its barriers), the im2col/col2im data paths of the cuBLAS
 // variants, the bias-gradient sums, pooling, the loss, the multi-tensor
 // optimizer, initialization and batch preparation.
 #include "runtime/cuda/HostEmulation.h"
@@ -35,7 +35,7 @@ template <class P> void naiveGemm(const P &p) {
 }
 
 /// What launchGemm launches: the tiled kernel on 64x64 tiles of C, with
-/// `splits` slices of K, each block's 256 threads as host threads.
+/// `splits` slices of K, each block's 256 threads as fibers (launchOnHost).
 template <class P> void runTiledGemm(const P &p, unsigned splits = 1) {
   cuda::launchOnHost({unsigned((p.N + cuda::kBN - 1) / cuda::kBN),
                       unsigned((p.M + cuda::kBM - 1) / cuda::kBM), splits},

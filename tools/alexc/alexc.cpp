@@ -368,8 +368,9 @@ int main(int argc, char **argv) {
     std::string hostError;
     ok = alexc::startCudaCompile(cuda, cu.str().str(), obj.str().str(),
                                  cudaArch, runtime, nvcc, error);
-    bool hostOk = alexc::compileHostObject(req, runtime, sourcePath.str().str(),
-                                           hostObj.str().str(), hostError);
+    bool hostOk =
+        ok && alexc::compileHostObject(req, runtime, sourcePath.str().str(),
+                                       hostObj.str().str(), hostError);
     ok = ok && nvcc.finish(error);
     if (ok && !hostOk) {
       ok = false;
