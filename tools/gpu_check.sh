@@ -6,9 +6,11 @@
 #   1. every CUDA kernel (each variant) against the CPU kernels, random
 #      inputs, at the default precision (tf32) and at bf16
 #   2. AlexNet, one epoch on the real data, the seed's line
-#   3. the training step against PyTorch (eager and torch.compile), a table;
-#      both sides' per-kernel times go to OUT_DIR (epoch.txt,
-#      torch_profile.txt)
+#   3. the training step against PyTorch (eager and torch.compile), a table
+#      (also in OUT_DIR/summary.txt); both sides' per-kernel times go to
+#      OUT_DIR (epoch.txt, torch_profile.txt)
+# The device tool brings back at most 8 files, so the step logs, PyTorch's
+# raw results and the tuning cache end up in OUT_DIR/details.tar.gz.
 # usage: tools/gpu_check.sh [OUT_DIR]
 set -u
 cd "$(dirname "$0")/.."
@@ -18,7 +20,7 @@ d=.device
 # The tuning cache (measured kernel variants, cuDNN algorithms) comes back
 # with the results; section 2 fills it, section 3's auto runs reuse it.
 export XDG_CACHE_HOME="$out/cache"
-log() { echo; echo "=== $* ==="; }
+log() { echo; echo "=== $* (at ${SECONDS} s) ==="; }
 
 log "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
@@ -42,7 +44,7 @@ log "1. CUDA kernels against the CPU (AlexNet at batch 2)"
 timeout 150 $d/alexnet_check --check-kernels | tee "$out/kernel_check.txt" | tail -n 12
 check_rc=${PIPESTATUS[0]}
 echo "-- again with --precision bf16 (cuBLAS on bf16 tensor cores)"
-timeout 90 $d/alexnet_check --check-kernels --precision bf16 | tee "$out/kernel_check_bf16.txt" | tail -n 3
+timeout 150 $d/alexnet_check --check-kernels --precision bf16 | tee "$out/kernel_check_bf16.txt" | tail -n 3
 bf16_rc=${PIPESTATUS[0]}
 
 log "2. AlexNet, one epoch on Fashion-MNIST (batch 128, --gemm auto)"
@@ -62,7 +64,7 @@ timeout 60 $d/alexnet_train --device cuda --data $d/data --steps 40 --quiet \
   --limit-test 128 --precision bf16 --log "$out/steps_bf16.jsonl" > /dev/null 2>&1
 timeout 200 python3 tools/bench/gpu_vs_torch.py --profile "$out/torch_profile.txt" \
   > "$out/torch.json" 2> "$out/torch.err"
-python3 - "$out" <<'PY'
+python3 - "$out" <<'PY' | tee "$out/summary.txt"
 import json, statistics, sys, os
 out = sys.argv[1]
 def ours(gemm):
@@ -96,3 +98,7 @@ echo
 echo "kernel check exit status: $check_rc (tf32), $bf16_rc (bf16)"
 echo "-- PyTorch eager's kernels (torch_profile.txt)"
 head -n 30 "$out/torch_profile.txt" 2>/dev/null | cut -c1-200
+echo
+echo "gpu_check.sh took ${SECONDS} s"
+(cd "$out" && tar czf details.tar.gz --remove-files -- *.jsonl torch.json torch.err cache 2>/dev/null)
+ls "$out"

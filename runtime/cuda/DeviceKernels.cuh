@@ -624,41 +624,104 @@ struct Update {
 };
 
 constexpr int kMaxUpdates = 40; // per launch; the table must fit in 4 KB
+/// Elements one block of applyUpdatesKernel updates: 256 threads, 4 float4
+/// each, so every thread has four independent loads of each operand in
+/// flight.
+constexpr int64_t kUpdateChunk = 4096;
 
 struct UpdateTable {
   int32_t count;
-  int64_t offsets[kMaxUpdates + 1];
+  int32_t firstBlock[kMaxUpdates + 1]; // blocks of tensor e: [e], [e + 1])
   Update u[kMaxUpdates];
 };
 
+/// The table for `count` updates from `updates` (at most kMaxUpdates): each
+/// tensor gets its own blocks, kUpdateChunk elements each.
+inline UpdateTable updateTable(const Update *updates, int count) {
+  UpdateTable t{};
+  t.count = count;
+  t.firstBlock[0] = 0;
+  for (int i = 0; i < count; ++i) {
+    t.u[i] = updates[i];
+    t.firstBlock[i + 1] =
+        t.firstBlock[i] +
+        int32_t((updates[i].n + kUpdateChunk - 1) / kUpdateChunk);
+  }
+  return t;
+}
+
+/// One element's update: returns the new weight, updates the state s1, s2.
+__device__ inline float updatedWeight(const Update &up, float w, float grad,
+                                      float &s1, float &s2, float lr,
+                                      double step) {
+  float d = grad + up.weightDecay * w;
+  if (up.kind == UpdateKind::SGD)
+    return w - lr * d;
+  if (up.kind == UpdateKind::Momentum) {
+    float buf = up.momentum * s1 + d;
+    s1 = buf;
+    return w - lr * (up.nesterov ? d + up.momentum * buf : buf);
+  }
+  float bc1 = float(1.0 - pow(double(up.beta1), step));
+  float bc2 = float(1.0 - pow(double(up.beta2), step));
+  float m = up.beta1 * s1 + (1.f - up.beta1) * d;
+  float v = up.beta2 * s2 + (1.f - up.beta2) * d * d;
+  s1 = m;
+  s2 = v;
+  return w - (lr / bc1) * m / (sqrtf(v) / sqrtf(bc2) + up.epsilon);
+}
+
+/// Every tensor of the table in one launch (grid: t.firstBlock[t.count]).
+/// A block finds its tensor once and updates one contiguous chunk of it,
+/// by float4 where the tensor's arrays are 16-byte aligned. (The first
+/// version searched the table for every element and loaded one float at a
+/// time: 0.325 ms for AlexNet's 47M parameters on an H200; this one takes
+/// 0.153 ms, where reading the weights and gradients and writing the
+/// weights, 560 MB, takes 0.13 ms at the 4.3 TB/s a copy reaches.)
 __global__ void applyUpdatesKernel(UpdateTable t, const StepScalars *sc) {
-  int64_t total = t.offsets[t.count];
+  int e = 0;
+  while (e + 1 < t.count && t.firstBlock[e + 1] <= int32_t(blockIdx.x))
+    ++e;
+  const Update &up = t.u[e];
+  int64_t begin = int64_t(int32_t(blockIdx.x) - t.firstBlock[e]) * kUpdateChunk;
+  int64_t end = begin + kUpdateChunk < up.n ? begin + kUpdateChunk : up.n;
   float lr = sc->lr;
   double step = double(sc->step + 1);
-  for (int64_t g = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; g < total;
-       g += int64_t(gridDim.x) * blockDim.x) {
-    int e = 0;
-    while (t.offsets[e + 1] <= g)
-      ++e;
-    const Update &up = t.u[e];
-    int64_t k = g - t.offsets[e];
-    float w = up.param[k];
-    float d = up.grad[k] + up.weightDecay * w;
-    if (up.kind == UpdateKind::SGD) {
-      up.param[k] = w - lr * d;
-    } else if (up.kind == UpdateKind::Momentum) {
-      float buf = up.momentum * up.s1[k] + d;
-      up.s1[k] = buf;
-      up.param[k] = w - lr * (up.nesterov ? d + up.momentum * buf : buf);
-    } else {
-      float bc1 = float(1.0 - pow(double(up.beta1), step));
-      float bc2 = float(1.0 - pow(double(up.beta2), step));
-      float m = up.beta1 * up.s1[k] + (1.f - up.beta1) * d;
-      float v = up.beta2 * up.s2[k] + (1.f - up.beta2) * d * d;
-      up.s1[k] = m;
-      up.s2[k] = v;
-      up.param[k] = w - (lr / bc1) * m / (sqrtf(v) / sqrtf(bc2) + up.epsilon);
+  bool s1Used = up.kind != UpdateKind::SGD,
+       s2Used = up.kind == UpdateKind::Adam;
+  auto aligned = [](const float *p) {
+    return reinterpret_cast<uintptr_t>(p) % 16 == 0;
+  };
+  int64_t vectorEnd = begin;
+  if (aligned(up.param) && aligned(up.grad) && (!s1Used || aligned(up.s1)) &&
+      (!s2Used || aligned(up.s2))) {
+    vectorEnd = begin + ((end - begin) & ~int64_t(3));
+    for (int64_t k = begin + 4 * int64_t(threadIdx.x); k < vectorEnd;
+         k += 4 * int64_t(blockDim.x)) {
+      float4 w = *reinterpret_cast<const float4 *>(up.param + k);
+      float4 g = *reinterpret_cast<const float4 *>(up.grad + k);
+      float4 a =
+          s1Used ? *reinterpret_cast<const float4 *>(up.s1 + k) : float4{};
+      float4 b =
+          s2Used ? *reinterpret_cast<const float4 *>(up.s2 + k) : float4{};
+      w.x = updatedWeight(up, w.x, g.x, a.x, b.x, lr, step);
+      w.y = updatedWeight(up, w.y, g.y, a.y, b.y, lr, step);
+      w.z = updatedWeight(up, w.z, g.z, a.z, b.z, lr, step);
+      w.w = updatedWeight(up, w.w, g.w, a.w, b.w, lr, step);
+      *reinterpret_cast<float4 *>(up.param + k) = w;
+      if (s1Used)
+        *reinterpret_cast<float4 *>(up.s1 + k) = a;
+      if (s2Used)
+        *reinterpret_cast<float4 *>(up.s2 + k) = b;
     }
+  }
+  for (int64_t k = vectorEnd + threadIdx.x; k < end; k += blockDim.x) {
+    float a = s1Used ? up.s1[k] : 0.f, b = s2Used ? up.s2[k] : 0.f;
+    up.param[k] = updatedWeight(up, up.param[k], up.grad[k], a, b, lr, step);
+    if (s1Used)
+      up.s1[k] = a;
+    if (s2Used)
+      up.s2[k] = b;
   }
 }
 

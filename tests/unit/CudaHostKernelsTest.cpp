@@ -7,6 +7,7 @@
 // variants, the bias-gradient sums, pooling, the loss, the multi-tensor
 // optimizer, initialization and batch preparation.
 #include "runtime/cuda/HostEmulation.h"
+#include "runtime/cuda/KernelCheck.h"
 
 #include "runtime/cuda/DeviceKernels.cuh"
 
@@ -377,48 +378,62 @@ TEST(CudaHostKernels, Pooling) {
   }
 }
 
+/// All three update rules in one launch, as applyUpdates makes it, its
+/// blocks' threads as fibers: tensors of several chunks with a tail that is
+/// not a multiple of 4 (float4 path, then scalars), a tensor that is not
+/// 16-byte aligned (scalar path), an empty one and a tiny one.
 TEST(CudaHostKernels, MultiTensorOptimizer) {
   std::mt19937 rng(5);
-  T w1 = random({37}, rng), g1 = random({37}, rng), m1 = random({37}, rng);
+  const int64_t big = 2 * cuda::kUpdateChunk + 1001;
+  T w1 = random({big}, rng), g1 = random({big}, rng), m1 = random({big}, rng);
   T w2 = random({5, 3}, rng), g2 = random({5, 3}, rng),
     m2 = random({5, 3}, rng), v2 = random({5, 3}, rng, 0, 1);
-  T ew1, eb1, ew2, em2, ev2;
+  // One float past an aligned start: 4-byte aligned only.
+  T w3 = random({cuda::kUpdateChunk + 7}, rng), g3 = random({w3.size()}, rng);
+  T w4 = random({big}, rng), g4 = random({big}, rng), m4 = random({big}, rng),
+    v4 = random({big}, rng, 0, 1);
+  T ew1, eb1, ew2, em2, ev2, ew4, em4, ev4;
   ref::sgdMomentum(w1, g1, m1, 0.1f, 0.9f, 0.01f, true, ew1, eb1);
   ref::adam(w2, g2, m2, v2, 0.1f, 4, 0.9f, 0.99f, 1e-8f, 0.01f, ew2, em2, ev2);
-  cuda::UpdateTable t{};
-  t.count = 2;
-  t.u[0] = {cuda::UpdateKind::Momentum,
-            w1.data.data(),
-            g1.data.data(),
-            m1.data.data(),
-            nullptr,
-            37,
-            0.9f,
-            0.01f,
-            0,
-            0,
-            0,
-            true};
-  t.u[1] = {cuda::UpdateKind::Adam,
-            w2.data.data(),
-            g2.data.data(),
-            m2.data.data(),
-            v2.data.data(),
-            15,
-            0,
-            0.01f,
-            0.9f,
-            0.99f,
-            1e-8f,
-            false};
-  t.offsets[0] = 0, t.offsets[1] = 37, t.offsets[2] = 52;
+  ref::adam(w4, g4, m4, v4, 0.1f, 4, 0.9f, 0.99f, 1e-8f, 0.f, ew4, em4, ev4);
+  std::vector<float> w3Store(w3.size() + 8), g3Store(w3.size() + 8);
+  auto misaligned = [](std::vector<float> &store) {
+    float *p = store.data();
+    while (reinterpret_cast<uintptr_t>(p) % 16)
+      ++p;
+    return p + 1;
+  };
+  float *w3p = misaligned(w3Store), *g3p = misaligned(g3Store);
+  std::copy(w3.data.begin(), w3.data.end(), w3p);
+  std::copy(g3.data.begin(), g3.data.end(), g3p);
+  T ew3 = ref::sgd(w3, g3, 0.1f, 0.f);
+  using K = cuda::UpdateKind;
+  const cuda::Update updates[] = {
+      {K::Momentum, w1.data.data(), g1.data.data(), m1.data.data(), nullptr,
+       big, 0.9f, 0.01f, 0, 0, 0, true},
+      {K::Adam, w2.data.data(), g2.data.data(), m2.data.data(), v2.data.data(),
+       15, 0, 0.01f, 0.9f, 0.99f, 1e-8f, false},
+      {K::SGD, nullptr, nullptr, nullptr, nullptr, 0, 0, 0, 0, 0, 0, false},
+      {K::SGD, w3p, g3p, nullptr, nullptr, w3.size(), 0, 0, 0, 0, 0, false},
+      {K::Adam, w4.data.data(), g4.data.data(), m4.data.data(), v4.data.data(),
+       big, 0, 0, 0.9f, 0.99f, 1e-8f, false}};
+  cuda::UpdateTable t = cuda::updateTable(updates, 5);
+  ASSERT_EQ(t.firstBlock[5], 3 + 1 + 0 + 2 + 3);
   rt::StepScalars sc{0.1f, 1, 0, 4};
-  cuda::applyUpdatesKernel(t, &sc);
+  cuda::launchOnHost({unsigned(t.firstBlock[5]), 1, 1}, 256,
+                     cuda::applyUpdatesKernel, t,
+                     static_cast<const rt::StepScalars *>(&sc));
   EXPECT_LT(relError(w1, ew1), 1e-6);
   EXPECT_LT(relError(m1, eb1), 1e-6);
   EXPECT_LT(relError(w2, ew2), 1e-5);
   EXPECT_LT(relError(m2, em2), 1e-6);
   EXPECT_LT(relError(v2, ev2), 1e-6);
+  T got3({w3.size()});
+  std::copy(w3p, w3p + w3.size(), got3.data.begin());
+  EXPECT_LT(relError(got3, ew3), 1e-6);
+  EXPECT_LT(relError(w4, ew4), 1e-5);
+  EXPECT_LT(relError(m4, em4), 1e-6);
+  EXPECT_LT(relError(v4, ev4), 1e-6);
 }
 
 TEST(CudaHostKernels, InitializationIsBitwiseTheInterpreters) {
@@ -455,3 +470,36 @@ TEST(CudaHostKernels, BatchPreparationMatchesTheCpuRuntime) {
 }
 
 } // namespace
+
+/// --check-kernels compares only the range a CPU kernel changed: the range
+/// must be exactly the first and last differing element (bit for bit, so
+/// -0 against +0 counts), against a plain scan, wherever the changes lie.
+TEST(KernelCheck, ChangedRangeIsTheFirstAndLastDifference) {
+  std::mt19937 rng(12);
+  auto scan = [](const std::vector<float> &a, const std::vector<float> &b) {
+    size_t lo = a.size(), hi = 0;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (std::memcmp(&a[i], &b[i], 4))
+        lo = std::min(lo, i), hi = i + 1;
+    return hi ? std::pair{lo, hi} : std::pair{size_t(0), size_t(0)};
+  };
+  for (size_t n :
+       {size_t(1), size_t(4095), size_t(4096), size_t(4097), size_t(20000)}) {
+    std::vector<float> a(n);
+    for (float &v : a)
+      v = float(rng() % 1000);
+    EXPECT_EQ(cuda::changedRange(a, a), std::pair(size_t(0), size_t(0)));
+    for (int trial = 0; trial < 40; ++trial) {
+      std::vector<float> b = a;
+      int changes = 1 + int(rng() % 3);
+      for (int c = 0; c < changes; ++c) {
+        size_t at = trial == 0 ? 0 : trial == 1 ? n - 1 : rng() % n;
+        if (trial == 2) // +0 and -0: equal as numbers, not as bits
+          a[at] = 0.f, b[at] = -0.f;
+        else
+          b[at] += 1.f;
+      }
+      EXPECT_EQ(cuda::changedRange(a, b), scan(a, b)) << n << " " << trial;
+    }
+  }
+}
