@@ -333,6 +333,12 @@ void convForward(const ConvGeom &g, const float *x, const float *w,
   if (variant == 2)
     return cudnnConvForward(g, x, w, b, epi, f);
   int64_t ckk = g.C * g.KH * g.KW, cols = g.N * g.OH * g.OW;
+  if (variant == 0 && directConvSuits(g)) {
+    directConvForwardKernel<<<unsigned(directConvBlocks(g)), kDirectThreads, 0,
+                              streamOf(f)>>>(g, x, w, b, epi);
+    ALEXC_CUDA_CHECK(cudaGetLastError());
+    return;
+  }
   if (variant == 0) {
     launchGemm(ConvForwardProblem<Epi>{g, x, w, b, epi, g.O, cols, ckk}, f);
     return;

@@ -378,6 +378,43 @@ TEST(CudaHostKernels, Pooling) {
   }
 }
 
+/// The direct forward convolution of few-channel inputs, its blocks'
+/// threads as fibers, against the reference: conv1's 11x11 stride-4
+/// windows on a smaller image (partial row, column and channel tiles),
+/// padding with stride 1 and 2, several input channels, no bias.
+TEST(CudaHostKernels, DirectConvolutionForward) {
+  std::mt19937 rng(13);
+  // {N, C, H, W, O, KH, KW, SH, SW, PH, PW}
+  const Case cases[] = {{2, 1, 67, 71, 20, 11, 11, 4, 4, 0, 0},
+                        {1, 3, 40, 37, 7, 5, 5, 1, 1, 2, 2},
+                        {2, 2, 33, 20, 16, 3, 3, 2, 2, 1, 1},
+                        {1, 4, 9, 70, 33, 3, 2, 1, 3, 0, 1}};
+  for (const Case &c : cases) {
+    cuda::ConvGeom g = geom(c);
+    ASSERT_TRUE(cuda::directConvSuits(g)) << c.H << "x" << c.W;
+    T x = random({c.N, c.C, c.H, c.W}, rng),
+      w = random({c.O, c.C, c.KH, c.KW}, rng), b = random({c.O}, rng);
+    for (bool bias : {true, false}) {
+      T y({c.N, c.O, g.OH, g.OW});
+      cuda::launchOnHost(
+          {unsigned(cuda::directConvBlocks(g)), 1, 1}, 256,
+          cuda::directConvForwardKernel<cuda::StoreTo>, g,
+          static_cast<const float *>(x.data.data()),
+          static_cast<const float *>(w.data.data()),
+          static_cast<const float *>(bias ? b.data.data() : nullptr),
+          cuda::StoreTo{y.data.data()});
+      EXPECT_LT(relError(y, ref::conv2d(x, w, bias ? &b : nullptr, window(c))),
+                1e-5)
+          << c.H << "x" << c.W << " bias " << bias;
+    }
+  }
+  // AlexNet's conv1 takes it; conv2 (96 channels) keeps the tiled GEMM.
+  EXPECT_TRUE(cuda::directConvSuits(
+      {128, 1, 224, 224, 96, 11, 11, 4, 4, 0, 0, 54, 54}));
+  EXPECT_FALSE(
+      cuda::directConvSuits({128, 96, 26, 26, 256, 5, 5, 1, 1, 2, 2, 26, 26}));
+}
+
 /// All three update rules in one launch, as applyUpdates makes it, its
 /// blocks' threads as fibers: tensors of several chunks with a tail that is
 /// not a multiple of 4 (float4 path, then scalars), a tensor that is not
