@@ -13,6 +13,7 @@
 
 #include "runtime/Philox.h"
 #include "runtime/SoftmaxCrossEntropy.h"
+#include "runtime/cpu/DirectConv.h"
 #include "runtime/cpu/DropoutMask.h"
 #include "runtime/cpu/Gemm.h"
 #include "runtime/cpu/Winograd.h"
@@ -651,10 +652,116 @@ void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
 }
 #endif
 
+#ifdef __AVX512F__
+/// Whether the direct convolution (DirectConv.h) serves this forward pass:
+/// at most 4 input channels, output rows of at most 64 columns.
+/// ALEXC_NO_DIRECT_CONV=1 turns it off (for comparisons).
+inline bool directConvApplies(const ConvGeom &g) {
+  static const bool off = std::getenv("ALEXC_NO_DIRECT_CONV") != nullptr;
+  return !off && g.C <= 4 && g.OW >= 1 && g.OW <= 64 && g.OH >= 1 &&
+         g.SH >= 1 && g.SW >= 1;
+}
+
+/// The forward convolution by directConvBlock: per image, the input split
+/// by column phase once (thread-local; its padding stays zero between
+/// images of one geometry), then each output row, six channels at a time,
+/// bias added as the sums are stored; NB = 16-column vectors per row.
+template <int NB, typename Epi>
+void conv2dDirect(const ConvGeom &g, const float *x, const float *w,
+                  const float *b, float *y, Epi &&epilogue) {
+  constexpr int B = kDirectBlockChannels;
+  const int64_t taps = g.KH * g.KW, groups = (g.O + B - 1) / B;
+  std::vector<float> wt(groups * g.C * taps * B, 0.f); // [group][c][tap][6]
+  for (int64_t o = 0; o < g.O; ++o)
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t t = 0; t < taps; ++t)
+        wt[((o / B * g.C + c) * taps + t) * B + o % B] =
+            w[(o * g.C + c) * taps + t];
+  const int64_t rows = (g.OH - 1) * g.SH + g.KH;
+  const int64_t run = 16 * NB + (g.KW - 1) / g.SW;
+  const int64_t outImage = g.O * g.ohw(), inImage = g.C * g.H * g.W;
+  const std::array<int64_t, 8> shape{g.C,  g.H,  g.W,  g.PH,
+                                     g.PW, g.SW, rows, run};
+  forEachImage(g.N, [&](int64_t n, bool parallel) {
+    struct Split {
+      std::array<int64_t, 8> shape{};
+      std::vector<float> data;
+    };
+    static thread_local Split split;
+    if (split.shape != shape) {
+      split.shape = shape;
+      split.data.assign(g.C * rows * g.SW * run, 0.f);
+    }
+    const float *xn = x + n * inImage;
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t iy = 0; iy < g.H; ++iy) {
+        int64_t v = iy + g.PH;
+        if (v >= rows)
+          break;
+        float *dst = split.data.data() + (c * rows + v) * g.SW * run;
+        const float *src = xn + (c * g.H + iy) * g.W;
+        for (int64_t ix = 0; ix < g.W; ++ix) {
+          int64_t u = ix + g.PW;
+          if (u >= g.SW * run)
+            break;
+          dst[(u % g.SW) * run + u / g.SW] = src[ix];
+        }
+      }
+    PhaseSplitImage in{split.data.data(), rows, g.SW, run};
+    float *yn = y + n * outImage;
+    auto outputRow = [&](int64_t oy) {
+      for (int64_t grp = 0; grp < groups; ++grp) {
+        __m512 acc[B][NB];
+        directConvBlock<NB>(in, g.C, g.KH, g.KW, g.SH, oy,
+                            wt.data() + grp * g.C * taps * B, acc);
+        for (int j = 0; j < B; ++j) {
+          int64_t o = grp * B + j;
+          if (o >= g.O)
+            break;
+          __m512 bias = _mm512_set1_ps(b ? b[o] : 0.f);
+          float *yo = yn + (o * g.OH + oy) * g.OW;
+          for (int v = 0; v < NB; ++v) {
+            int64_t cols = std::min<int64_t>(16, g.OW - 16 * v);
+            _mm512_mask_storeu_ps(yo + 16 * v, __mmask16((1u << cols) - 1),
+                                  _mm512_add_ps(acc[j][v], bias));
+          }
+        }
+      }
+    };
+    if (parallel) {
+#pragma omp parallel for schedule(static)
+      for (int64_t oy = 0; oy < g.OH; ++oy)
+        outputRow(oy);
+    } else {
+      for (int64_t oy = 0; oy < g.OH; ++oy)
+        outputRow(oy);
+    }
+    epilogue(n * outImage, (n + 1) * outImage);
+  });
+}
+
+template <typename Epi>
+void conv2dDirect(const ConvGeom &g, const float *x, const float *w,
+                  const float *b, float *y, Epi &&epilogue) {
+  switch ((g.OW + 15) / 16) {
+  case 1:
+    return conv2dDirect<1>(g, x, w, b, y, epilogue);
+  case 2:
+    return conv2dDirect<2>(g, x, w, b, y, epilogue);
+  case 3:
+    return conv2dDirect<3>(g, x, w, b, y, epilogue);
+  default:
+    return conv2dDirect<4>(g, x, w, b, y, epilogue);
+  }
+}
+#endif
+
 template <typename Epi>
 void conv2dForward(const ConvGeom &g, const float *x, const float *w,
                    const float *b, float *y, Epi &&epilogue) {
 #ifdef __AVX512F__
+  if (directConvApplies(g))
+    return conv2dDirect(g, x, w, b, y, epilogue);
   if (winogradApplies(g))
     return conv2dWinograd(g, x, w, b, y, epilogue);
 #endif

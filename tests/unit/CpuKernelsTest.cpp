@@ -43,9 +43,17 @@ TEST(CpuKernels, MaxPoolTiesGoToTheFirstMaximum) {
       {1, 1, 5, 5, 5, 5, 1, 1, 2, 2}};  // windows mostly padding
   for (const PoolCase &c : cases) {
     ref::Window win{c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
-    cpu::PoolGeom g{c.N,  c.C,  c.H,  c.W,
-                    c.KH, c.KW, c.SH, c.SW,
-                    c.PH, c.PW, ref::windowOutput(c.H, c.KH, c.SH, c.PH),
+    cpu::PoolGeom g{c.N,
+                    c.C,
+                    c.H,
+                    c.W,
+                    c.KH,
+                    c.KW,
+                    c.SH,
+                    c.SW,
+                    c.PH,
+                    c.PW,
+                    ref::windowOutput(c.H, c.KH, c.SH, c.PH),
                     ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
     for (int levelCount : {2, 3, 1000}) {
       T x = levels({c.N, c.C, c.H, c.W}, rng, levelCount);
@@ -130,13 +138,19 @@ struct ConvCase {
 TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
   std::mt19937 rng(12);
   const ConvCase cases[] = {
-      {3, 6, 13, 21, 4, 3, 2, 1, 1, 2, 1},  // stride 1, C >= O: flipped
-      {2, 3, 12, 19, 8, 5, 5, 1, 1, 2, 2},  // stride 1, C < O: columns
+      {3, 6, 13, 21, 4, 3, 2, 1, 1, 2, 1},   // stride 1, C >= O: flipped
+      {2, 3, 12, 19, 8, 5, 5, 1, 1, 2, 2},   // stride 1, C < O: columns
       {2, 5, 23, 17, 7, 11, 11, 4, 4, 2, 2}, // conv1-like stride 4
-      {3, 1, 27, 31, 8, 11, 11, 4, 4, 2, 1},  // one channel, uneven padding
-      {1, 3, 15, 12, 5, 5, 3, 2, 2, 1, 2},    // 5x3, stride 2, one image
-      {1, 6, 9, 9, 5, 3, 3, 2, 1, 1, 0},    // one image: split GEMMs
-      {2, 7, 6, 5, 3, 1, 1, 1, 1, 0, 0},    // 1x1
+      {3, 1, 27, 31, 8, 11, 11, 4, 4, 2, 1}, // one channel, uneven padding
+      {1, 3, 15, 12, 5, 5, 3, 2, 2, 1, 2},   // 5x3, stride 2, one image
+      // Direct convolution (C <= 4): AlexNet's conv1 on one image (rows
+      // split between the threads), four vectors per row with a partial
+      // channel block, one vector per row.
+      {1, 1, 224, 224, 96, 11, 11, 4, 4, 0, 0},
+      {2, 1, 227, 230, 10, 11, 11, 4, 4, 0, 1},
+      {3, 2, 20, 16, 13, 3, 3, 1, 1, 1, 1},
+      {1, 6, 9, 9, 5, 3, 3, 2, 1, 1, 0}, // one image: split GEMMs
+      {2, 7, 6, 5, 3, 1, 1, 1, 1, 0, 0}, // 1x1
       // Winograd F(4x4, 3x3) (3x3, stride 1, >= 64 channels): odd sizes and
       // an image count that leaves a partial group; no padding; padding 2,
       // whose input gradient (padding 0, C < O) is Winograd as well.
@@ -149,9 +163,18 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
       {2, 72, 9, 8, 64, 5, 5, 1, 1, 0, 0}};
   for (const ConvCase &c : cases) {
     ref::Window win{c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
-    cpu::ConvGeom g{c.N,  c.C,  c.H,  c.W,  c.O,
-                    c.KH, c.KW, c.SH, c.SW, c.PH,
-                    c.PW, ref::windowOutput(c.H, c.KH, c.SH, c.PH),
+    cpu::ConvGeom g{c.N,
+                    c.C,
+                    c.H,
+                    c.W,
+                    c.O,
+                    c.KH,
+                    c.KW,
+                    c.SH,
+                    c.SW,
+                    c.PH,
+                    c.PW,
+                    ref::windowOutput(c.H, c.KH, c.SH, c.PH),
                     ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
     T x = random({c.N, c.C, c.H, c.W}, rng);
     T w = random({c.O, c.C, c.KH, c.KW}, rng), b = random({c.O}, rng);
@@ -168,6 +191,19 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
     cpu::conv2dForward(g, x.data.data(), w.data.data(), b.data.data(),
                        y.data.data(), cpu::NoEpilogue{});
     EXPECT_LT(relError(y, ref::conv2d(x, w, &b, win)), tolerance) << "forward";
+#ifdef __AVX512F__
+    if (c.C <= 4 && g.OW <= 64 &&
+        std::getenv("ALEXC_NO_DIRECT_CONV") == nullptr) {
+      EXPECT_TRUE(cpu::directConvApplies(g)) << "the direct path is tested";
+    }
+    // The GEMM path stays checked on the geometries the direct one took.
+    cpu::PrepackedA packed;
+    packed.pack(g.O, g.ckk(), cpu::MatView{w.data.data(), g.ckk(), 1});
+    cpu::conv2dForwardPacked(g, x.data.data(), packed, b.data.data(),
+                             y.data.data(), cpu::NoEpilogue{});
+    EXPECT_LT(relError(y, ref::conv2d(x, w, &b, win)), tolerance)
+        << "forward by GEMM";
+#endif
     cpu::conv2dInputGrad(g, dy.data.data(), w.data.data(), dx.data.data(),
                          cpu::NoEpilogue{});
     EXPECT_LT(relError(dx, ref::conv2dInputGrad(dy, w, x.shape, win)),
@@ -253,7 +289,10 @@ TEST(CpuKernels, DropoutMaskMatchesPerElementDraws) {
   struct Range {
     int64_t b, e;
   };
-  const Range ranges[] = {{0, 16384}, {5, 6}, {3, 200}, {16381, 32768},
+  const Range ranges[] = {{0, 16384},
+                          {5, 6},
+                          {3, 200},
+                          {16381, 32768},
                           {(int64_t(1) << 34) - 130, (int64_t(1) << 34) + 70}};
   const float rates[] = {0.5f, 0.1f, 0.9f, 0.0f};
   const uint64_t seeds[] = {0, 7, 0x123456789abcdef0ull};
