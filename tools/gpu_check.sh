@@ -2,13 +2,16 @@
 # GPU check, for a machine with an NVIDIA GPU, CUDA and PyTorch but without
 # Debian's packages (no MLIR): the executables are built beforehand, here,
 # by tools/prepare_gpu_check.sh into .device/, which the caller carries with
-# the Fashion-MNIST files. Finishes within 8 minutes:
+# the Fashion-MNIST files. Finishes within 8 minutes (on an H200: 198 s, and
+# about 15 s more for section 4):
 #   1. every CUDA kernel (each variant) against the CPU kernels, random
 #      inputs, at the default precision (tf32) and at bf16
 #   2. AlexNet, one epoch on the real data, the seed's line
 #   3. the training step against PyTorch (eager and torch.compile), a table
 #      (also in OUT_DIR/summary.txt); both sides' per-kernel times go to
 #      OUT_DIR (epoch.txt, torch_profile.txt)
+#   4. with BASELINE=REV given to prepare_gpu_check.sh: REV's kernels
+#      against today's, interleaved, with both profiles (OUT_DIR/ab.txt)
 # The device tool brings back at most 8 files, so the step logs, PyTorch's
 # raw results and the tuning cache end up in OUT_DIR/details.tar.gz.
 # usage: tools/gpu_check.sh [OUT_DIR]
@@ -98,6 +101,42 @@ echo
 echo "kernel check exit status: $check_rc (tf32), $bf16_rc (bf16)"
 echo "-- PyTorch eager's kernels (torch_profile.txt)"
 head -n 30 "$out/torch_profile.txt" 2>/dev/null | cut -c1-200
+# 4. Only when prepare_gpu_check.sh was given BASELINE=REV: REV's kernels
+#    against today's on this machine, interleaved, and both profiles.
+if [[ -x $d/baseline_train ]]; then
+  log "4. A/B on this machine: kernels of $(cat $d/baseline_rev 2>/dev/null) (baseline) against today's"
+  ab=/tmp/gpu_check_ab
+  mkdir -p $ab
+  for round in 1 2 3; do
+    for b in baseline_train alexnet_train; do
+      XDG_CACHE_HOME=$ab/cache_$b timeout 60 $d/$b --device cuda --data $d/data \
+        --steps 40 --quiet --limit-test 128 --gemm auto --log $ab/${b}_$round.jsonl > /dev/null 2>&1
+    done
+  done
+  {
+    python3 - $ab <<'PY'
+import json, statistics, sys
+ab = sys.argv[1]
+for b in ("baseline_train", "alexnet_train"):
+    rounds = []
+    for r in (1, 2, 3):
+        try:
+            ms = [json.loads(l)["ms"] for l in open(f"{ab}/{b}_{r}.jsonl") if '"step"' in l][10:]
+            rounds.append(f"{statistics.median(ms):.3f}")
+        except Exception:
+            rounds.append("n/a")
+    print(f"{b:15} ms/step, median of steps 11-40, three interleaved rounds: {', '.join(rounds)}")
+PY
+    for b in baseline_train alexnet_train; do
+      echo "--- $b --profile (train step)"
+      XDG_CACHE_HOME=$ab/cache_$b timeout 60 $d/$b --device cuda --data $d/data --steps 12 \
+        --quiet --limit-test 128 --gemm auto --profile 2>&1 | sed -n '/^train_step on/,/^graph replay/p'
+    done
+  } > "$out/ab.txt"
+  head -n 2 "$out/ab.txt"
+  echo "(both profiles: ab.txt)"
+fi
+
 echo
 echo "gpu_check.sh took ${SECONDS} s"
 (cd "$out" && tar czf details.tar.gz --remove-files -- *.jsonl torch.json torch.err cache 2>/dev/null)
