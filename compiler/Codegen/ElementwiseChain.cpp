@@ -41,7 +41,8 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
     bool ok =
         llvm::TypeSwitch<Operation *, bool>(op)
             .Case([&](nn::ReluOp o) {
-              s << "v = v > 0.f ? v : 0.f;\n";
+              // Branch-free (runtime/Select.h): half the elements go each way.
+              s << "v = alexc::rt::keepIf(v > 0.f, v);\n";
               return o.getInput() == cur;
             })
             .Case([&](nn::SigmoidOp o) {
@@ -59,17 +60,18 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
               float scale = 1.f / (1.f - rate);
               int64_t stream = o->getAttrOfType<IntegerAttr>("stream").getInt();
               std::string keep =
-                  names.keep ? names.keep(stream, rate)
-                             : "alexc::rng::dropoutKeep(" + names.seed + ", " +
-                                   names.step + ", " +
-                                   std::to_string(stream) + "u, uint64_t(i), " +
-                                   floatLiteral(rate) + ")";
-              s << "if (" << names.dropout << ") v = " << keep << " ? v * "
-                << floatLiteral(scale) << " : 0.f;\n";
+                  names.keep
+                      ? names.keep(stream, rate)
+                      : "alexc::rng::dropoutKeep(" + names.seed + ", " +
+                            names.step + ", " + std::to_string(stream) +
+                            "u, uint64_t(i), " + floatLiteral(rate) + ")";
+              s << "if (" << names.dropout << ") v = alexc::rt::keepIf(" << keep
+                << ", v * " << floatLiteral(scale) << ");\n";
               return o->getOperand(0) == cur;
             })
             .Case([&](nn::ReluGradOp o) {
-              s << "v = " << ext(o.getOutput()) << " > 0.f ? v : 0.f;\n";
+              s << "v = alexc::rt::keepIf(" << ext(o.getOutput())
+                << " > 0.f, v);\n";
               return o.getOutputGrad() == cur;
             })
             .Case([&](nn::SigmoidGradOp o) {

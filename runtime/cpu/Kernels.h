@@ -12,6 +12,7 @@
 #define ALEXC_RUNTIME_CPU_KERNELS_H
 
 #include "runtime/Philox.h"
+#include "runtime/Select.h"
 #include "runtime/SoftmaxCrossEntropy.h"
 #include "runtime/cpu/DirectConv.h"
 #include "runtime/cpu/DropoutMask.h"

@@ -11,6 +11,7 @@
 #define ALEXC_RUNTIME_CUDA_DEVICEKERNELS_CUH
 
 #include "runtime/Philox.h"
+#include "runtime/Select.h"
 #include "runtime/SoftmaxCrossEntropy.h"
 #include "runtime/cuda/CudaModel.h"
 
