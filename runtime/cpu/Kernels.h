@@ -1037,15 +1037,89 @@ inline void forSixteenWindows(const PoolGeom &g, const float *xc, int64_t oy,
 }
 #endif
 
+/// The running maximum of a pooling window: v when it is greater or NaN,
+/// as in the reference (a NaN, once taken, stays).
+inline float pooledMax(float best, float v) {
+  return v > best || v != v ? v : best;
+}
+
+#ifdef __AVX512F__
+/// One plane of max pooling with 3x3 windows, stride 2 and no padding
+/// (AlexNet's three pools), by rows: the three-wide maxima of an input row
+/// first, 16 at a time from contiguous loads whose even and odd columns
+/// two permutes split, then the maximum of three such rows, a row's maxima
+/// serving two output rows. As in the reference, a window holding a NaN
+/// gives NaN and a tie keeps the first in window order: the maxima skip
+/// NaN (vmaxps(v, m) gives m when v is NaN or equal, and m never holds a
+/// NaN) and a mask carries the NaN through.
+inline void maxPoolPlane3x3Stride2(const float *xc, int64_t W, int64_t OH,
+                                   int64_t OW, float *yc) {
+  const __m512 none = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m512 nan = _mm512_set1_ps(std::numeric_limits<float>::quiet_NaN());
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
+                                         22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  // The maskz form with every lane set: GCC 12 warns about the plain
+  // intrinsic's undefined operand.
+  auto maxNotNaN = [](__m512 v, __m512 m) {
+    return _mm512_maskz_max_ps(0xFFFF, v, m);
+  };
+  auto isNaN = [](__m512 v) { return _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q); };
+  auto load = [&](const float *row, int64_t at) {
+    int64_t n = std::clamp<int64_t>(W - at, 0, 16);
+    return _mm512_maskz_loadu_ps(__mmask16((1u << n) - 1), row + at);
+  };
+  // max(x[2ox], x[2ox + 1], x[2ox + 2]) for ox = ox0 .. ox0 + 15, and which
+  // of these windows hold a NaN.
+  struct RowMaxima {
+    __m512 max;
+    __mmask16 nan;
+  };
+  auto rowMaxima = [&](int64_t iy, int64_t ox0) {
+    const float *row = xc + iy * W;
+    int64_t s = 2 * ox0;
+    __m512 a = load(row, s), b = load(row, s + 16);
+    __m512 a2 = load(row, s + 2), b2 = load(row, s + 18);
+    __m512 e = _mm512_permutex2var_ps(a, even, b);
+    __m512 o = _mm512_permutex2var_ps(a, odd, b);
+    __m512 e2 = _mm512_permutex2var_ps(a2, even, b2);
+    __m512 m = maxNotNaN(e2, maxNotNaN(o, maxNotNaN(e, none)));
+    return RowMaxima{m, __mmask16(isNaN(e) | isNaN(o) | isNaN(e2))};
+  };
+  for (int64_t ox0 = 0; ox0 < OW; ox0 += 16) {
+    auto lanes = __mmask16((1u << std::min<int64_t>(16, OW - ox0)) - 1);
+    RowMaxima top = rowMaxima(0, ox0);
+    for (int64_t oy = 0; oy < OH; ++oy) {
+      RowMaxima middle = rowMaxima(2 * oy + 1, ox0);
+      RowMaxima bottom = rowMaxima(2 * oy + 2, ox0);
+      __m512 m = maxNotNaN(bottom.max, maxNotNaN(middle.max, top.max));
+      m = _mm512_mask_mov_ps(m, top.nan | middle.nan | bottom.nan, nan);
+      _mm512_mask_storeu_ps(yc + oy * OW + ox0, lanes, m);
+      top = bottom;
+    }
+  }
+}
+#endif
+
 template <typename Epi>
 void maxPoolForward(const PoolGeom &g, const float *x, float *y,
                     Epi &&epilogue) {
   int64_t outImage = g.C * g.OH * g.OW;
+#ifdef __AVX512F__
+  const bool byRows = g.KH == 3 && g.KW == 3 && g.SH == 2 && g.SW == 2 &&
+                      g.PH == 0 && g.PW == 0 && g.OH >= 1 && g.OW >= 1;
+#endif
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n) {
     for (int64_t c = 0; c < g.C; ++c) {
       const float *xc = x + (n * g.C + c) * g.H * g.W;
       float *yc = y + (n * g.C + c) * g.OH * g.OW;
+#ifdef __AVX512F__
+      if (byRows) {
+        maxPoolPlane3x3Stride2(xc, g.W, g.OH, g.OW, yc);
+        continue;
+      }
+#endif
       for (int64_t oy = 0; oy < g.OH; ++oy) {
         int64_t i0, i1;
         windowRange(oy, g.SH, g.PH, g.KH, g.H, i0, i1);
@@ -1057,9 +1131,11 @@ void maxPoolForward(const PoolGeom &g, const float *x, float *y,
           __m512 best = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
           forSixteenWindows(
               g, xc, oy, ox, lanes, [&](__mmask16 valid, __m512i, __m512 v) {
-                // std::max(best, v): v only when best < v.
+                // v when it is greater or NaN, as in the reference (a
+                // NaN, once taken, stays).
                 __mmask16 take =
-                    valid & _mm512_cmp_ps_mask(best, v, _CMP_LT_OQ);
+                    valid & (_mm512_cmp_ps_mask(best, v, _CMP_LT_OQ) |
+                             _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
                 best = _mm512_mask_mov_ps(best, take, v);
               });
           _mm512_mask_storeu_ps(yc + oy * g.OW + ox, lanes, best);
@@ -1072,7 +1148,7 @@ void maxPoolForward(const PoolGeom &g, const float *x, float *y,
           float best = -std::numeric_limits<float>::infinity();
           for (int64_t i = i0; i < i1; ++i)
             for (int64_t j = j0; j < j1; ++j)
-              best = std::max(best, base[i * g.W + j]);
+              best = pooledMax(best, base[i * g.W + j]);
           yc[oy * g.OW + ox] = best;
         }
       }

@@ -651,7 +651,8 @@ __global__ void poolForwardKernel(PoolGeom g, const float *x, Epi epi) {
     float r = Max ? -INFINITY : 0.f;
     forWindow(g, oy, ox, [&](int64_t at) {
       float v = xc[at];
-      r = Max ? fmaxf(r, v) : r + v;
+      // Max: v when greater or NaN, as in the reference (fmaxf skips NaN).
+      r = Max ? (v > r || isnan(v) ? v : r) : r + v;
     });
     epi(t, Max ? r : r / float(g.KH * g.KW));
   }

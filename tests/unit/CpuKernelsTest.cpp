@@ -40,7 +40,11 @@ TEST(CpuKernels, MaxPoolTiesGoToTheFirstMaximum) {
       {2, 3, 9, 40, 3, 3, 2, 2, 1, 1},  // 20 outputs a row: 16 + 4 lanes
       {1, 2, 7, 37, 2, 3, 1, 1, 0, 1},  // stride 1, 37 outputs a row
       {2, 2, 11, 50, 3, 2, 3, 3, 1, 0}, // stride 3
-      {1, 1, 5, 5, 5, 5, 1, 1, 2, 2}};  // windows mostly padding
+      {1, 1, 5, 5, 5, 5, 1, 1, 2, 2},   // windows mostly padding
+      // 3x3, stride 2, no padding: the forward pass by rows (AlexNet's
+      // pool1 plane: 26 outputs a row; an odd width).
+      {2, 3, 54, 54, 3, 3, 2, 2, 0, 0},
+      {1, 2, 9, 35, 3, 3, 2, 2, 0, 0}};
   for (const PoolCase &c : cases) {
     ref::Window win{c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
     cpu::PoolGeom g{c.N,
@@ -67,11 +71,16 @@ TEST(CpuKernels, MaxPoolTiesGoToTheFirstMaximum) {
       EXPECT_EQ(relError(dx, ref::maxPool2dGrad(x, dy, win)), 0.0)
           << "gradient, W " << c.W << ", levels " << levelCount;
     }
-    // NaN in a window: taken by the gradient, as the reference does.
+    // NaN in a window: the maximum (forward) and where the gradient goes,
+    // as in the reference.
     T x = levels({c.N, c.C, c.H, c.W}, rng, 3);
     x.data[x.data.size() / 2] = NAN;
     x.data[3] = NAN;
     T dy = random({c.N, c.C, g.OH, g.OW}, rng), dx(x.shape);
+    T y({c.N, c.C, g.OH, g.OW});
+    cpu::maxPoolForward(g, x.data.data(), y.data.data(), cpu::NoEpilogue{});
+    EXPECT_EQ(relError(y, ref::maxPool2d(x, win)), 0.0)
+        << "forward with NaN, W " << c.W;
     cpu::maxPoolGrad(g, x.data.data(), dy.data.data(), dx.data.data(),
                      cpu::NoEpilogue{});
     EXPECT_EQ(relError(dx, ref::maxPool2dGrad(x, dy, win)), 0.0)

@@ -363,6 +363,12 @@ TEST(CudaHostKernels, Pooling) {
     cuda::poolForwardKernel<true>(g, x.data.data(),
                                   cuda::StoreTo{y.data.data()});
     EXPECT_EQ(relError(y, ref::maxPool2d(x, window(c))), 0.0);
+    // A window holding a NaN gives NaN, as in the reference.
+    T xn = x;
+    xn.data[xn.data.size() / 3] = NAN;
+    cuda::poolForwardKernel<true>(g, xn.data.data(),
+                                  cuda::StoreTo{y.data.data()});
+    EXPECT_EQ(relError(y, ref::maxPool2d(xn, window(c))), 0.0) << "NaN";
     cuda::poolForwardKernel<false>(g, x.data.data(),
                                    cuda::StoreTo{y.data.data()});
     EXPECT_LT(relError(y, ref::avgPool2d(x, window(c))), 1e-6);
