@@ -1044,6 +1044,13 @@ inline float pooledMax(float best, float v) {
 }
 
 #ifdef __AVX512F__
+/// Whether a max pooling takes the by-rows planes (maxPoolPlane3x3Stride2 and
+/// its gradient): 3x3 windows, stride 2, no padding (AlexNet's three pools).
+inline bool maxPoolByRows(const PoolGeom &g) {
+  return g.KH == 3 && g.KW == 3 && g.SH == 2 && g.SW == 2 && g.PH == 0 &&
+         g.PW == 0 && g.OH >= 1 && g.OW >= 1;
+}
+
 /// One plane of max pooling with 3x3 windows, stride 2 and no padding
 /// (AlexNet's three pools), by rows: the three-wide maxima of an input row
 /// first, 16 at a time from contiguous loads whose even and odd columns
@@ -1106,8 +1113,7 @@ void maxPoolForward(const PoolGeom &g, const float *x, float *y,
                     Epi &&epilogue) {
   int64_t outImage = g.C * g.OH * g.OW;
 #ifdef __AVX512F__
-  const bool byRows = g.KH == 3 && g.KW == 3 && g.SH == 2 && g.SW == 2 &&
-                      g.PH == 0 && g.PW == 0 && g.OH >= 1 && g.OW >= 1;
+  const bool byRows = maxPoolByRows(g);
 #endif
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n) {
@@ -1157,6 +1163,72 @@ void maxPoolForward(const PoolGeom &g, const float *x, float *y,
   }
 }
 
+#ifdef __AVX512F__
+/// The gradient of one plane of maxPoolPlane3x3Stride2's pooling, into a
+/// zeroed dx plane: each window's first maximum (a NaN counting as one,
+/// the last NaN winning, as in the reference) found by rows, three-wide
+/// from contiguous loads, then across the three rows with the same rule,
+/// which gives the same element as walking the window in order. Output
+/// rows in order and lanes in order, so each dx element adds its window
+/// gradients in the reference's order.
+inline void maxPoolGradPlane3x3Stride2(const float *xc, const float *dyc,
+                                       float *dxc, int64_t W, int64_t OH,
+                                       int64_t OW) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
+                                         22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i one = _mm512_set1_epi32(1);
+  auto load = [&](const float *row, int64_t at) {
+    int64_t n = std::clamp<int64_t>(W - at, 0, 16);
+    return _mm512_maskz_loadu_ps(__mmask16((1u << n) - 1), row + at);
+  };
+  // Whether v replaces the maximum so far: greater, or NaN.
+  auto takes = [](__m512 v, __m512 best) {
+    return __mmask16(_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) |
+                     _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
+  };
+  struct Choice {
+    __m512 best;
+    __m512i at; // flat index in the plane
+  };
+  auto rowChoice = [&](int64_t iy, int64_t ox0) {
+    const float *row = xc + iy * W;
+    int64_t s = 2 * ox0;
+    __m512 a = load(row, s), b = load(row, s + 16);
+    __m512 a2 = load(row, s + 2), b2 = load(row, s + 18);
+    __m512i first = _mm512_add_epi32(_mm512_set1_epi32(int32_t(iy * W + s)),
+                                     even); // column 2ox
+    Choice c{_mm512_permutex2var_ps(a, even, b), first};
+    __m512 o = _mm512_permutex2var_ps(a, odd, b);
+    __m512 e2 = _mm512_permutex2var_ps(a2, even, b2);
+    __mmask16 t = takes(o, c.best);
+    c.best = _mm512_mask_mov_ps(c.best, t, o);
+    c.at = _mm512_mask_mov_epi32(c.at, t, _mm512_add_epi32(first, one));
+    t = takes(e2, c.best);
+    c.best = _mm512_mask_mov_ps(c.best, t, e2);
+    c.at = _mm512_mask_mov_epi32(
+        c.at, t, _mm512_add_epi32(first, _mm512_add_epi32(one, one)));
+    return c;
+  };
+  alignas(64) int32_t at[16];
+  for (int64_t oy = 0; oy < OH; ++oy)
+    for (int64_t ox0 = 0; ox0 < OW; ox0 += 16) {
+      Choice c = rowChoice(2 * oy, ox0);
+      for (int64_t k = 1; k < 3; ++k) {
+        Choice r = rowChoice(2 * oy + k, ox0);
+        __mmask16 t = takes(r.best, c.best);
+        c.best = _mm512_mask_mov_ps(c.best, t, r.best);
+        c.at = _mm512_mask_mov_epi32(c.at, t, r.at);
+      }
+      _mm512_store_si512(at, c.at);
+      const float *d = dyc + oy * OW + ox0;
+      int64_t count = std::min<int64_t>(16, OW - ox0);
+      for (int64_t lane = 0; lane < count; ++lane)
+        dxc[at[lane]] += d[lane];
+    }
+}
+#endif
+
 /// Routes each output gradient to the first maximum of its window.
 template <typename Epi>
 void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy, float *dx,
@@ -1168,6 +1240,14 @@ void maxPoolGrad(const PoolGeom &g, const float *x, const float *dy, float *dx,
       const float *dyc = dy + (n * g.C + c) * g.OH * g.OW;
       float *dxc = dx + (n * g.C + c) * g.H * g.W;
       std::memset(dxc, 0, g.H * g.W * sizeof(float));
+#ifdef __AVX512F__
+      if (maxPoolByRows(g)) {
+        maxPoolGradPlane3x3Stride2(xc, dyc, dxc, g.W, g.OH, g.OW);
+        int64_t plane = (n * g.C + c) * g.H * g.W;
+        epilogue(plane, plane + g.H * g.W);
+        continue;
+      }
+#endif
       for (int64_t oy = 0; oy < g.OH; ++oy) {
         int64_t i0, i1;
         windowRange(oy, g.SH, g.PH, g.KH, g.H, i0, i1);
