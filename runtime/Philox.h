@@ -10,14 +10,10 @@
 #ifndef ALEXC_RUNTIME_PHILOX_H
 #define ALEXC_RUNTIME_PHILOX_H
 
+#include "runtime/HostDevice.h"
+
 #include <cmath>
 #include <cstdint>
-
-#if defined(__CUDACC__)
-#define ALEXC_HD __host__ __device__ __forceinline__
-#else
-#define ALEXC_HD inline
-#endif
 
 namespace alexc::rng {
 

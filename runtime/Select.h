@@ -11,14 +11,10 @@
 #ifndef ALEXC_RUNTIME_SELECT_H
 #define ALEXC_RUNTIME_SELECT_H
 
+#include "runtime/HostDevice.h"
+
 #include <cstdint>
 #include <cstring>
-
-#if defined(__CUDACC__)
-#define ALEXC_HD __host__ __device__ __forceinline__
-#else
-#define ALEXC_HD inline
-#endif
 
 namespace alexc::rt {
 

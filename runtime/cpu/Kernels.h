@@ -1051,10 +1051,33 @@ inline bool maxPoolByRows(const PoolGeom &g) {
          g.PW == 0 && g.OH >= 1 && g.OW >= 1;
 }
 
+/// Columns 2ox, 2ox + 1 and 2ox + 2 of an input row of W floats, for
+/// ox = ox0 .. ox0 + 15: the three columns of 16 stride-2 windows, from
+/// contiguous loads (masked at the row's end, those lanes 0) whose even and
+/// odd columns two permutes split.
+struct WindowColumns {
+  __m512 left, middle, right;
+};
+
+inline WindowColumns windowColumns3Stride2(const float *row, int64_t W,
+                                           int64_t ox0) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
+                                         22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  auto load = [&](int64_t at) {
+    int64_t n = std::clamp<int64_t>(W - at, 0, 16);
+    return _mm512_maskz_loadu_ps(__mmask16((1u << n) - 1), row + at);
+  };
+  int64_t s = 2 * ox0;
+  __m512 a = load(s), b = load(s + 16), a2 = load(s + 2), b2 = load(s + 18);
+  return {_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b),
+          _mm512_permutex2var_ps(a2, even, b2)};
+}
+
 /// One plane of max pooling with 3x3 windows, stride 2 and no padding
 /// (AlexNet's three pools), by rows: the three-wide maxima of an input row
-/// first, 16 at a time from contiguous loads whose even and odd columns
-/// two permutes split, then the maximum of three such rows, a row's maxima
+/// first, 16 at a time (windowColumns3Stride2), then the maximum of three
+/// such rows, a row's maxima
 /// serving two output rows. As in the reference, a window holding a NaN
 /// gives NaN and a tie keeps the first in window order: the maxima skip
 /// NaN (vmaxps(v, m) gives m when v is NaN or equal, and m never holds a
@@ -1063,19 +1086,12 @@ inline void maxPoolPlane3x3Stride2(const float *xc, int64_t W, int64_t OH,
                                    int64_t OW, float *yc) {
   const __m512 none = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   const __m512 nan = _mm512_set1_ps(std::numeric_limits<float>::quiet_NaN());
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
-                                         22, 24, 26, 28, 30);
-  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   // The maskz form with every lane set: GCC 12 warns about the plain
   // intrinsic's undefined operand.
   auto maxNotNaN = [](__m512 v, __m512 m) {
     return _mm512_maskz_max_ps(0xFFFF, v, m);
   };
   auto isNaN = [](__m512 v) { return _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q); };
-  auto load = [&](const float *row, int64_t at) {
-    int64_t n = std::clamp<int64_t>(W - at, 0, 16);
-    return _mm512_maskz_loadu_ps(__mmask16((1u << n) - 1), row + at);
-  };
   // max(x[2ox], x[2ox + 1], x[2ox + 2]) for ox = ox0 .. ox0 + 15, and which
   // of these windows hold a NaN.
   struct RowMaxima {
@@ -1083,15 +1099,10 @@ inline void maxPoolPlane3x3Stride2(const float *xc, int64_t W, int64_t OH,
     __mmask16 nan;
   };
   auto rowMaxima = [&](int64_t iy, int64_t ox0) {
-    const float *row = xc + iy * W;
-    int64_t s = 2 * ox0;
-    __m512 a = load(row, s), b = load(row, s + 16);
-    __m512 a2 = load(row, s + 2), b2 = load(row, s + 18);
-    __m512 e = _mm512_permutex2var_ps(a, even, b);
-    __m512 o = _mm512_permutex2var_ps(a, odd, b);
-    __m512 e2 = _mm512_permutex2var_ps(a2, even, b2);
-    __m512 m = maxNotNaN(e2, maxNotNaN(o, maxNotNaN(e, none)));
-    return RowMaxima{m, __mmask16(isNaN(e) | isNaN(o) | isNaN(e2))};
+    WindowColumns w = windowColumns3Stride2(xc + iy * W, W, ox0);
+    __m512 m = maxNotNaN(w.right, maxNotNaN(w.middle, maxNotNaN(w.left, none)));
+    return RowMaxima{
+        m, __mmask16(isNaN(w.left) | isNaN(w.middle) | isNaN(w.right))};
   };
   for (int64_t ox0 = 0; ox0 < OW; ox0 += 16) {
     auto lanes = __mmask16((1u << std::min<int64_t>(16, OW - ox0)) - 1);
@@ -1174,14 +1185,9 @@ void maxPoolForward(const PoolGeom &g, const float *x, float *y,
 inline void maxPoolGradPlane3x3Stride2(const float *xc, const float *dyc,
                                        float *dxc, int64_t W, int64_t OH,
                                        int64_t OW) {
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
-                                         22, 24, 26, 28, 30);
-  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i twice = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
+                                          22, 24, 26, 28, 30);
   const __m512i one = _mm512_set1_epi32(1);
-  auto load = [&](const float *row, int64_t at) {
-    int64_t n = std::clamp<int64_t>(W - at, 0, 16);
-    return _mm512_maskz_loadu_ps(__mmask16((1u << n) - 1), row + at);
-  };
   // Whether v replaces the maximum so far: greater, or NaN.
   auto takes = [](__m512 v, __m512 best) {
     return __mmask16(_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) |
@@ -1192,20 +1198,15 @@ inline void maxPoolGradPlane3x3Stride2(const float *xc, const float *dyc,
     __m512i at; // flat index in the plane
   };
   auto rowChoice = [&](int64_t iy, int64_t ox0) {
-    const float *row = xc + iy * W;
-    int64_t s = 2 * ox0;
-    __m512 a = load(row, s), b = load(row, s + 16);
-    __m512 a2 = load(row, s + 2), b2 = load(row, s + 18);
-    __m512i first = _mm512_add_epi32(_mm512_set1_epi32(int32_t(iy * W + s)),
-                                     even); // column 2ox
-    Choice c{_mm512_permutex2var_ps(a, even, b), first};
-    __m512 o = _mm512_permutex2var_ps(a, odd, b);
-    __m512 e2 = _mm512_permutex2var_ps(a2, even, b2);
-    __mmask16 t = takes(o, c.best);
-    c.best = _mm512_mask_mov_ps(c.best, t, o);
+    WindowColumns w = windowColumns3Stride2(xc + iy * W, W, ox0);
+    __m512i first = _mm512_add_epi32(
+        _mm512_set1_epi32(int32_t(iy * W + 2 * ox0)), twice); // column 2ox
+    Choice c{w.left, first};
+    __mmask16 t = takes(w.middle, c.best);
+    c.best = _mm512_mask_mov_ps(c.best, t, w.middle);
     c.at = _mm512_mask_mov_epi32(c.at, t, _mm512_add_epi32(first, one));
-    t = takes(e2, c.best);
-    c.best = _mm512_mask_mov_ps(c.best, t, e2);
+    t = takes(w.right, c.best);
+    c.best = _mm512_mask_mov_ps(c.best, t, w.right);
     c.at = _mm512_mask_mov_epi32(
         c.at, t, _mm512_add_epi32(first, _mm512_add_epi32(one, one)));
     return c;

@@ -36,6 +36,19 @@ struct NoBias {};
 // loop, in 32-bit arithmetic (launchGemm checks that K fits). a(m, k),
 // b(k, n) and store(m, n, v) give the same elements one at a time.
 
+/// An operand line made of runs of `run` consecutive elements, each run
+/// `stride` elements after the previous one: element k is
+/// p[(k / run) * stride + k % run].
+struct StridedRuns {
+  const float *p;
+  int run;
+  int64_t stride;
+  __device__ float operator()(int64_t k) const {
+    int r = int(k) / run;
+    return p[r * stride + (int(k) - r * run)];
+  }
+};
+
 /// y = conv(x, w) + b: M = O, N = batch * OH * OW, K = C * KH * KW.
 template <class Epi> struct ConvForwardProblem {
   ConvGeom g;
@@ -85,16 +98,9 @@ template <class Epi> struct ConvInputGradProblem {
   const float *dy, *w;
   Epi epi;
   int64_t M, N, K;
-  /// Input channel m's taps of every filter, k = (o, i, j).
-  struct Row {
-    const float *w; // w[0][m]
-    int taps;       // KH * KW
-    int64_t filter; // C * KH * KW
-    __device__ float operator()(int64_t k) const {
-      int o = int(k) / taps;
-      return w[o * filter + (int(k) - o * taps)];
-    }
-  };
+  /// Input channel m's taps of every filter, k = (o, i, j): runs of
+  /// KH * KW taps, one filter (C * KH * KW) apart.
+  using Row = StridedRuns;
   /// Input pixel n: the outputs whose windows cover it, k = (o, i, j).
   struct Column {
     const float *image; // dy of pixel n's image
@@ -146,16 +152,9 @@ struct ConvWeightGradProblem {
   const float *x, *dy;
   float *dw;
   int64_t M, N, K;
-  /// Output channel m of every image, k = (image, output pixel).
-  struct Row {
-    const float *dy; // dy[0][m]
-    int plane;       // OH * OW
-    int64_t image;   // O * OH * OW
-    __device__ float operator()(int64_t k) const {
-      int bn = int(k) / plane;
-      return dy[bn * image + (int(k) - bn * plane)];
-    }
-  };
+  /// Output channel m of every image, k = (image, output pixel): runs of
+  /// OH * OW pixels, one image (O * OH * OW) apart.
+  using Row = StridedRuns;
   /// Tap n = (c, i, j) of every output pixel, k = (image, oy, ox).
   struct Column {
     const float *x; // x[0][c]

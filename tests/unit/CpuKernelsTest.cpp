@@ -47,18 +47,7 @@ TEST(CpuKernels, MaxPoolTiesGoToTheFirstMaximum) {
       {1, 2, 9, 35, 3, 3, 2, 2, 0, 0}};
   for (const PoolCase &c : cases) {
     ref::Window win{c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
-    cpu::PoolGeom g{c.N,
-                    c.C,
-                    c.H,
-                    c.W,
-                    c.KH,
-                    c.KW,
-                    c.SH,
-                    c.SW,
-                    c.PH,
-                    c.PW,
-                    ref::windowOutput(c.H, c.KH, c.SH, c.PH),
-                    ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
+    auto g = poolGeometry<cpu::PoolGeom>(c);
     for (int levelCount : {2, 3, 1000}) {
       T x = levels({c.N, c.C, c.H, c.W}, rng, levelCount);
       T dy = random({c.N, c.C, g.OH, g.OW}, rng);
@@ -172,19 +161,7 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
       {2, 72, 9, 8, 64, 5, 5, 1, 1, 0, 0}};
   for (const ConvCase &c : cases) {
     ref::Window win{c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
-    cpu::ConvGeom g{c.N,
-                    c.C,
-                    c.H,
-                    c.W,
-                    c.O,
-                    c.KH,
-                    c.KW,
-                    c.SH,
-                    c.SW,
-                    c.PH,
-                    c.PW,
-                    ref::windowOutput(c.H, c.KH, c.SH, c.PH),
-                    ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
+    auto g = convGeometry<cpu::ConvGeom>(c);
     T x = random({c.N, c.C, c.H, c.W}, rng);
     T w = random({c.O, c.C, c.KH, c.KW}, rng), b = random({c.O}, rng);
     T dy = random({c.N, c.O, g.OH, g.OW}, rng);

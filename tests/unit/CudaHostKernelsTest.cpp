@@ -64,21 +64,7 @@ const Case kCases[] = {{2, 3, 9, 8, 4, 3, 2, 2, 1, 1, 0},
                        {3, 1, 11, 9, 5, 5, 5, 1, 1, 2, 2},
                        {2, 4, 5, 6, 2, 1, 1, 1, 1, 0, 0}};
 
-cuda::ConvGeom geom(const Case &c) {
-  return {c.N,
-          c.C,
-          c.H,
-          c.W,
-          c.O,
-          c.KH,
-          c.KW,
-          c.SH,
-          c.SW,
-          c.PH,
-          c.PW,
-          ref::windowOutput(c.H, c.KH, c.SH, c.PH),
-          ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
-}
+cuda::ConvGeom geom(const Case &c) { return convGeometry<cuda::ConvGeom>(c); }
 ref::Window window(const Case &c) {
   return {c.KH, c.KW, c.SH, c.SW, c.PH, c.PW};
 }
@@ -345,18 +331,7 @@ TEST(CudaHostKernels, Pooling) {
   const Case cases[] = {{2, 3, 9, 8, 0, 3, 3, 2, 2, 1, 1},
                         {1, 2, 7, 6, 0, 2, 3, 2, 1, 0, 1}};
   for (const Case &c : cases) {
-    cuda::PoolGeom g{c.N,
-                     c.C,
-                     c.H,
-                     c.W,
-                     c.KH,
-                     c.KW,
-                     c.SH,
-                     c.SW,
-                     c.PH,
-                     c.PW,
-                     ref::windowOutput(c.H, c.KH, c.SH, c.PH),
-                     ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
+    auto g = poolGeometry<cuda::PoolGeom>(c);
     T x = random({c.N, c.C, c.H, c.W}, rng),
       dy = random({c.N, c.C, g.OH, g.OW}, rng);
     T y({c.N, c.C, g.OH, g.OW}), dx(x.shape);

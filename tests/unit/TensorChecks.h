@@ -27,6 +27,40 @@ inline ref::Tensor<E> random(std::vector<int64_t> shape, std::mt19937 &rng,
   return t;
 }
 
+/// The geometry (cpu:: or cuda::ConvGeom) of a test case with fields N, C,
+/// H, W, O, KH, KW, SH, SW, PH, PW; the output size as the reference has it.
+template <typename Geom, typename Case> Geom convGeometry(const Case &c) {
+  return {c.N,
+          c.C,
+          c.H,
+          c.W,
+          c.O,
+          c.KH,
+          c.KW,
+          c.SH,
+          c.SW,
+          c.PH,
+          c.PW,
+          ref::windowOutput(c.H, c.KH, c.SH, c.PH),
+          ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
+}
+
+/// The same for a pooling (cpu:: or cuda::PoolGeom), which has no O.
+template <typename Geom, typename Case> Geom poolGeometry(const Case &c) {
+  return {c.N,
+          c.C,
+          c.H,
+          c.W,
+          c.KH,
+          c.KW,
+          c.SH,
+          c.SW,
+          c.PH,
+          c.PW,
+          ref::windowOutput(c.H, c.KH, c.SH, c.PH),
+          ref::windowOutput(c.W, c.KW, c.SW, c.PW)};
+}
+
 /// Largest |got - want| over the largest |want|; NaN where the two differ
 /// in being NaN (so any comparison with a bound fails).
 inline double relError(const T &got, const T &want) {
