@@ -1,25 +1,25 @@
 #!/usr/bin/env bash
 # GPU check, for a machine with an NVIDIA GPU, CUDA and PyTorch but without
-# Debian's packages (no MLIR): the executables are built beforehand, here,
-# by tools/prepare_gpu_check.sh into .device/, which the caller carries with
-# the Fashion-MNIST files. Finishes within 8 minutes (on an H200: 198 s, and
+# Debian's packages (no MLIR): the executables and the Fashion-MNIST files
+# are put in gpu-check/ beforehand by tools/prepare_gpu_check.sh, on a
+# machine that has them. Finishes within 8 minutes (on an H200: 198 s, and
 # about 15 s more for section 4):
 #   1. every CUDA kernel (each variant) against the CPU kernels, random
 #      inputs, at the default precision (tf32) and at bf16
-#   2. AlexNet, one epoch on the real data, the seed's line
+#   2. AlexNet, one epoch on the real data, the d2l reference's epoch line
 #   3. the training step against PyTorch (eager and torch.compile), a table
 #      (also in OUT_DIR/summary.txt); both sides' per-kernel times go to
 #      OUT_DIR (epoch.txt, torch_profile.txt)
 #   4. with BASELINE=REV given to prepare_gpu_check.sh: REV's kernels
 #      against today's, interleaved, with both profiles (OUT_DIR/ab.txt)
-# The device tool brings back at most 8 files, so the step logs, PyTorch's
-# raw results and the tuning cache end up in OUT_DIR/details.tar.gz.
+# OUT_DIR holds at most 8 files, easy to copy back: the step logs,
+# PyTorch's raw results and the tuning cache are packed in details.tar.gz.
 # usage: tools/gpu_check.sh [OUT_DIR]
 set -u
 cd "$(dirname "$0")/.."
 out=${1:-${OUT:-/tmp/gpu_check}}
 mkdir -p "$out"
-d=.device
+d=gpu-check
 # The tuning cache (measured kernel variants, cuDNN algorithms) comes back
 # with the results; section 2 fills it, section 3's auto runs reuse it.
 export XDG_CACHE_HOME="$out/cache"

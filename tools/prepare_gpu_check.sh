@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds what tools/gpu_check.sh runs on a GPU machine into .device/: the
+# Builds what tools/gpu_check.sh runs on a GPU machine into gpu-check/: the
 # AlexNet executable with CUDA code (batch 128 and, for the kernel check,
-# batch 2) and a copy of the Fashion-MNIST files. Then carry .device.
+# batch 2) and a copy of the Fashion-MNIST files. Build on a machine with
+# Debian's MLIR, then copy the repository with gpu-check/ to the GPU machine
+# (about 50 MB), which needs only the CUDA libraries and, for section 3,
+# PyTorch.
 #
-# BASELINE=REV (a git revision) also builds .device/baseline_train: the
+# BASELINE=REV (a git revision) also builds gpu-check/baseline_train: the
 # same generated code, compiled against the kernel headers (runtime/cpu,
 # runtime/cuda) of REV, so that gpu_check.sh can time a kernel change
 # against what came before on the same machine (its section 4). Only those
@@ -11,11 +14,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 alexc=${ALEXC:-build/bin/alexc}
-mkdir -p .device/data
-cp /usr/share/datasets/fashion-mnist/*.gz .device/data/
-"$alexc" models/alexnet.json --target all -o .device/alexnet_train
-"$alexc" models/alexnet.json --target all --batch-size 2 -o .device/alexnet_check
-rm -f .device/baseline_train .device/baseline_rev
+mkdir -p gpu-check/data
+cp /usr/share/datasets/fashion-mnist/*.gz gpu-check/data/
+"$alexc" models/alexnet.json --target all -o gpu-check/alexnet_train
+"$alexc" models/alexnet.json --target all --batch-size 2 -o gpu-check/alexnet_check
+rm -f gpu-check/baseline_train gpu-check/baseline_rev
 if [[ -n "${BASELINE:-}" ]]; then
   rev=$(git rev-parse --short "$BASELINE")
   tmp=$(mktemp -d)
@@ -30,7 +33,7 @@ if [[ -n "${BASELINE:-}" ]]; then
   chmod +x "$tmp/cuda/bin/nvcc"
   ln -s "$(dirname "$(dirname "$nvcc")")/lib64" "$tmp/cuda/lib64"
   "$alexc" models/alexnet.json --target all --nvcc "$tmp/cuda/bin/nvcc" \
-    --cxxflags "-O3 -march=native -fopenmp -I$tmp/include" -o .device/baseline_train
-  echo "$rev" >.device/baseline_rev
+    --cxxflags "-O3 -march=native -fopenmp -I$tmp/include" -o gpu-check/baseline_train
+  echo "$rev" >gpu-check/baseline_rev
 fi
-du -sh .device
+du -sh gpu-check
