@@ -1,22 +1,21 @@
 //===- CppEmitter.cpp - Planned kernel IR to C++ --------------------------===//
 //
-// Each kernel.launch becomes one C++ function. Its anchor op (the first op
-// of the body) picks a kernel template of runtime/cpu/Kernels.h; the
-// elementwise ops after it become the template's epilogue, a loop over the
-// finished range of the output that keeps the value in a register from op
-// to op and stores only what the kernel yields.
+// Each kernel.launch becomes one C++ function, printed from its KernelCall
+// by the shared lowering (KernelTarget.cpp). What is the CPU's own: the
+// fused ops become a lambda over a finished range [b, e) of the output,
+// which keeps the value in a register from op to op and stores only what
+// the kernel yields; the step's scalars are passed by value.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/CppEmitter.h"
 #include "Codegen/ElementwiseChain.h"
-#include "Codegen/KernelParams.h"
+#include "Codegen/KernelCall.h"
+#include "Codegen/KernelTarget.h"
 #include "Codegen/Locations.h"
 #include "Dialect/Kernel/IR/KernelOps.h"
 #include "Dialect/NN/IR/NNOps.h"
-#include "Driver/Stats.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstdio>
@@ -36,13 +35,6 @@ std::string hashSpec(const std::string &text) {
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-int64_t numElements(Value v) {
-  return cast<RankedTensorType>(v.getType()).getNumElements();
-}
-
 std::string quoted(StringRef s) {
   std::string r = "\"";
   for (char c : s)
@@ -50,12 +42,99 @@ std::string quoted(StringRef s) {
   return r + "\"";
 }
 
+/// The CPU's part of each kernel call (KernelTarget.h).
+class CpuTarget : public KernelTarget {
+public:
+  explicit CpuTarget(const FunctionLocations &locs) : locs(locs) {}
+
+  std::string functionHeader(const std::string &name) override {
+    return "static void " + name + "(const Frame &f) {\n";
+  }
+  std::string copyStatement(const std::string &dst, const std::string &src,
+                            const std::string &bytes) override {
+    return "std::memcpy(" + dst + ", " + src + ", " + bytes + ");";
+  }
+  std::string frameArguments(const KernelCall &,
+                             const RuntimeCall &rc) override {
+    switch (rc.frame) {
+    case FrameUse::None:
+      return "";
+    case FrameUse::Seed:
+      return rc.seed ? locs.scalar(rc.seed) : "0";
+    case FrameUse::LrAndStep:
+      return "f.lr, f.step";
+    }
+    return "";
+  }
+
+  /// The output pointer and the epilogue lambda over [b, e) of the flat
+  /// output: `v` starts as what the anchor wrote, or as the input of a
+  /// standalone chain.
+  FailureOr<std::string> epilogueArguments(const KernelCall &call,
+                                           const std::string &, raw_ostream &,
+                                           raw_ostream &body) override {
+    switch (call.epilogue) {
+    case EpilogueMode::None:
+      return std::string();
+    case EpilogueMode::AfterAnchor: {
+      body << "  float *out = " << locs.pointer(primaryOutput(call)) << ";\n";
+      if (call.chain.empty())
+        return std::string("out, NoEpilogue{}");
+      auto lambda = rangeLambda(call, "out");
+      if (failed(lambda))
+        return failure();
+      return "out, " + *lambda;
+    }
+    case EpilogueMode::Standalone:
+      body << "  const float *in = " << locs.pointer(call.chainStart) << ";\n";
+      return rangeLambda(call, "in");
+    }
+    return failure();
+  }
+
+private:
+  FailureOr<std::string> rangeLambda(const KernelCall &call,
+                                     const std::string &source) {
+    // Dropout keep bits are drawn for the whole range before the loop.
+    std::string masks;
+    ChainNames names{"f.seed", "f.step", "f.dropout", nullptr};
+    int maskCount = 0;
+    names.keep = [&](int64_t stream, float rate) {
+      std::string name = "keep" + std::to_string(maskCount++);
+      masks += "    DropoutMask " + name + "(f.dropout, f.seed, f.step, " +
+               std::to_string(stream) + "u, b, e, " + floatLiteral(rate) +
+               ");\n";
+      return name + ".test(i)";
+    };
+    auto code = elementwiseChain(
+        call.launch, call.chain, call.chainStart,
+        [&](Value v) { return locs.pointer(v); }, names, /*storeStart=*/false);
+    if (failed(code))
+      return failure();
+    std::string text;
+    llvm::raw_string_ostream s(text);
+    s << "[&](int64_t b, int64_t e) {\n"
+      << masks
+      << "    for (int64_t i = b; i < e; ++i) {\n      float v = " << source
+      << "[i];\n";
+    llvm::SmallVector<StringRef> lines;
+    StringRef(*code).split(lines, '\n', -1, false);
+    for (StringRef line : lines)
+      s << "      " << line << "\n";
+    s << "    }\n  }";
+    return text;
+  }
+
+  const FunctionLocations &locs;
+};
+
 class Emitter {
 public:
   Emitter(raw_ostream &os) : os(os) {}
 
   LogicalResult emitFunction(func::FuncOp func) {
     FunctionLocations locs(func);
+    CpuTarget target(locs);
     std::string fname = func.getSymName().str();
     auto arena = func->getAttrOfType<IntegerAttr>("kernel.arena_bytes");
     auto persistent =
@@ -64,45 +143,28 @@ public:
       return func.emitError()
              << "C++ emitter: @" << fname << " has no memory plan";
     os << "\n//===--- @" << fname << " ---===//\n";
-    std::vector<std::pair<std::string, kernel::LaunchOp>> kernels;
+    std::vector<std::pair<std::string, KernelCall>> kernels;
     for (auto launch : func.getBody().front().getOps<kernel::LaunchOp>()) {
       std::string name = fname + "_" + launch.getName().str();
-      os << "\n// " << launch.getName() << " (" << launch.getKind() << "):";
-      for (Operation &op : launch.getBlock().without_terminator())
-        os << " " << op.getName().getStringRef();
-      os << "\nstatic void " << name << "(const Frame &f) {\n";
-      if (failed(emitLaunch(launch, locs)))
+      auto call = describeLaunch(launch, locs);
+      if (failed(call) || failed(printKernel(*call, name, target, os)))
         return failure();
-      os << "}\n";
-      kernels.push_back({name, launch});
+      kernels.push_back({name, *call});
     }
 
     // The step: every kernel in order, then results that live elsewhere
     // copied to the caller's buffers.
     os << "\nstatic void " << fname << "_run(const Frame &f) {\n";
-    for (auto &[name, launch] : kernels)
+    for (auto &[name, call] : kernels)
       os << "  " << name << "(f);\n";
-    Operation *ret = func.getBody().front().getTerminator();
-    for (auto [k, v] : llvm::enumerate(ret->getOperands())) {
-      auto loc = locs.lookup(v);
-      if (!loc ||
-          (loc->kind == ValueLocation::Result && loc->index == int64_t(k)))
-        continue;
-      std::string p = locs.pointer(v);
-      os << llvm::formatv("  if (f.results[{0}] && f.results[{0}] != {1})\n"
-                          "    std::memcpy(f.results[{0}], {1}, {2});\n",
-                          k, p, numElements(v) * 4);
-    }
+    printResultCopies(func, locs, target, os);
     os << "}\n";
 
     os << "\nstatic const KernelInfo " << fname << "_kernels[] = {\n";
-    for (auto &[name, launch] : kernels) {
-      double flops = 0;
-      launch.walk([&](Operation *op) { flops += flopsOf(op); });
-      os << "    {" << quoted(launch.getName()) << ", "
-         << quoted(launch.getKind()) << ", " << llvm::formatv("{0:e}", flops)
-         << ", " << name << "},\n";
-    }
+    for (auto &[name, call] : kernels)
+      os << "    {" << quoted(call.launch.getName()) << ", "
+         << quoted(nn::stringifyKernelKind(call.launch.getKind())) << ", "
+         << llvm::formatv("{0:e}", call.flops) << ", " << name << "},\n";
     if (kernels.empty())
       os << "    {\"\", \"\", 0.0, nullptr},\n";
     os << "};\n";
@@ -151,233 +213,6 @@ public:
   const std::vector<std::string> &functionEntries() const { return functions; }
 
 private:
-  /// Declares `float *name = <pointer>;` for a value and returns the name.
-  std::string bind(Value v, const FunctionLocations &locs,
-                   const std::string &name) {
-    os << "  " << cppElementType(v.getType()) << " *" << name << " = "
-       << locs.pointer(v) << ";\n";
-    return name;
-  }
-
-  /// The fused elementwise ops after the anchor, as an epilogue lambda over
-  /// [b, e) of the flat output: `v` starts as `primary[i]` (what the anchor
-  /// wrote, or the kernel's input for a standalone chain).
-  LogicalResult emitEpilogue(kernel::LaunchOp launch,
-                             ArrayRef<Operation *> chain, Value start,
-                             const std::string &primary,
-                             const FunctionLocations &locs, bool fromInput) {
-    if (chain.empty() && !fromInput) {
-      os << "NoEpilogue{}";
-      return success();
-    }
-    // Dropout keep bits are drawn for the whole range before the loop.
-    std::string masks;
-    ChainNames names{"f.seed", "f.step", "f.dropout", nullptr};
-    int maskCount = 0;
-    names.keep = [&](int64_t stream, float rate) {
-      std::string name = "keep" + std::to_string(maskCount++);
-      masks += "    DropoutMask " + name + "(f.dropout, f.seed, f.step, " +
-               std::to_string(stream) + "u, b, e, " + floatLiteral(rate) +
-               ");\n";
-      return name + ".test(i)";
-    };
-    auto code = elementwiseChain(
-        launch, chain, start, [&](Value v) { return locs.pointer(v); }, names,
-        /*storeStart=*/false);
-    if (failed(code))
-      return failure();
-    os << "[&](int64_t b, int64_t e) {\n"
-       << masks
-       << "    for (int64_t i = b; i < e; ++i) {\n      float v = " << primary
-       << "[i];\n";
-    llvm::SmallVector<StringRef> lines;
-    StringRef(*code).split(lines, '\n', -1, false);
-    for (StringRef line : lines)
-      os << "      " << line << "\n";
-    os << "    }\n  }";
-    return success();
-  }
-
-  /// The buffer the anchor writes: its own if it is yielded, else that of
-  /// the last yielded value of its epilogue chain.
-  std::string primaryBuffer(kernel::LaunchOp launch, Value anchor,
-                            ArrayRef<Operation *> chain,
-                            const FunctionLocations &locs) {
-    auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
-    if (llvm::is_contained(yield.getValues(), anchor) || chain.empty())
-      return locs.pointer(anchor);
-    for (Operation *op : llvm::reverse(chain))
-      if (llvm::is_contained(yield.getValues(), op->getResult(0)))
-        return locs.pointer(op->getResult(0));
-    return locs.pointer(anchor);
-  }
-
-  LogicalResult emitLaunch(kernel::LaunchOp launch,
-                           const FunctionLocations &locs) {
-    Operation *anchor = launch.getAnchor();
-    SmallVector<Operation *> rest;
-    for (Operation &op : launch.getBlock().without_terminator())
-      if (&op != anchor)
-        rest.push_back(&op);
-
-    // Anchors with an epilogue.
-    auto withEpilogue = [&](auto emitCall) -> LogicalResult {
-      Value out = anchor->getResult(0);
-      std::string primary = primaryBuffer(launch, out, rest, locs);
-      os << "  float *out = " << primary << ";\n";
-      emitCall();
-      os << ",\n      ";
-      if (failed(emitEpilogue(launch, rest, out, "out", locs, false)))
-        return failure();
-      os << ");\n";
-      return success();
-    };
-    auto ptr = [&](Value v) { return locs.pointer(v); };
-
-    return llvm::TypeSwitch<Operation *, LogicalResult>(anchor)
-        .Case([&](nn::Conv2DOp op) {
-          return withEpilogue([&] {
-            os << "  conv2dForward(" << convGeometry(op) << ",\n      "
-               << ptr(op.getInput()) << ", " << ptr(op.getWeight()) << ", "
-               << (op.getBias() ? ptr(op.getBias()) : "nullptr") << ", out";
-          });
-        })
-        .Case([&](nn::Conv2DInputGradOp op) {
-          return withEpilogue([&] {
-            os << "  conv2dInputGrad(" << convGeometry(op) << ",\n      "
-               << ptr(op.getOutputGrad()) << ", " << ptr(op.getWeight())
-               << ", out";
-          });
-        })
-        .Case([&](nn::Conv2DWeightGradOp op) {
-          std::string db = "nullptr";
-          for (Operation *o : rest)
-            if (auto bg = dyn_cast<nn::BiasGradOp>(o))
-              db = ptr(bg);
-          os << "  conv2dWeightGrad(" << convGeometry(op) << ",\n      "
-             << ptr(op.getInput()) << ", " << ptr(op.getOutputGrad()) << ", "
-             << ptr(op) << ", " << db << ");\n";
-          return success();
-        })
-        .Case([&](nn::DenseOp op) {
-          auto x = shapeOf(op.getInput()), w = shapeOf(op.getWeight());
-          return withEpilogue([&] {
-            os << llvm::formatv(
-                "  denseForward({0}, {1}, {2}, {3}, {4}, {5}, out", x[0], x[1],
-                w[0], ptr(op.getInput()), ptr(op.getWeight()),
-                op.getBias() ? ptr(op.getBias()) : "nullptr");
-          });
-        })
-        .Case([&](nn::DenseInputGradOp op) {
-          auto dy = shapeOf(op.getOutputGrad()), w = shapeOf(op.getWeight());
-          return withEpilogue([&] {
-            os << llvm::formatv("  denseInputGrad({0}, {1}, {2}, {3}, {4}, out",
-                                dy[0], w[1], w[0], ptr(op.getOutputGrad()),
-                                ptr(op.getWeight()));
-          });
-        })
-        .Case([&](nn::DenseWeightGradOp op) {
-          auto x = shapeOf(op.getInput()), dy = shapeOf(op.getOutputGrad());
-          std::string db = "nullptr";
-          for (Operation *o : rest)
-            if (auto bg = dyn_cast<nn::BiasGradOp>(o))
-              db = ptr(bg);
-          os << llvm::formatv(
-              "  denseWeightGrad({0}, {1}, {2}, {3}, {4}, {5}, {6});\n", x[0],
-              x[1], dy[1], ptr(op.getInput()), ptr(op.getOutputGrad()), ptr(op),
-              db);
-          return success();
-        })
-        .Case<nn::MaxPool2DOp, nn::AvgPool2DOp, nn::MaxPool2DGradOp,
-              nn::AvgPool2DGradOp>([&](Operation *op) {
-          std::string geom = poolGeometry(op);
-          return withEpilogue([&] {
-            if (isa<nn::MaxPool2DOp>(op))
-              os << "  maxPoolForward(" << geom << ", "
-                 << ptr(op->getOperand(0)) << ", out";
-            else if (isa<nn::AvgPool2DOp>(op))
-              os << "  avgPoolForward(" << geom << ", "
-                 << ptr(op->getOperand(0)) << ", out";
-            else if (isa<nn::MaxPool2DGradOp>(op))
-              os << "  maxPoolGrad(" << geom << ", " << ptr(op->getOperand(0))
-                 << ", " << ptr(op->getOperand(1)) << ", out";
-            else
-              os << "  avgPoolGrad(" << geom << ", " << ptr(op->getOperand(0))
-                 << ", out";
-          });
-        })
-        .Case<nn::SoftmaxCrossEntropyOp, nn::CountCorrectOp,
-              nn::SoftmaxCrossEntropyGradOp>([&](Operation *) {
-          os << "  softmaxCrossEntropy(" << lossArgs(launch, locs) << ");\n";
-          return success();
-        })
-        .Case<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(
-            [&](Operation *) { return emitOptimizer(launch, locs); })
-        .Case<nn::RandomUniformOp, nn::RandomNormalOp, nn::ZerosOp>(
-            [&](Operation *) {
-              for (Operation &o : launch.getBlock().without_terminator()) {
-                Value out = o.getResult(0);
-                int64_t n = numElements(out);
-                if (auto u = dyn_cast<nn::RandomUniformOp>(o))
-                  os << "  fillUniform(" << ptr(out) << ", " << n << ", "
-                     << locs.scalar(u.getSeed()) << ", " << u.getStream()
-                     << "u, "
-                     << llvm::formatv("{0:e17}", u.getBound().convertToDouble())
-                     << ");\n";
-                else if (auto r = dyn_cast<nn::RandomNormalOp>(o))
-                  os << "  fillNormal(" << ptr(out) << ", " << n << ", "
-                     << locs.scalar(r.getSeed()) << ", " << r.getStream()
-                     << "u, "
-                     << llvm::formatv("{0:e17}",
-                                      r.getStddev().convertToDouble())
-                     << ");\n";
-                else
-                  os << "  fillZero(" << ptr(out) << ", " << n << ");\n";
-              }
-              return success();
-            })
-        .Case([&](nn::BiasGradOp op) {
-          os << "  biasGrad(" << biasGradArgs(op, locs) << ");\n";
-          return success();
-        })
-        .Default([&](Operation *op) -> LogicalResult {
-          // A standalone elementwise chain, read from its first input.
-          SmallVector<Operation *> chain = {anchor};
-          chain.append(rest);
-          Value in = chainInput(op);
-          auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
-          if (yield.getValues().empty())
-            return success();
-          Value last = yield.getValues().back();
-          os << "  const float *in = " << ptr(in) << ";\n";
-          os << "  float *out = " << ptr(last) << ";\n";
-          os << "  parallelEpilogue(" << numElements(last) << ", ";
-          // Start from the input: copy it in, then run the whole chain.
-          std::string loop;
-          if (failed(emitEpilogue(launch, chain, in, "in", locs, true)))
-            return failure();
-          os << ");\n";
-          return success();
-        });
-  }
-
-  LogicalResult emitOptimizer(kernel::LaunchOp launch,
-                              const FunctionLocations &locs) {
-    auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
-    // Results that do not live where their input does start as a copy.
-    for (Value v : yield.getValues()) {
-      Value in = updatedInput(cast<OpResult>(v));
-      if (locs.lookup(in) != locs.lookup(v))
-        os << "  std::memcpy(" << locs.pointer(v) << ", " << locs.pointer(in)
-           << ", " << numElements(v) * 4 << ");\n";
-    }
-    int count = 0;
-    os << "  const Update updates[] = {\n"
-       << updateEntries(launch, locs, count);
-    os << "  };\n  applyUpdates(updates, " << count << ", f.lr, f.step);\n";
-    return success();
-  }
-
   raw_ostream &os;
   std::vector<std::string> functions;
 };
@@ -392,7 +227,8 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
      << "#include \"runtime/Model.h\"\n#include \"runtime/cpu/Kernels.h\"\n\n"
      << "#include <cstring>\n\n"
      << "namespace {\nusing namespace alexc::cpu;\nusing namespace "
-        "alexc::rt;\n";
+        "alexc::rt;\nusing alexc::abi::FillKind;\nusing "
+        "alexc::abi::PoolKind;\n";
   Emitter emitter(os);
   SmallVector<func::FuncOp> funcs;
   for (StringRef name : {"init", "train_step", "eval_step", "gradients"})
@@ -418,10 +254,6 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
     os << entry;
   os << "};\n} // namespace\n\n";
 
-  int64_t classes =
-      cast<RankedTensorType>(train.getArgumentTypes()[numParams + numState + 1])
-          .getDimSize(0);
-  (void)classes;
   // The number of classes is the width of the logits (the loss gradient).
   int64_t numClasses = 0;
   train.walk([&](nn::SoftmaxCrossEntropyOp op) {

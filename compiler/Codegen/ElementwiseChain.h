@@ -1,5 +1,4 @@
-//===- ElementwiseChain.h - Fused elementwise ops as C++ statements -*- C++
-//-*-===//
+//===- ElementwiseChain.h - Fused ops as C++ statements ---------*- C++ -*-===//
 //
 // The epilogue of a kernel (the elementwise ops after its anchor) as
 // straight-line C++ on one element: `v` holds the anchor's value at flat
@@ -28,10 +27,9 @@ struct ChainNames {
 
 /// Statements for `chain` (ops of `launch`'s body, in order) starting from
 /// `start`. `pointerOf` gives the address expression of a value (operands
-/// read from other tensors, and yielded values). A yielded value is stored
-/// unless its address expression equals `skipStoreTo` (the buffer `v` was
-/// read from, for the last value). When `storeStart` is set, `start` is
-/// stored too if the launch yields it. Fails on an op that cannot be fused.
+/// read from other tensors, and yielded values). Every yielded value of the
+/// chain is stored; when `storeStart` is set, `start` is stored too if the
+/// launch yields it. Fails on an op that cannot be fused.
 mlir::FailureOr<std::string>
 elementwiseChain(kernel::LaunchOp launch,
                  llvm::ArrayRef<mlir::Operation *> chain, mlir::Value start,

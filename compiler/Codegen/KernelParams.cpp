@@ -86,8 +86,10 @@ std::string lossArgs(kernel::LaunchOp launch, const FunctionLocations &locs) {
 }
 
 Value chainInput(Operation *first) {
-  return first->getOperand(
-      isa<nn::ReluGradOp, nn::SigmoidGradOp, nn::TanhGradOp>(first) ? 1 : 0);
+  if (auto k = dyn_cast<nn::KernelOp>(first))
+    if (auto chain = k.getChainOperands(); !chain.empty())
+      return chain.front();
+  return first->getOperand(0);
 }
 
 Value updatedInput(OpResult result) {

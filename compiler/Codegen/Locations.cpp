@@ -27,9 +27,8 @@ FunctionLocations::FunctionLocations(func::FuncOp func) : func(func) {
     auto launch = dyn_cast<kernel::LaunchOp>(op);
     if (!launch)
       continue;
-    auto inplace = launch->getAttrOfType<DenseI64ArrayAttr>("inplace");
-    auto offsets = launch->getAttrOfType<DenseI64ArrayAttr>("offsets");
-    auto placement = launch->getAttrOfType<ArrayAttr>("placement");
+    auto inplace = launch.getInplaceAttr();
+    auto offsets = launch.getOffsetsAttr();
     for (auto [i, r] : llvm::enumerate(launch.getResults())) {
       if (inplace && inplace[i] >= 0) {
         locations[r] = locations.lookup(launch.getInputs()[inplace[i]]);
@@ -40,13 +39,13 @@ FunctionLocations::FunctionLocations(func::FuncOp func) : func(func) {
       for (OpOperand &use : r.getUses())
         if (use.getOwner() == ret)
           resultIndex = use.getOperandNumber();
-      StringRef place =
-          placement ? cast<StringAttr>(placement[i]).getValue() : "arena";
-      if (resultIndex && place == "persistent")
+      bool persistent =
+          launch.getResultPlacement(i) == kernel::Placement::Persistent;
+      if (resultIndex && persistent)
         locations[r] = {ValueLocation::Result, *resultIndex};
       else
-        locations[r] = {place == "persistent" ? ValueLocation::Persistent
-                                              : ValueLocation::Arena,
+        locations[r] = {persistent ? ValueLocation::Persistent
+                                   : ValueLocation::Arena,
                         offsets ? offsets[i] : 0};
     }
   }

@@ -4,45 +4,11 @@
 #include "Dialect/Kernel/Transforms/Liveness.h"
 #include "Dialect/NN/IR/NNOps.h"
 
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 
 namespace alexc {
-
-static double elements(Value v) {
-  return double(cast<RankedTensorType>(v.getType()).getNumElements());
-}
-
-double flopsOf(Operation *op) {
-  // 2 * (output elements) * (reduction length) for each product.
-  auto convFlops = [](Value out, Value weight) {
-    auto w = cast<RankedTensorType>(weight.getType()).getShape();
-    return 2.0 * elements(out) * double(w[1] * w[2] * w[3]);
-  };
-  return llvm::TypeSwitch<Operation *, double>(op)
-      .Case([&](nn::Conv2DOp o) { return convFlops(o, o.getWeight()); })
-      .Case([&](nn::Conv2DInputGradOp o) {
-        return convFlops(o.getOutputGrad(), o.getWeight());
-      })
-      .Case([&](nn::Conv2DWeightGradOp o) {
-        return convFlops(o.getOutputGrad(), o);
-      })
-      .Case([&](nn::DenseOp o) {
-        return 2.0 * elements(o) *
-               cast<RankedTensorType>(o.getWeight().getType()).getDimSize(1);
-      })
-      .Case([&](nn::DenseInputGradOp o) {
-        return 2.0 * elements(o) *
-               cast<RankedTensorType>(o.getWeight().getType()).getDimSize(0);
-      })
-      .Case([&](nn::DenseWeightGradOp o) {
-        return 2.0 * elements(o) *
-               cast<RankedTensorType>(o.getInput().getType()).getDimSize(0);
-      })
-      .Default([](Operation *) { return 0.0; });
-}
 
 StepStats collectStats(func::FuncOp func) {
   StepStats s;
@@ -51,8 +17,11 @@ StepStats collectStats(func::FuncOp func) {
       ++s.kernels;
     else if (isa<kernel::ViewOp>(op))
       ++s.views, ++s.opsBeforeFusion;
-    else if (op->getDialect() && op->getDialect()->getNamespace() == "nn")
-      ++s.opsBeforeFusion, s.convGemmFlops += flopsOf(op);
+    else if (op->getDialect() && op->getDialect()->getNamespace() == "nn") {
+      ++s.opsBeforeFusion;
+      if (auto k = dyn_cast<nn::KernelOp>(op))
+        s.convGemmFlops += k.getFlops();
+    }
   });
   if (auto a = func->getAttrOfType<IntegerAttr>("kernel.arena_bytes"))
     s.arenaBytes = a.getInt();
@@ -60,11 +29,11 @@ StepStats collectStats(func::FuncOp func) {
     s.persistentBytes = a.getInt();
   kernel::FunctionBuffers fb = kernel::computeBuffers(func);
   for (const kernel::Buffer &b : fb.buffers)
-    if (b.placement == "arena")
+    if (b.placement == kernel::Placement::Arena)
       s.intermediateBytes += b.bytes;
   // Gradients: what the optimizer kernel reads that the step computed.
   func.walk([&](kernel::LaunchOp launch) {
-    if (launch.getKind() == "optimizer")
+    if (launch.getKind() == nn::KernelKind::Optimizer)
       for (Value v : launch.getInputs())
         if (!isa<BlockArgument>(v))
           s.gradientBytes += kernel::alignedBytes(v.getType());

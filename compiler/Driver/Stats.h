@@ -23,9 +23,6 @@ struct StepStats {
 /// Figures of a planned function (after kernel-memory-plan).
 StepStats collectStats(mlir::func::FuncOp func);
 
-/// FLOPs of the convolutions and GEMMs of an nn op (0 for other ops).
-double flopsOf(mlir::Operation *op);
-
 void printStats(llvm::raw_ostream &os, llvm::StringRef title,
                 const StepStats &s);
 

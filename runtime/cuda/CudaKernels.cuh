@@ -463,26 +463,27 @@ inline void denseWeightGrad(int64_t N, int64_t F, int64_t U, const float *x,
 // Pooling (one thread per output, or per input for the gradients)
 //===----------------------------------------------------------------------===//
 
-template <bool Max, class Epi>
+template <PoolKind K, class Epi>
 void poolForward(const PoolGeom &g, const float *x, Epi epi,
                  const CudaFrame &f) {
-  poolForwardKernel<Max>
+  poolForwardKernel<K == PoolKind::Max>
       <<<gridFor(g.N * g.C * g.OH * g.OW), 256, 0, streamOf(f)>>>(g, x, epi);
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 
-template <bool Max, class Epi>
-void poolGrad(const PoolGeom &g, const float *x, const float *dy, Epi epi,
-              const CudaFrame &f) {
+/// dx from dy; x (the forward input) is read by max pooling only.
+template <PoolKind K, class Epi>
+void poolInputGrad(const PoolGeom &g, const float *x, const float *dy, Epi epi,
+                   const CudaFrame &f) {
   int64_t n = g.N * g.C * g.H * g.W;
-  if (Max) {
+  if (K == PoolKind::Max) {
     ALEXC_CUDA_CHECK(
         cudaMemsetAsync(f.scratch, 0, n * sizeof(float), streamOf(f)));
     maxPoolScatterKernel<<<gridFor(g.N * g.C * g.OH * g.OW), 256, 0,
                            streamOf(f)>>>(g, x, dy, f.scratch);
     mapKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(n, f.scratch, epi);
   } else {
-    poolGradKernel<Max><<<gridFor(n), 256, 0, streamOf(f)>>>(g, x, dy, epi);
+    poolGradKernel<false><<<gridFor(n), 256, 0, streamOf(f)>>>(g, x, dy, epi);
   }
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
@@ -527,10 +528,10 @@ inline void applyUpdates(const Update *updates, int count, const CudaFrame &f) {
 // Initialization and data preparation
 //===----------------------------------------------------------------------===//
 
-inline void fill(float *out, int64_t n, uint32_t stream, double scale, int mode,
-                 const CudaFrame &f) {
+inline void fill(abi::FillKind kind, float *out, int64_t n, uint32_t stream,
+                 double scale, const CudaFrame &f) {
   fillKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(out, n, f.sc, stream, scale,
-                                                  mode);
+                                                  kind);
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -10,6 +10,7 @@
 #ifndef ALEXC_RUNTIME_CUDA_DEVICEKERNELS_CUH
 #define ALEXC_RUNTIME_CUDA_DEVICEKERNELS_CUH
 
+#include "runtime/KernelAbi.h"
 #include "runtime/Philox.h"
 #include "runtime/Select.h"
 #include "runtime/SoftmaxCrossEntropy.h"
@@ -22,9 +23,7 @@ namespace alexc::cuda {
 
 using rt::StepScalars;
 
-struct ConvGeom {
-  int64_t N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW;
-};
+using abi::ConvGeom;
 
 struct NoBias {};
 
@@ -231,8 +230,8 @@ template <class Epi> struct ChannelBiasEpi {
 // input rows its outputs need into shared memory once per input channel,
 // and each thread keeps 8 channels x 4 rows of outputs in registers: 32
 // FMAs for 4 input and 2 (float4, broadcast) weight loads from shared
-// memory. Not yet timed on a GPU; `--gemm auto` keeps whichever variant
-// its start-up timing finds fastest.
+// memory. `--gemm auto` keeps whichever variant its start-up timing finds
+// fastest.
 //===----------------------------------------------------------------------===//
 
 // A block: 8 warps, 32 output columns (one per lane) x 16 rows (4 row
@@ -619,9 +618,8 @@ __global__ void __launch_bounds__(256)
   }
 }
 
-struct PoolGeom {
-  int64_t N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW;
-};
+using abi::PoolGeom;
+using abi::PoolKind;
 
 /// Calls visit(iy * W + ix) for every input position of output (oy, ox)'s
 /// window that lies inside the image, in row-major order.
@@ -767,17 +765,8 @@ __global__ void softmaxCrossEntropyKernel(int64_t N, int64_t K,
   }
 }
 
-enum class UpdateKind : int32_t { SGD, Momentum, Adam };
-
-struct Update {
-  UpdateKind kind;
-  float *param;
-  const float *grad;
-  float *s1, *s2;
-  int64_t n;
-  float momentum, weightDecay, beta1, beta2, epsilon;
-  bool nesterov;
-};
+using abi::Update;
+using abi::UpdateKind;
 
 constexpr int kMaxUpdates = 40; // per launch; the table must fit in 4 KB
 /// Elements one block of applyUpdatesKernel updates: 256 threads, 4 float4
@@ -806,34 +795,9 @@ inline UpdateTable updateTable(const Update *updates, int count) {
   return t;
 }
 
-/// One element's update: returns the new weight, updates the state s1, s2.
-__device__ inline float updatedWeight(const Update &up, float w, float grad,
-                                      float &s1, float &s2, float lr,
-                                      double step) {
-  float d = grad + up.weightDecay * w;
-  if (up.kind == UpdateKind::SGD)
-    return w - lr * d;
-  if (up.kind == UpdateKind::Momentum) {
-    float buf = up.momentum * s1 + d;
-    s1 = buf;
-    return w - lr * (up.nesterov ? d + up.momentum * buf : buf);
-  }
-  float bc1 = float(1.0 - pow(double(up.beta1), step));
-  float bc2 = float(1.0 - pow(double(up.beta2), step));
-  float m = up.beta1 * s1 + (1.f - up.beta1) * d;
-  float v = up.beta2 * s2 + (1.f - up.beta2) * d * d;
-  s1 = m;
-  s2 = v;
-  return w - (lr / bc1) * m / (sqrtf(v) / sqrtf(bc2) + up.epsilon);
-}
-
 /// Every tensor of the table in one launch (grid: t.firstBlock[t.count]).
 /// A block finds its tensor once and updates one contiguous chunk of it,
-/// by float4 where the tensor's arrays are 16-byte aligned. (The first
-/// version searched the table for every element and loaded one float at a
-/// time: 0.325 ms for AlexNet's 47M parameters on an H200; this one takes
-/// 0.153 ms, where reading the weights and gradients and writing the
-/// weights, 560 MB, takes 0.13 ms at the 4.3 TB/s a copy reaches.)
+/// by float4 where the tensor's arrays are 16-byte aligned.
 __global__ void applyUpdatesKernel(UpdateTable t, const StepScalars *sc) {
   int e = 0;
   while (e + 1 < t.count && t.firstBlock[e + 1] <= int32_t(blockIdx.x))
@@ -842,7 +806,7 @@ __global__ void applyUpdatesKernel(UpdateTable t, const StepScalars *sc) {
   int64_t begin = int64_t(int32_t(blockIdx.x) - t.firstBlock[e]) * kUpdateChunk;
   int64_t end = begin + kUpdateChunk < up.n ? begin + kUpdateChunk : up.n;
   float lr = sc->lr;
-  double step = double(sc->step + 1);
+  abi::AdamCorrection c = abi::adamCorrection(up, double(sc->step + 1));
   bool s1Used = up.kind != UpdateKind::SGD,
        s2Used = up.kind == UpdateKind::Adam;
   auto aligned = [](const float *p) {
@@ -860,10 +824,10 @@ __global__ void applyUpdatesKernel(UpdateTable t, const StepScalars *sc) {
           s1Used ? *reinterpret_cast<const float4 *>(up.s1 + k) : float4{};
       float4 b =
           s2Used ? *reinterpret_cast<const float4 *>(up.s2 + k) : float4{};
-      w.x = updatedWeight(up, w.x, g.x, a.x, b.x, lr, step);
-      w.y = updatedWeight(up, w.y, g.y, a.y, b.y, lr, step);
-      w.z = updatedWeight(up, w.z, g.z, a.z, b.z, lr, step);
-      w.w = updatedWeight(up, w.w, g.w, a.w, b.w, lr, step);
+      w.x = abi::updatedWeight(up, c, w.x, g.x, a.x, b.x, lr);
+      w.y = abi::updatedWeight(up, c, w.y, g.y, a.y, b.y, lr);
+      w.z = abi::updatedWeight(up, c, w.z, g.z, a.z, b.z, lr);
+      w.w = abi::updatedWeight(up, c, w.w, g.w, a.w, b.w, lr);
       *reinterpret_cast<float4 *>(up.param + k) = w;
       if (s1Used)
         *reinterpret_cast<float4 *>(up.s1 + k) = a;
@@ -873,7 +837,7 @@ __global__ void applyUpdatesKernel(UpdateTable t, const StepScalars *sc) {
   }
   for (int64_t k = vectorEnd + threadIdx.x; k < end; k += blockDim.x) {
     float a = s1Used ? up.s1[k] : 0.f, b = s2Used ? up.s2[k] : 0.f;
-    up.param[k] = updatedWeight(up, up.param[k], up.grad[k], a, b, lr, step);
+    up.param[k] = abi::updatedWeight(up, c, up.param[k], up.grad[k], a, b, lr);
     if (s1Used)
       up.s1[k] = a;
     if (s2Used)
@@ -882,12 +846,10 @@ __global__ void applyUpdatesKernel(UpdateTable t, const StepScalars *sc) {
 }
 
 __global__ void fillKernel(float *out, int64_t n, const StepScalars *sc,
-                           uint32_t stream, double scale, int mode) {
+                           uint32_t stream, double scale, abi::FillKind kind) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    out[i] = mode == 0   ? float(rng::initUniform(sc->seed, stream, i, scale))
-             : mode == 1 ? float(rng::initNormal(sc->seed, stream, i, scale))
-                         : 0.f;
+    out[i] = abi::fillValue(kind, sc->seed, stream, uint64_t(i), scale);
 }
 
 /// Gathers the examples `idx` (-1: padding) of a uint8 dataset on the GPU,

@@ -52,11 +52,12 @@ TEST(CpuKernels, MaxPoolTiesGoToTheFirstMaximum) {
       T x = levels({c.N, c.C, c.H, c.W}, rng, levelCount);
       T dy = random({c.N, c.C, g.OH, g.OW}, rng);
       T y({c.N, c.C, g.OH, g.OW}), dx(x.shape);
-      cpu::maxPoolForward(g, x.data.data(), y.data.data(), cpu::NoEpilogue{});
+      cpu::poolForward<cpu::PoolKind::Max>(g, x.data.data(), y.data.data(),
+                                           cpu::NoEpilogue{});
       EXPECT_EQ(relError(y, ref::maxPool2d(x, win)), 0.0)
           << "forward, W " << c.W << ", levels " << levelCount;
-      cpu::maxPoolGrad(g, x.data.data(), dy.data.data(), dx.data.data(),
-                       cpu::NoEpilogue{});
+      cpu::poolInputGrad<cpu::PoolKind::Max>(g, x.data.data(), dy.data.data(),
+                                             dx.data.data(), cpu::NoEpilogue{});
       EXPECT_EQ(relError(dx, ref::maxPool2dGrad(x, dy, win)), 0.0)
           << "gradient, W " << c.W << ", levels " << levelCount;
     }
@@ -67,11 +68,12 @@ TEST(CpuKernels, MaxPoolTiesGoToTheFirstMaximum) {
     x.data[3] = NAN;
     T dy = random({c.N, c.C, g.OH, g.OW}, rng), dx(x.shape);
     T y({c.N, c.C, g.OH, g.OW});
-    cpu::maxPoolForward(g, x.data.data(), y.data.data(), cpu::NoEpilogue{});
+    cpu::poolForward<cpu::PoolKind::Max>(g, x.data.data(), y.data.data(),
+                                         cpu::NoEpilogue{});
     EXPECT_EQ(relError(y, ref::maxPool2d(x, win)), 0.0)
         << "forward with NaN, W " << c.W;
-    cpu::maxPoolGrad(g, x.data.data(), dy.data.data(), dx.data.data(),
-                     cpu::NoEpilogue{});
+    cpu::poolInputGrad<cpu::PoolKind::Max>(g, x.data.data(), dy.data.data(),
+                                           dx.data.data(), cpu::NoEpilogue{});
     EXPECT_EQ(relError(dx, ref::maxPool2dGrad(x, dy, win)), 0.0)
         << "gradient with NaN, W " << c.W;
   }
@@ -174,8 +176,8 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
       EXPECT_TRUE(cpu::winogradApplies(g)) << "the Winograd path is tested";
     }
 #endif
-    cpu::conv2dForward(g, x.data.data(), w.data.data(), b.data.data(),
-                       y.data.data(), cpu::NoEpilogue{});
+    cpu::convForward(g, x.data.data(), w.data.data(), b.data.data(),
+                     y.data.data(), cpu::NoEpilogue{});
     EXPECT_LT(relError(y, ref::conv2d(x, w, &b, win)), tolerance) << "forward";
 #ifdef __AVX512F__
     if (c.C <= 4 && g.OW <= 64 &&
@@ -190,13 +192,13 @@ TEST(CpuKernels, ConvolutionsOfEveryPackingPath) {
     EXPECT_LT(relError(y, ref::conv2d(x, w, &b, win)), tolerance)
         << "forward by GEMM";
 #endif
-    cpu::conv2dInputGrad(g, dy.data.data(), w.data.data(), dx.data.data(),
-                         cpu::NoEpilogue{});
+    cpu::convInputGrad(g, dy.data.data(), w.data.data(), dx.data.data(),
+                       cpu::NoEpilogue{});
     EXPECT_LT(relError(dx, ref::conv2dInputGrad(dy, w, x.shape, win)),
               tolerance)
         << "input gradient";
-    cpu::conv2dWeightGrad(g, x.data.data(), dy.data.data(), dw.data.data(),
-                          db.data.data());
+    cpu::convWeightGrad(g, x.data.data(), dy.data.data(), dw.data.data(),
+                        db.data.data());
     EXPECT_LT(relError(dw, ref::conv2dWeightGrad(x, dy, w.shape, win)),
               tolerance)
         << "weight gradient";

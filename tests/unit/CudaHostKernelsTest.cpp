@@ -457,8 +457,10 @@ TEST(CudaHostKernels, MultiTensorOptimizer) {
 TEST(CudaHostKernels, InitializationIsBitwiseTheInterpreters) {
   rt::StepScalars sc{0, 0, 99, 0};
   T u({1000}), n({1000});
-  cuda::fillKernel(u.data.data(), 1000, &sc, 3, 0.25, 0);
-  cuda::fillKernel(n.data.data(), 1000, &sc, 4, 0.1, 1);
+  cuda::fillKernel(u.data.data(), 1000, &sc, 3, 0.25,
+                   alexc::abi::FillKind::Uniform);
+  cuda::fillKernel(n.data.data(), 1000, &sc, 4, 0.1,
+                   alexc::abi::FillKind::Normal);
   EXPECT_EQ(u.data, ref::randomUniform<float>({1000}, 99, 3, 0.25).data);
   EXPECT_EQ(n.data, ref::randomNormal<float>({1000}, 99, 4, 0.1).data);
 }

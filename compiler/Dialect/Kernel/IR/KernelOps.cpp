@@ -2,30 +2,34 @@
 #include "Dialect/Kernel/IR/KernelOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace alexc::kernel;
 
 #include "Dialect/Kernel/IR/KernelDialect.cpp.inc"
+#include "Dialect/Kernel/IR/KernelEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "Dialect/Kernel/IR/KernelAttrs.cpp.inc"
 
 void KernelDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "Dialect/Kernel/IR/KernelOps.cpp.inc"
       >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "Dialect/Kernel/IR/KernelAttrs.cpp.inc"
+      >();
 }
 
 #define GET_OP_CLASSES
 #include "Dialect/Kernel/IR/KernelOps.cpp.inc"
 
-static const char *const kKinds[] = {"conv",        "gemm",      "pool",
-                                     "elementwise", "reduction", "loss",
-                                     "optimizer",   "fill"};
-
 LogicalResult LaunchOp::verify() {
-  if (llvm::find(kKinds, getKind()) == std::end(kKinds))
-    return emitOpError() << "unknown kind '" << getKind() << "'";
   Block &block = getBlock();
   if (block.getNumArguments() != getInputs().size())
     return emitOpError() << "body has " << block.getNumArguments()
@@ -41,19 +45,22 @@ LogicalResult LaunchOp::verify() {
   if (yield.getValues().getTypes() != getResultTypes())
     return emitOpError() << "yields " << yield.getValues().size()
                          << " values whose types differ from the results";
-  if (auto offsets = (*this)->getAttrOfType<DenseI64ArrayAttr>("offsets"))
+  if (auto offsets = getOffsetsAttr())
     if (offsets.size() != static_cast<int64_t>(getNumResults()))
       return emitOpError() << "has " << offsets.size() << " offsets for "
+                           << getNumResults() << " results";
+  if (auto placement = getPlacementAttr())
+    if (placement.size() != getNumResults())
+      return emitOpError() << "has " << placement.size() << " placements for "
                            << getNumResults() << " results";
   return success();
 }
 
-// kernel.launch "name" kind = "conv" (%a, %b : ta, tb) -> (tr) {body}
+// kernel.launch "name" kind = conv (%a, %b : ta, tb) -> (tr) {body}
 void LaunchOp::print(OpAsmPrinter &p) {
   p << " ";
   p.printAttribute(getNameAttr());
-  p << " kind = ";
-  p.printAttribute(getKindAttr());
+  p << " kind = " << nn::stringifyKernelKind(getKind());
   p << " (";
   p << getInputs();
   if (!getInputs().empty())
@@ -66,13 +73,22 @@ void LaunchOp::print(OpAsmPrinter &p) {
 }
 
 ParseResult LaunchOp::parse(OpAsmParser &parser, OperationState &result) {
-  StringAttr name, kind;
+  StringAttr name;
+  StringRef kindName;
   SmallVector<OpAsmParser::UnresolvedOperand> inputs;
   SmallVector<Type> inputTypes, resultTypes;
   if (parser.parseAttribute(name, "name", result.attributes) ||
-      parser.parseKeyword("kind") || parser.parseEqual() ||
-      parser.parseAttribute(kind, "kind", result.attributes) ||
-      parser.parseLParen() || parser.parseOperandList(inputs))
+      parser.parseKeyword("kind") || parser.parseEqual())
+    return failure();
+  SMLoc kindLoc = parser.getCurrentLocation();
+  if (parser.parseKeyword(&kindName))
+    return failure();
+  std::optional<nn::KernelKind> kind = nn::symbolizeKernelKind(kindName);
+  if (!kind)
+    return parser.emitError(kindLoc)
+           << "unknown kernel kind '" << kindName << "'";
+  result.addAttribute("kind", KernelKindAttr::get(parser.getContext(), *kind));
+  if (parser.parseLParen() || parser.parseOperandList(inputs))
     return failure();
   if (!inputs.empty() &&
       (parser.parseColon() || parser.parseTypeList(inputTypes)))
@@ -93,6 +109,12 @@ ParseResult LaunchOp::parse(OpAsmParser &parser, OperationState &result) {
   if (parser.parseRegion(*body, /*arguments=*/{}))
     return failure();
   return success();
+}
+
+Placement LaunchOp::getResultPlacement(unsigned i) {
+  if (auto placement = getPlacementAttr())
+    return cast<PlacementAttr>(placement[i]).getValue();
+  return Placement::Arena;
 }
 
 LogicalResult ViewOp::verify() {

@@ -9,7 +9,13 @@
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "Dialect/NN/IR/NNOps.h"
+
 #include "Dialect/Kernel/IR/KernelDialect.h.inc"
+#include "Dialect/Kernel/IR/KernelEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "Dialect/Kernel/IR/KernelAttrs.h.inc"
 
 #define GET_OP_CLASSES
 #include "Dialect/Kernel/IR/KernelOps.h.inc"

@@ -12,6 +12,10 @@
 #define ALEXC_KERNEL_OPS
 
 include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "Dialect/NN/IR/NNBase.td"
+include "Dialect/Kernel/IR/KernelEnums.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
 
@@ -19,7 +23,18 @@ def Kernel_Dialect : Dialect {
   let name = "kernel";
   let cppNamespace = "::alexc::kernel";
   let summary = "Kernels of a training step: fused groups of nn ops";
+  let useDefaultAttributePrinterParser = 1;
 }
+
+// The kind of a kernel is that of its anchor op (nn's KernelKind).
+def Kernel_KindAttr : EnumAttr<Kernel_Dialect, NN_KernelKind, "kind"> {
+  let cppNamespace = "::alexc::kernel";
+}
+
+def Kernel_PlacementAttr : EnumAttr<Kernel_Dialect, Kernel_Placement,
+    "placement">;
+def Kernel_PlacementArrayAttr : TypedArrayAttrBase<Kernel_PlacementAttr,
+    "placement of each result">;
 
 class Kernel_Op<string mnemonic, list<Trait> traits = []>
     : Op<Kernel_Dialect, mnemonic, traits>;
@@ -29,15 +44,15 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [IsolatedFromAbove, Pure,
   let summary = "One kernel: a fused group of nn ops";
   let description = [{
     `name` says which layers the kernel comes from ("conv1_forward"); `kind`
-    is one of conv, gemm, pool, elementwise, reduction, loss, optimizer,
-    fill. The region's arguments are the `inputs`, in order; `kernel.yield`
-    gives the results. After memory planning, `offsets` holds each result's
-    byte offset in the region named by `placement` ("arena": transient
-    intermediates, reused; "persistent": gradients), and `inplace` maps a
+    is that of its anchor op: conv, gemm, pool, elementwise, reduction,
+    loss, optimizer or fill. The region's arguments are the `inputs`, in
+    order; `kernel.yield` gives the results. After memory planning,
+    `offsets` holds each result's byte offset in the region named by
+    `placement` (arena, persistent, or inplace), and `inplace` maps a
     result to the input it overwrites (-1: none).
 
     ```mlir
-    %y = kernel.launch "conv1_forward" kind = "conv"
+    %y = kernel.launch "conv1_forward" kind = conv
         (%x, %w, %b : tensor<..>, tensor<..>, tensor<..>) -> tensor<..> {
     ^bb0(%a: tensor<..>, %b: tensor<..>, %c: tensor<..>):
       %0 = nn.conv2d %a, %b, %c strides = [4, 4] padding = [0, 0] : ...
@@ -46,8 +61,11 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [IsolatedFromAbove, Pure,
     }
     ```
   }];
-  let arguments = (ins StrAttr:$name, StrAttr:$kind,
-                       Variadic<AnyType>:$inputs);
+  let arguments = (ins StrAttr:$name, Kernel_KindAttr:$kind,
+                       Variadic<AnyType>:$inputs,
+                       OptionalAttr<DenseI64ArrayAttr>:$offsets,
+                       OptionalAttr<Kernel_PlacementArrayAttr>:$placement,
+                       OptionalAttr<DenseI64ArrayAttr>:$inplace);
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$body);
   let hasCustomAssemblyFormat = 1;
@@ -56,6 +74,8 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [IsolatedFromAbove, Pure,
     ::mlir::Block &getBlock() { return getBody().front(); }
     /// The op that gives the kernel its kind (the first op of the body).
     ::mlir::Operation *getAnchor() { return &getBlock().front(); }
+    /// Where result `i` lives once planned (the arena before planning).
+    ::alexc::kernel::Placement getResultPlacement(unsigned i);
   }];
 }
 

@@ -18,7 +18,6 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 namespace alexc::kernel {
 #define GEN_PASS_DEF_KERNELFUSION
@@ -32,73 +31,17 @@ namespace {
 
 struct Group {
   SmallVector<Operation *> ops;
-  std::string kind;
+  nn::KernelKind kind;
   std::string role; // "forward", "input_grad", ...
 };
 
-/// The kind and role of a kernel started by `op`, or none if `op` is an
-/// elementwise op that may fuse into its producer.
-std::optional<std::pair<StringRef, StringRef>> anchorKind(Operation *op) {
-  using R = std::optional<std::pair<StringRef, StringRef>>;
-  return llvm::TypeSwitch<Operation *, R>(op)
-      .Case([](nn::Conv2DOp) {
-        return R({"conv", "forward"});
-      })
-      .Case([](nn::Conv2DInputGradOp) {
-        return R({"conv", "input_grad"});
-      })
-      .Case([](nn::Conv2DWeightGradOp) {
-        return R({"conv", "weight_grad"});
-      })
-      .Case([](nn::DenseOp) {
-        return R({"gemm", "forward"});
-      })
-      .Case([](nn::DenseInputGradOp) {
-        return R({"gemm", "input_grad"});
-      })
-      .Case([](nn::DenseWeightGradOp) {
-        return R({"gemm", "weight_grad"});
-      })
-      .Case<nn::MaxPool2DOp, nn::AvgPool2DOp>([](Operation *) {
-        return R({"pool", "forward"});
-      })
-      .Case<nn::MaxPool2DGradOp, nn::AvgPool2DGradOp>([](Operation *) {
-        return R({"pool", "input_grad"});
-      })
-      .Case<nn::SoftmaxCrossEntropyOp, nn::SoftmaxCrossEntropyGradOp,
-            nn::CountCorrectOp>([](Operation *) {
-        return R({"loss", "loss"});
-      })
-      .Case([](nn::BiasGradOp) {
-        return R({"reduction", "bias_grad"});
-      })
-      .Case<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(
-          [](Operation *) {
-            return R({"optimizer", "update"});
-          })
-      .Case<nn::RandomUniformOp, nn::RandomNormalOp, nn::ZerosOp>(
-          [](Operation *) {
-            return R({"fill", "init"});
-          })
-      .Default([](Operation *) { return R(); });
-}
-
-/// For an elementwise op, the operand that carries the fused chain (the
-/// others are read as extra inputs).
-SmallVector<Value> chainOperands(Operation *op) {
-  return llvm::TypeSwitch<Operation *, SmallVector<Value>>(op)
-      .Case<nn::ReluOp, nn::SigmoidOp, nn::TanhOp>(
-          [](Operation *o) { return SmallVector<Value>{o->getOperand(0)}; })
-      .Case([](nn::DropoutOp o) { return SmallVector<Value>{o.getInput()}; })
-      .Case([](nn::DropoutGradOp o) {
-        return SmallVector<Value>{o.getOutputGrad()};
-      })
-      .Case<nn::ReluGradOp, nn::SigmoidGradOp, nn::TanhGradOp>(
-          [](Operation *o) { return SmallVector<Value>{o->getOperand(1)}; })
-      .Case([](nn::AddOp o) {
-        return SmallVector<Value>{o.getLhs(), o.getRhs()};
-      })
-      .Default([](Operation *) { return SmallVector<Value>{}; });
+/// The kernel an op starts, or none for an elementwise op that may fuse into
+/// its producer (the op says which: nn's KernelOp interface).
+std::optional<nn::KernelKind> anchorKind(nn::KernelOp op) {
+  nn::KernelKind kind = op.getKernelKind();
+  if (kind == nn::KernelKind::Elementwise)
+    return std::nullopt;
+  return kind;
 }
 
 class FunctionFuser {
@@ -113,9 +56,10 @@ public:
     for (Operation &op : body.without_terminator()) {
       if (isa<nn::FlattenOp, nn::ReshapeOp>(op))
         continue; // become views
-      if (op.getDialect() != op.getContext()->getLoadedDialect("nn"))
+      auto kernelOp = dyn_cast<nn::KernelOp>(op);
+      if (!kernelOp)
         return op.emitError() << "kernel-fusion: unexpected op";
-      assign(&op);
+      assign(kernelOp);
     }
     materialize();
     return success();
@@ -123,8 +67,9 @@ public:
 
 private:
   /// Joins `op` to a group or starts one.
-  void assign(Operation *op) {
-    if (auto kind = anchorKind(op)) {
+  void assign(nn::KernelOp kernelOp) {
+    Operation *op = kernelOp;
+    if (auto kind = anchorKind(kernelOp)) {
       // Siblings that read the same data as an existing kernel.
       if (auto bias = dyn_cast<nn::BiasGradOp>(op))
         if (Group *g = findReader(bias.getOutputGrad(), [](Operation *o) {
@@ -138,17 +83,17 @@ private:
             }))
           if (canJoin(*g, op))
             return join(*g, op);
-      if (kind->first == "optimizer" && optimizerGroup &&
+      if (*kind == nn::KernelKind::Optimizer && optimizerGroup &&
           canJoin(groups[*optimizerGroup], op))
         return join(groups[*optimizerGroup], op);
-      startGroup(op, kind->first, kind->second);
-      if (kind->first == "optimizer")
+      startGroup(op, *kind, kernelOp.getKernelRole());
+      if (*kind == nn::KernelKind::Optimizer)
         optimizerGroup = groups.size() - 1;
       return;
     }
     // Elementwise: an epilogue of the kernel producing its chain operand,
     // also through a flatten/reshape used by nothing else.
-    for (Value v : chainOperands(op)) {
+    for (Value v : kernelOp.getChainOperands()) {
       Operation *def = v.getDefiningOp();
       Operation *view = nullptr;
       if (def && isa<nn::FlattenOp, nn::ReshapeOp>(def) && v.hasOneUse()) {
@@ -161,7 +106,7 @@ private:
       if (it == groupOf.end())
         continue;
       Group &g = groups[it->second];
-      if (g.kind == "optimizer" || g.kind == "fill")
+      if (g.kind == nn::KernelKind::Optimizer || g.kind == nn::KernelKind::Fill)
         continue;
       if (view && canJoin(g, view)) {
         join(g, view);
@@ -174,7 +119,7 @@ private:
       if (!view && canJoin(g, op))
         return join(g, op);
     }
-    startGroup(op, "elementwise", "elementwise");
+    startGroup(op, nn::KernelKind::Elementwise, kernelOp.getKernelRole());
   }
 
   /// The group of an op that reads `v` and satisfies `pred`.
@@ -202,22 +147,23 @@ private:
     groupOf[op] = &g - groups.data();
   }
 
-  void startGroup(Operation *op, StringRef kind, StringRef role) {
-    groups.push_back(Group{{op}, kind.str(), role.str()});
+  void startGroup(Operation *op, nn::KernelKind kind, StringRef role) {
+    groups.push_back(Group{{op}, kind, role.str()});
     groupOf[op] = groups.size() - 1;
   }
 
   std::string kernelName(const Group &g) {
     std::string base;
-    if (g.kind == "optimizer")
+    if (g.kind == nn::KernelKind::Optimizer)
       base = "optimizer_update";
-    else if (g.kind == "loss")
+    else if (g.kind == nn::KernelKind::Loss)
       base = "softmax_cross_entropy";
     else if (auto info = nn::getLayerInfo(g.ops.front()->getLoc()))
       base = info->name + "_" + g.role;
     else
       base = g.ops.front()->getName().stripDialect().str();
-    if (g.kind == "fill") // initializers are named by the parameter
+    if (g.kind ==
+        nn::KernelKind::Fill) // initializers are named by the parameter
       if (auto ret =
               func.getResultAttrOfType<StringAttr>(resultIndexOf(g), "nn.name"))
         base = ret.str();
@@ -274,7 +220,9 @@ private:
         resultTypes.push_back(v.getType());
       auto launch = b.create<kernel::LaunchOp>(
           g.ops.front()->getLoc(), resultTypes, b.getStringAttr(kernelName(g)),
-          b.getStringAttr(g.kind), inputs.getArrayRef());
+          kernel::KernelKindAttr::get(b.getContext(), g.kind),
+          inputs.getArrayRef(), /*offsets=*/nullptr, /*placement=*/nullptr,
+          /*inplace=*/nullptr);
       Block *block = new Block();
       launch.getBody().push_back(block);
       IRMapping map;

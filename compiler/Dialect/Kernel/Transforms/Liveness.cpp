@@ -18,14 +18,14 @@ int64_t alignedBytes(Type type) {
 FunctionBuffers computeBuffers(func::FuncOp func) {
   FunctionBuffers fb;
   Block &body = func.getBody().front();
-  auto newBuffer = [&](Value v, int64_t start, StringRef placement) {
+  auto newBuffer = [&](Value v, int64_t start, Placement placement) {
     fb.bufferOf[v] = fb.buffers.size();
     fb.buffers.push_back(
-        Buffer{v, start, start, alignedBytes(v.getType()), placement.str()});
+        Buffer{v, start, start, alignedBytes(v.getType()), placement});
   };
   for (BlockArgument arg : body.getArguments())
     if (isa<RankedTensorType>(arg.getType()))
-      newBuffer(arg, -1, "argument");
+      newBuffer(arg, -1, Placement::Argument);
 
   int64_t index = 0;
   for (Operation &op : body) {
@@ -37,18 +37,14 @@ FunctionBuffers computeBuffers(func::FuncOp func) {
     if (auto view = dyn_cast<ViewOp>(op)) {
       fb.bufferOf[view.getResult()] = fb.bufferOf.lookup(view.getInput());
     } else if (auto launch = dyn_cast<LaunchOp>(op)) {
-      auto inplace = launch->getAttrOfType<DenseI64ArrayAttr>("inplace");
-      auto placement = launch->getAttrOfType<ArrayAttr>("placement");
-      auto offsets = launch->getAttrOfType<DenseI64ArrayAttr>("offsets");
+      auto inplace = launch.getInplaceAttr();
+      auto offsets = launch.getOffsetsAttr();
       for (auto [i, r] : llvm::enumerate(launch.getResults())) {
         if (inplace && inplace[i] >= 0) {
           fb.bufferOf[r] = fb.bufferOf.lookup(launch.getInputs()[inplace[i]]);
           continue;
         }
-        StringRef place = "arena";
-        if (placement)
-          place = cast<StringAttr>(placement[i]).getValue();
-        newBuffer(r, index, place);
+        newBuffer(r, index, launch.getResultPlacement(i));
         if (offsets)
           fb.buffers.back().offset = offsets[i];
       }

@@ -9,6 +9,7 @@
 #ifndef ALEXC_DIALECT_KERNEL_TRANSFORMS_LIVENESS_H
 #define ALEXC_DIALECT_KERNEL_TRANSFORMS_LIVENESS_H
 
+#include "Dialect/Kernel/IR/KernelOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 
@@ -20,12 +21,12 @@ namespace alexc::kernel {
 constexpr int64_t kBufferAlignment = 64;
 
 struct Buffer {
-  mlir::Value root;      // the value that owns the storage
-  int64_t start = 0;     // index of the defining op (-1: a function argument)
-  int64_t end = 0;       // index of the last op using it
-  int64_t bytes = 0;     // aligned size
-  std::string placement; // "argument", "arena", "persistent"
-  int64_t offset = -1;   // in its region, once planned
+  mlir::Value root;    // the value that owns the storage
+  int64_t start = 0;   // index of the defining op (-1: a function argument)
+  int64_t end = 0;     // index of the last op using it
+  int64_t bytes = 0;   // aligned size
+  Placement placement; // Argument, Arena or Persistent
+  int64_t offset = -1; // in its region, once planned
 };
 
 struct FunctionBuffers {

@@ -69,12 +69,13 @@ struct KernelMemoryPlanPass
     SmallVector<LaunchOp> launches(body.getOps<LaunchOp>());
     for (LaunchOp launch : launches) {
       SmallVector<int64_t> inplace(launch.getNumResults(), -1);
-      if (launch.getKind() == "optimizer")
+      if (launch.getKind() == nn::KernelKind::Optimizer)
         inplace = optimizerInplace(launch);
-      launch->setAttr("inplace", b.getDenseI64ArrayAttr(inplace));
+      launch.setInplaceAttr(b.getDenseI64ArrayAttr(inplace));
     }
     for (LaunchOp launch : launches) {
-      if (launch.getKind() != "elementwise" || launch.getNumResults() != 1)
+      if (launch.getKind() != nn::KernelKind::Elementwise ||
+          launch.getNumResults() != 1)
         continue;
       FunctionBuffers fb = computeBuffers(func);
       int64_t index = std::distance(body.begin(), launch->getIterator());
@@ -85,10 +86,10 @@ struct KernelMemoryPlanPass
         if (it == fb.bufferOf.end())
           continue;
         const Buffer &buf = fb.buffers[it->second];
-        if (buf.placement != "arena" || buf.end != index)
+        if (buf.placement != Placement::Arena || buf.end != index)
           continue;
-        launch->setAttr("inplace",
-                        b.getDenseI64ArrayAttr({static_cast<int64_t>(j)}));
+        launch.setInplaceAttr(
+            b.getDenseI64ArrayAttr({static_cast<int64_t>(j)}));
         break;
       }
     }
@@ -98,26 +99,26 @@ struct KernelMemoryPlanPass
     FunctionBuffers fb = computeBuffers(func);
     auto persist = [&](Value v) {
       if (auto it = fb.bufferOf.find(v); it != fb.bufferOf.end())
-        if (fb.buffers[it->second].placement == "arena")
-          fb.buffers[it->second].placement = "persistent";
+        if (fb.buffers[it->second].placement == Placement::Arena)
+          fb.buffers[it->second].placement = Placement::Persistent;
     };
     for (Value v : body.getTerminator()->getOperands())
       persist(v);
     for (LaunchOp launch : launches)
-      if (launch.getKind() == "optimizer")
+      if (launch.getKind() == nn::KernelKind::Optimizer)
         for (Value v : launch.getInputs())
           persist(v);
 
     // 3. Offsets. Persistent buffers are laid out one after another.
     int64_t persistentBytes = 0;
     for (Buffer &buf : fb.buffers)
-      if (buf.placement == "persistent") {
+      if (buf.placement == Placement::Persistent) {
         buf.offset = persistentBytes;
         persistentBytes += buf.bytes;
       }
     SmallVector<Buffer *> arena;
     for (Buffer &buf : fb.buffers)
-      if (buf.placement == "arena")
+      if (buf.placement == Placement::Arena)
         arena.push_back(&buf);
     llvm::stable_sort(arena,
                       [](Buffer *a, Buffer *c) { return a->bytes > c->bytes; });
@@ -144,21 +145,22 @@ struct KernelMemoryPlanPass
 
     // 4. Annotate.
     for (LaunchOp launch : launches) {
-      auto inplace = launch->getAttrOfType<DenseI64ArrayAttr>("inplace");
+      ArrayRef<int64_t> inplace = *launch.getInplace();
       SmallVector<int64_t> offsets;
       SmallVector<Attribute> placement;
       for (auto [i, r] : llvm::enumerate(launch.getResults())) {
         if (inplace[i] >= 0) {
           offsets.push_back(-1);
-          placement.push_back(b.getStringAttr("inplace"));
+          placement.push_back(
+              PlacementAttr::get(b.getContext(), Placement::InPlace));
           continue;
         }
         const Buffer &buf = fb.buffers[fb.bufferOf.lookup(r)];
         offsets.push_back(buf.offset);
-        placement.push_back(b.getStringAttr(buf.placement));
+        placement.push_back(PlacementAttr::get(b.getContext(), buf.placement));
       }
-      launch->setAttr("offsets", b.getDenseI64ArrayAttr(offsets));
-      launch->setAttr("placement", b.getArrayAttr(placement));
+      launch.setOffsetsAttr(b.getDenseI64ArrayAttr(offsets));
+      launch.setPlacementAttr(b.getArrayAttr(placement));
     }
     func->setAttr("kernel.arena_bytes", b.getI64IntegerAttr(arenaBytes));
     func->setAttr("kernel.persistent_bytes",
@@ -176,13 +178,13 @@ struct KernelCheckPlanPass
       auto arenaBytes = func->getAttrOfType<IntegerAttr>("kernel.arena_bytes");
       for (size_t i = 0; i < fb.buffers.size(); ++i) {
         const Buffer &a = fb.buffers[i];
-        if (a.placement == "argument")
+        if (a.placement == Placement::Argument)
           continue;
         if (a.offset < 0) {
           emitDefinerError(a) << "has no planned offset";
           return signalPassFailure();
         }
-        if (a.placement == "arena" && arenaBytes &&
+        if (a.placement == Placement::Arena && arenaBytes &&
             a.offset + a.bytes > arenaBytes.getInt()) {
           emitDefinerError(a) << "ends past the arena";
           return signalPassFailure();
@@ -194,8 +196,8 @@ struct KernelCheckPlanPass
           if (a.offset < c.offset + c.bytes && c.offset < a.offset + a.bytes) {
             emitDefinerError(a)
                 << "overlaps a live buffer of " << describe(c) << " in the "
-                << a.placement << " (bytes [" << a.offset << ", "
-                << a.offset + a.bytes << ") and [" << c.offset << ", "
+                << stringifyPlacement(a.placement) << " (bytes [" << a.offset
+                << ", " << a.offset + a.bytes << ") and [" << c.offset << ", "
                 << c.offset + c.bytes << "))";
             return signalPassFailure();
           }

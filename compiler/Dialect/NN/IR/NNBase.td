@@ -10,6 +10,7 @@
 
 include "mlir/IR/OpBase.td"
 include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
 
 def NN_Dialect : Dialect {
   let name = "nn";
@@ -39,6 +40,63 @@ def NN_ShapeInferenceOpInterface : OpInterface<"ShapeInference"> {
     }], "::mlir::LogicalResult", "inferShapes">
   ];
 }
+
+def NN_KernelKind : I32EnumAttr<"KernelKind",
+    "the kind of kernel an op starts", [
+  I32EnumAttrCase<"Conv", 0, "conv">,
+  I32EnumAttrCase<"Gemm", 1, "gemm">,
+  I32EnumAttrCase<"Pool", 2, "pool">,
+  I32EnumAttrCase<"Elementwise", 3, "elementwise">,
+  I32EnumAttrCase<"Reduction", 4, "reduction">,
+  I32EnumAttrCase<"Loss", 5, "loss">,
+  I32EnumAttrCase<"Optimizer", 6, "optimizer">,
+  I32EnumAttrCase<"Fill", 7, "fill">
+]> {
+  let cppNamespace = "::alexc::nn";
+  // The kernel dialect wraps it as its `kind` attribute.
+  let genSpecializedAttr = 0;
+}
+
+def NN_KernelOpInterface : OpInterface<"KernelOp"> {
+  let cppNamespace = "::alexc::nn";
+  let description = [{
+    What kernel fusion, code generation and the statistics ask of an op:
+    the kind of kernel it starts (an elementwise op instead joins the
+    kernel that produces its chain operand, as an epilogue), its role in
+    the kernel's name, the operands that may carry the fused chain, and
+    its FLOPs.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+      The kind of kernel this op starts; Elementwise for an op that may fuse
+      into the kernel producing its chain operand.
+    }], "::alexc::nn::KernelKind", "getKernelKind", (ins), "",
+    [{ return ::alexc::nn::KernelKind::Elementwise; }]>,
+    InterfaceMethod<[{
+      The op's part in a kernel's name ("forward", "input_grad", ...).
+    }], "::llvm::StringRef", "getKernelRole", (ins), "",
+    [{ return "elementwise"; }]>,
+    InterfaceMethod<[{
+      For an elementwise op, the operands that may carry the fused chain, in
+      order of preference (the others are read as extra inputs); empty for
+      an op that starts a kernel.
+    }], "::llvm::SmallVector<::mlir::Value, 2>", "getChainOperands", (ins), "",
+    [{ return {}; }]>,
+    InterfaceMethod<[{
+      Floating-point operations of its convolution or GEMM (a multiply-add
+      counts 2); 0 for other ops.
+    }], "double", "getFlops", (ins), "", [{ return 0.0; }]>
+  ];
+}
+
+// An op that starts a kernel, one with a convolution or GEMM, and an
+// elementwise op that may be fused as an epilogue.
+defvar NN_KernelAnchor = DeclareOpInterfaceMethods<NN_KernelOpInterface,
+    ["getKernelKind", "getKernelRole"]>;
+defvar NN_KernelAnchorWithFlops = DeclareOpInterfaceMethods<NN_KernelOpInterface,
+    ["getKernelKind", "getKernelRole", "getFlops"]>;
+defvar NN_Epilogue = DeclareOpInterfaceMethods<NN_KernelOpInterface,
+    ["getChainOperands"]>;
 
 def NN_F32Tensor : RankedTensorOf<[F32]>;
 def NN_F32Tensor4D : TensorRankOf<[F32], [4]>;

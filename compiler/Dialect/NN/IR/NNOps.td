@@ -17,7 +17,8 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 //===----------------------------------------------------------------------===//
 
 def NN_Conv2DOp : NN_Op<"conv2d",
-    [Pure, DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+    [Pure, NN_KernelAnchorWithFlops,
+     DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
   let summary = "2-D convolution (cross-correlation), NCHW";
   let description = [{
     `output[n, o, y, x] = bias[o] + sum_{c, i, j} input[n, c, y*sh + i - ph,
@@ -42,7 +43,8 @@ def NN_Conv2DOp : NN_Op<"conv2d",
 }
 
 class NN_Pool2DOp<string mnemonic, string what> : NN_Op<mnemonic,
-    [Pure, DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+    [Pure, NN_KernelAnchor,
+     DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
   let summary = what # " pooling over 2-D windows, NCHW";
   let arguments = (ins NN_F32Tensor4D:$input, DenseI64ArrayAttr:$window,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
@@ -70,7 +72,8 @@ def NN_AvgPool2DOp : NN_Pool2DOp<"avg_pool2d", "Average"> {
 }
 
 def NN_DenseOp : NN_Op<"dense",
-    [Pure, DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+    [Pure, NN_KernelAnchorWithFlops,
+     DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
   let summary = "Fully connected layer: output = input * weight^T + bias";
   let description = [{
     Input [N, in], weight [out, in] (PyTorch layout), optional bias [out],
@@ -96,7 +99,8 @@ def NN_FlattenOp : NN_Op<"flatten",
 }
 
 class NN_UnaryOp<string mnemonic, string what> : NN_Op<mnemonic,
-    [Pure, SameOperandsAndResultType,
+    [Pure, NN_Epilogue,
+     SameOperandsAndResultType,
      DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
   let summary = what # ", elementwise";
   let arguments = (ins NN_F32Tensor:$input);
@@ -109,7 +113,8 @@ def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def NN_TanhOp : NN_UnaryOp<"tanh", "tanh(x)">;
 
 def NN_DropoutOp : NN_Op<"dropout",
-    [Pure, AllTypesMatch<["input", "output"]>,
+    [Pure, NN_Epilogue,
+     AllTypesMatch<["input", "output"]>,
      DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
   let summary = "Inverted dropout with a counter-based random mask";
   let description = [{
@@ -134,7 +139,8 @@ def NN_DropoutOp : NN_Op<"dropout",
 //===----------------------------------------------------------------------===//
 
 def NN_SoftmaxCrossEntropyOp : NN_Op<"softmax_cross_entropy",
-    [Pure, DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+    [Pure, NN_KernelAnchor,
+     DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
   let summary = "Mean softmax cross-entropy over the labelled examples";
   let description = [{
     `loss = mean_{n : labels[n] >= 0} (logsumexp(logits[n]) -
@@ -150,7 +156,8 @@ def NN_SoftmaxCrossEntropyOp : NN_Op<"softmax_cross_entropy",
 }
 
 def NN_CountCorrectOp : NN_Op<"count_correct",
-    [Pure, DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+    [Pure, NN_KernelAnchor,
+     DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
   let summary = "Number of rows whose argmax equals their label";
   let description = [{
     Ties go to the lowest class index. Rows with a negative label are never
@@ -168,7 +175,8 @@ def NN_CountCorrectOp : NN_Op<"count_correct",
 // Gradient ops (built by nn-autodiff)
 //===----------------------------------------------------------------------===//
 
-def NN_Conv2DInputGradOp : NN_Op<"conv2d_input_grad", [Pure]> {
+def NN_Conv2DInputGradOp : NN_Op<"conv2d_input_grad",
+    [Pure, NN_KernelAnchorWithFlops]> {
   let summary = "Gradient of conv2d with respect to its input";
   let description = [{
     `input_grad[n, c, h, w] = sum over (o, i, j) with h = y*sh + i - ph,
@@ -186,7 +194,8 @@ def NN_Conv2DInputGradOp : NN_Op<"conv2d_input_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def NN_Conv2DWeightGradOp : NN_Op<"conv2d_weight_grad", [Pure]> {
+def NN_Conv2DWeightGradOp : NN_Op<"conv2d_weight_grad",
+    [Pure, NN_KernelAnchorWithFlops]> {
   let summary = "Gradient of conv2d with respect to its weight";
   let description = [{
     `weight_grad[o, c, i, j] = sum_{n, y, x} output_grad[n, o, y, x] *
@@ -203,7 +212,8 @@ def NN_Conv2DWeightGradOp : NN_Op<"conv2d_weight_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def NN_BiasGradOp : NN_Op<"bias_grad", [Pure]> {
+def NN_BiasGradOp : NN_Op<"bias_grad",
+    [Pure, NN_KernelAnchor]> {
   let summary = "Sum of the output gradient over every dimension but 1";
   let description = [{
     The bias gradient of conv2d ([N, O, H, W] -> [O]) and dense
@@ -215,7 +225,8 @@ def NN_BiasGradOp : NN_Op<"bias_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def NN_MaxPool2DGradOp : NN_Op<"max_pool2d_grad", [Pure]> {
+def NN_MaxPool2DGradOp : NN_Op<"max_pool2d_grad",
+    [Pure, NN_KernelAnchor]> {
   let summary = "Gradient of max_pool2d";
   let description = [{
     Routes each output gradient to the position of its window's maximum in
@@ -233,7 +244,8 @@ def NN_MaxPool2DGradOp : NN_Op<"max_pool2d_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def NN_AvgPool2DGradOp : NN_Op<"avg_pool2d_grad", [Pure]> {
+def NN_AvgPool2DGradOp : NN_Op<"avg_pool2d_grad",
+    [Pure, NN_KernelAnchor]> {
   let summary = "Gradient of avg_pool2d";
   let description = [{
     Spreads each output gradient evenly (divided by the full window size)
@@ -250,7 +262,8 @@ def NN_AvgPool2DGradOp : NN_Op<"avg_pool2d_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def NN_DenseInputGradOp : NN_Op<"dense_input_grad", [Pure]> {
+def NN_DenseInputGradOp : NN_Op<"dense_input_grad",
+    [Pure, NN_KernelAnchorWithFlops]> {
   let summary = "input_grad = output_grad * weight ([N, U] x [U, F])";
   let arguments = (ins NN_F32Tensor2D:$output_grad, NN_F32Tensor2D:$weight);
   let results = (outs NN_F32Tensor2D:$input_grad);
@@ -260,7 +273,8 @@ def NN_DenseInputGradOp : NN_Op<"dense_input_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def NN_DenseWeightGradOp : NN_Op<"dense_weight_grad", [Pure]> {
+def NN_DenseWeightGradOp : NN_Op<"dense_weight_grad",
+    [Pure, NN_KernelAnchorWithFlops]> {
   let summary = "weight_grad = output_grad^T * input ([U, N] x [N, F])";
   let arguments = (ins NN_F32Tensor2D:$input, NN_F32Tensor2D:$output_grad);
   let results = (outs NN_F32Tensor2D:$weight_grad);
@@ -271,7 +285,8 @@ def NN_DenseWeightGradOp : NN_Op<"dense_weight_grad", [Pure]> {
 }
 
 class NN_ActivationGradOp<string mnemonic, string what> : NN_Op<mnemonic,
-    [Pure, SameOperandsAndResultType]> {
+    [Pure, NN_Epilogue,
+     SameOperandsAndResultType]> {
   let summary = "Gradient of " # what # ", from its output";
   let arguments = (ins NN_F32Tensor:$output, NN_F32Tensor:$output_grad);
   let results = (outs NN_F32Tensor:$input_grad);
@@ -289,7 +304,8 @@ def NN_TanhGradOp : NN_ActivationGradOp<"tanh_grad", "tanh"> {
 }
 
 def NN_DropoutGradOp : NN_Op<"dropout_grad",
-    [Pure, AllTypesMatch<["output_grad", "input_grad"]>]> {
+    [Pure, NN_Epilogue,
+     AllTypesMatch<["output_grad", "input_grad"]>]> {
   let summary = "Gradient of dropout: the same mask, regenerated";
   let arguments = (ins NN_F32Tensor:$output_grad, I64:$seed, I64:$step,
                        F32Attr:$rate, I64Attr:$stream);
@@ -301,8 +317,9 @@ def NN_DropoutGradOp : NN_Op<"dropout_grad",
   let hasVerifier = 1;
 }
 
-def NN_SoftmaxCrossEntropyGradOp : NN_Op<"softmax_cross_entropy_grad", [Pure,
-    AllTypesMatch<["logits", "logits_grad"]>]> {
+def NN_SoftmaxCrossEntropyGradOp : NN_Op<"softmax_cross_entropy_grad",
+    [Pure, NN_KernelAnchor,
+     AllTypesMatch<["logits", "logits_grad"]>]> {
   let summary = "Gradient of the mean softmax cross-entropy";
   let description = [{
     `logits_grad[n, k] = (softmax(logits[n])[k] - (k == labels[n])) / count`
@@ -316,7 +333,8 @@ def NN_SoftmaxCrossEntropyGradOp : NN_Op<"softmax_cross_entropy_grad", [Pure,
   let hasVerifier = 1;
 }
 
-def NN_AddOp : NN_Op<"add", [Pure, Commutative, SameOperandsAndResultType]> {
+def NN_AddOp : NN_Op<"add", [Pure, NN_Epilogue,
+     Commutative, SameOperandsAndResultType]> {
   let summary = "Elementwise sum (gradient accumulation)";
   let arguments = (ins NN_F32Tensor:$lhs, NN_F32Tensor:$rhs);
   let results = (outs NN_F32Tensor:$result);
@@ -335,8 +353,8 @@ def NN_ReshapeOp : NN_Op<"reshape", [Pure]> {
 // Optimizer updates (built by nn-autodiff)
 //===----------------------------------------------------------------------===//
 
-def NN_SGDUpdateOp : NN_Op<"sgd_update", [Pure,
-    AllTypesMatch<["param", "grad", "new_param"]>]> {
+def NN_SGDUpdateOp : NN_Op<"sgd_update", [Pure, NN_KernelAnchor,
+     AllTypesMatch<["param", "grad", "new_param"]>]> {
   let summary = "Plain SGD: param - lr * (grad + weight_decay * param)";
   let arguments = (ins NN_F32Tensor:$param, NN_F32Tensor:$grad, F32:$lr,
                        F64Attr:$weight_decay);
@@ -348,8 +366,8 @@ def NN_SGDUpdateOp : NN_Op<"sgd_update", [Pure,
   let hasVerifier = 1;
 }
 
-def NN_SGDMomentumUpdateOp : NN_Op<"sgd_momentum_update", [Pure,
-    AllTypesMatch<["param", "grad", "momentum_buffer", "new_param",
+def NN_SGDMomentumUpdateOp : NN_Op<"sgd_momentum_update", [Pure, NN_KernelAnchor,
+     AllTypesMatch<["param", "grad", "momentum_buffer", "new_param",
                    "new_momentum_buffer"]>]> {
   let summary = "SGD with momentum, PyTorch semantics";
   let description = [{
@@ -371,8 +389,8 @@ def NN_SGDMomentumUpdateOp : NN_Op<"sgd_momentum_update", [Pure,
   let hasVerifier = 1;
 }
 
-def NN_AdamUpdateOp : NN_Op<"adam_update", [Pure,
-    AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq", "new_param",
+def NN_AdamUpdateOp : NN_Op<"adam_update", [Pure, NN_KernelAnchor,
+     AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq", "new_param",
                    "new_exp_avg", "new_exp_avg_sq"]>]> {
   let summary = "Adam, PyTorch semantics (L2 weight decay, not AdamW)";
   let description = [{
@@ -400,7 +418,8 @@ def NN_AdamUpdateOp : NN_Op<"adam_update", [Pure,
 // Initialization (built by nn-autodiff into @init)
 //===----------------------------------------------------------------------===//
 
-def NN_RandomUniformOp : NN_Op<"random_uniform", [Pure]> {
+def NN_RandomUniformOp : NN_Op<"random_uniform",
+    [Pure, NN_KernelAnchor]> {
   let summary = "Uniform random tensor on [-bound, bound)";
   let description = [{
     Element `i` is drawn from Philox-4x32-10 keyed by `seed`, with counter
@@ -414,7 +433,8 @@ def NN_RandomUniformOp : NN_Op<"random_uniform", [Pure]> {
   let hasVerifier = 1;
 }
 
-def NN_RandomNormalOp : NN_Op<"random_normal", [Pure]> {
+def NN_RandomNormalOp : NN_Op<"random_normal",
+    [Pure, NN_KernelAnchor]> {
   let summary = "Normal random tensor with mean 0 and the given stddev";
   let description = [{
     Box-Muller on two Philox uniforms per element, keyed like
@@ -428,7 +448,8 @@ def NN_RandomNormalOp : NN_Op<"random_normal", [Pure]> {
   let hasVerifier = 1;
 }
 
-def NN_ZerosOp : NN_Op<"zeros", [Pure]> {
+def NN_ZerosOp : NN_Op<"zeros",
+    [Pure, NN_KernelAnchor]> {
   let summary = "A tensor of zeros";
   let arguments = (ins);
   let results = (outs NN_F32Tensor:$output);

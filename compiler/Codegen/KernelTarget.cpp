@@ -1,0 +1,61 @@
+//===- KernelTarget.cpp - The lowering both back ends share ---------------===//
+#include "Codegen/KernelTarget.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+namespace alexc::codegen {
+
+LogicalResult printKernel(const KernelCall &call, const std::string &name,
+                          KernelTarget &target, raw_ostream &os) {
+  kernel::LaunchOp launch = call.launch;
+  os << "\n// " << launch.getName() << " ("
+     << nn::stringifyKernelKind(launch.getKind()) << "):";
+  for (Operation &op : launch.getBlock().without_terminator())
+    os << " " << op.getName().getStringRef();
+  os << "\n";
+  std::string body;
+  llvm::raw_string_ostream b(body);
+  for (const BufferCopy &c : call.copies)
+    b << "  " << target.copyStatement(c.dst, c.src, std::to_string(c.bytes))
+      << "\n";
+  b << call.setup;
+  auto epilogue = target.epilogueArguments(call, name, os, b);
+  if (failed(epilogue))
+    return failure();
+  for (const RuntimeCall &rc : call.calls) {
+    b << "  " << rc.function;
+    if (!rc.templateArgs.empty())
+      b << "<" << rc.templateArgs << ">";
+    b << "(";
+    llvm::interleaveComma(rc.args, b);
+    if (!epilogue->empty())
+      b << ",\n      " << *epilogue;
+    std::string frame = target.frameArguments(call, rc);
+    if (!frame.empty())
+      b << ", " << frame;
+    b << ");\n";
+  }
+  os << target.functionHeader(name) << body << "}\n";
+  return success();
+}
+
+void printResultCopies(func::FuncOp func, const FunctionLocations &locs,
+                       KernelTarget &target, raw_ostream &os) {
+  Operation *ret = func.getBody().front().getTerminator();
+  for (auto [k, v] : llvm::enumerate(ret->getOperands())) {
+    auto loc = locs.lookup(v);
+    if (!loc ||
+        (loc->kind == ValueLocation::Result && loc->index == int64_t(k)))
+      continue;
+    std::string result = llvm::formatv("f.results[{0}]", k).str();
+    int64_t bytes = cast<RankedTensorType>(v.getType()).getNumElements() * 4;
+    os << "  if (" << result << " && " << result << " != (void *)("
+       << locs.pointer(v) << "))\n    "
+       << target.copyStatement(result, locs.pointer(v), std::to_string(bytes))
+       << "\n";
+  }
+}
+
+} // namespace alexc::codegen

@@ -1,0 +1,114 @@
+//===- KernelAbi.h - The kernel contract of the CPU and CUDA back ends ----===//
+//
+// What the generated code passes to a kernel, identical on both back ends:
+// the geometries of convolutions and pooling, the kinds of pooling, filling
+// and optimizer updates, the optimizer's table entry, and the per-element
+// formulas that both runtimes must compute the same way (the updates, the
+// initial values). The runtime functions of an op have the same name on
+// both back ends (docs/adding-an-op.md lists them); their trailing
+// arguments differ only in how the output and the frame are passed.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_RUNTIME_KERNELABI_H
+#define ALEXC_RUNTIME_KERNELABI_H
+
+#include "runtime/HostDevice.h"
+#include "runtime/Philox.h"
+
+#include <cmath>
+#include <cstdint>
+
+namespace alexc::abi {
+
+/// A 2-D convolution, NCHW: input N x C x H x W, weights O x C x KH x KW,
+/// output N x O x OH x OW.
+struct ConvGeom {
+  int64_t N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW;
+  ALEXC_HD int64_t ckk() const { return C * KH * KW; }
+  ALEXC_HD int64_t ohw() const { return OH * OW; }
+  ALEXC_HD bool pointwise() const {
+    return KH == 1 && KW == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0;
+  }
+};
+
+/// 2-D pooling windows over N x C x H x W, output N x C x OH x OW.
+struct PoolGeom {
+  int64_t N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW;
+};
+
+enum class PoolKind : int32_t { Max, Avg };
+
+enum class FillKind : int32_t { Uniform, Normal, Zero };
+
+/// The value of element i of a filled tensor: `scale` is the uniform
+/// bound or the normal standard deviation.
+ALEXC_HD float fillValue(FillKind kind, uint64_t seed, uint32_t stream,
+                         uint64_t i, double scale) {
+  return kind == FillKind::Uniform
+             ? float(rng::initUniform(seed, stream, i, scale))
+         : kind == FillKind::Normal
+             ? float(rng::initNormal(seed, stream, i, scale))
+             : 0.f;
+}
+
+enum class UpdateKind : int32_t { SGD, Momentum, Adam };
+
+/// One tensor of the multi-tensor optimizer kernel.
+struct Update {
+  UpdateKind kind;
+  float *param;
+  const float *grad;
+  float *s1, *s2; // momentum buffer, or Adam's exp_avg and exp_avg_sq
+  int64_t n;
+  float momentum, weightDecay, beta1, beta2, epsilon;
+  bool nesterov;
+};
+
+/// Adam's bias corrections at step t (counting from 1), computed once per
+/// tensor and step: 1 - beta1^t and sqrt(1 - beta2^t).
+struct AdamCorrection {
+  float bc1, sqrtBc2;
+};
+ALEXC_HD AdamCorrection adamCorrection(const Update &up, double t) {
+  float bc1 = float(1.0 - pow(double(up.beta1), t));
+  float bc2 = float(1.0 - pow(double(up.beta2), t));
+  return {bc1, sqrtf(bc2)};
+}
+
+// The new weight of one element; each kind on its own, so that the CPU's
+// loops over one kind vectorize.
+ALEXC_HD float sgdStep(const Update &up, float w, float grad, float lr) {
+  return w - lr * (grad + up.weightDecay * w);
+}
+
+ALEXC_HD float momentumStep(const Update &up, float w, float grad, float &s1,
+                            float lr) {
+  float d = grad + up.weightDecay * w;
+  float buf = up.momentum * s1 + d;
+  s1 = buf;
+  return w - lr * (up.nesterov ? d + up.momentum * buf : buf);
+}
+
+ALEXC_HD float adamStep(const Update &up, AdamCorrection c, float w, float grad,
+                        float &s1, float &s2, float lr) {
+  float d = grad + up.weightDecay * w;
+  float m = up.beta1 * s1 + (1.f - up.beta1) * d;
+  float v = up.beta2 * s2 + (1.f - up.beta2) * d * d;
+  s1 = m;
+  s2 = v;
+  return w - (lr / c.bc1) * m / (sqrtf(v) / c.sqrtBc2 + up.epsilon);
+}
+
+/// Any kind, for code that handles one element at a time (CUDA).
+ALEXC_HD float updatedWeight(const Update &up, AdamCorrection c, float w,
+                             float grad, float &s1, float &s2, float lr) {
+  if (up.kind == UpdateKind::SGD)
+    return sgdStep(up, w, grad, lr);
+  if (up.kind == UpdateKind::Momentum)
+    return momentumStep(up, w, grad, s1, lr);
+  return adamStep(up, c, w, grad, s1, s2, lr);
+}
+
+} // namespace alexc::abi
+
+#endif
