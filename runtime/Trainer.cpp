@@ -1,7 +1,15 @@
-//===- Trainer.cpp - The training loop and its command line ---------------===//
+//===- Trainer.cpp - The training loop ------------------------------------===//
+//
+// Loads the data, then runs epochs of training steps with progress, logs,
+// checkpoints and evaluation; the command line is TrainOptions.cpp, the
+// checkpoints Checkpoint.cpp.
+//
+//===----------------------------------------------------------------------===//
 #include "runtime/Trainer.h"
+#include "runtime/Checkpoint.h"
 #include "runtime/Data.h"
 #include "runtime/Safetensors.h"
+#include "runtime/TrainOptions.h"
 #include "runtime/TuningCache.h"
 
 #include <algorithm>
@@ -27,349 +35,6 @@ namespace {
 
 std::atomic<bool> interrupted{false};
 void onInterrupt(int) { interrupted = true; }
-
-struct Options {
-  std::string data, device = "auto", init, save, resume, log;
-  DeviceOptions deviceOptions;
-  std::vector<std::pair<std::string, std::string>> variants; // --variant
-  int64_t epochs = -1, seed = 0, threads = 0, limitTrain = -1, limitTest = -1;
-  int64_t steps = -1;
-  double lr = -1;
-  bool shuffle = true, dropout = true, evalOnly = false, quiet = false,
-       profile = false, help = false, seedGiven = false;
-};
-
-void printHelp(const char *program, const ModelConfig &c) {
-  std::printf(
-      "Usage: %s [options]\n\n"
-      "Trains the compiled model '%s' (batch %" PRId64 ", input %" PRId64
-      "x%" PRId64 "x%" PRId64 ", %" PRId64 " classes) and evaluates it\n"
-      "after every epoch, printing one line per epoch.\n\n"
-      "Options (defaults come from the model spec):\n"
-      "  --data DIR|fashion-mnist  folder with the four IDX .gz files;\n"
-      "                            fashion-mnist = "
-      "/usr/share/datasets/fashion-mnist\n"
-      "                            (default: %s)\n"
-      "  --device auto|cpu|cuda    where to train (default: auto, the GPU when "
-      "usable)\n"
-      "  --gemm generated|cublas|cudnn|auto\n"
-      "                            GPU convolutions and GEMMs: generated "
-      "kernels,\n"
-      "                            cuBLAS, cuDNN (convolutions), or the "
-      "fastest\n"
-      "                            of each, timed at start-up (default: auto)\n"
-      "  --precision fp32|tf32|bf16\n"
-      "                            lowest precision of the GPU libraries' "
-      "matrix\n"
-      "                            math: tf32 (default, as PyTorch's cuDNN) "
-      "lets\n"
-      "                            cuBLAS and cuDNN round inputs to TF32; bf16 "
-      "lets\n"
-      "                            cuBLAS round them to bf16 (fp32 tensors "
-      "and sums)\n"
-      "  --variant KERNEL=generated|cublas|cudnn\n"
-      "                            run one GPU kernel's convolution or GEMM "
-      "this way,\n"
-      "                            whatever --gemm says (repeatable; "
-      "--profile\n"
-      "                            lists the kernels)\n"
-      "  --tuning-cache FILE|off   where the GPU's measured choices (kernel "
-      "variant,\n"
-      "                            cuDNN algorithm) are kept for later runs\n"
-      "                            (default: ~/.cache/alexc/tuning.txt)\n"
-      "  --epochs N                number of epochs (default: %" PRId64 ")\n"
-      "  --lr X                    learning rate (default: %g)\n"
-      "  --seed N                  seed of initialization, shuffling and "
-      "dropout (default: 0)\n"
-      "  --threads N               CPU threads (default: all cores)\n"
-      "  --limit-train N           use only the first N training examples\n"
-      "  --limit-test N            evaluate only the first N test examples\n"
-      "  --steps N                 stop once N training steps have run in "
-      "total\n"
-      "                            (counting the steps of a resumed run)\n"
-      "  --no-shuffle              visit training examples in file order\n"
-      "  --disable-dropout         train with dropout layers passing "
-      "everything\n"
-      "  --init FILE               start from the parameters in FILE "
-      "(safetensors)\n"
-      "  --save FILE               checkpoint to FILE after every epoch and at "
-      "the end\n"
-      "  --resume FILE             continue the run saved in FILE exactly "
-      "where it stopped\n"
-      "  --log FILE                write JSON Lines: one object per step and "
-      "per epoch\n"
-      "  --eval-only               evaluate the test set and exit\n"
-      "  --profile                 print the time of every kernel at the end\n"
-      "  --quiet                   no progress bar or notes\n"
-      "  --help                    this text\n",
-      program, c.name.c_str(), c.batchSize, c.channels, c.height, c.width,
-      c.classes, c.dataset.c_str(), c.epochs, c.learningRate);
-}
-
-bool parseInt(const std::string &s, int64_t &out) {
-  if (s.empty())
-    return false;
-  char *end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(s.c_str(), &end, 10);
-  if (*end || errno)
-    return false;
-  out = v;
-  return true;
-}
-
-bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
-  o.deviceOptions.tuningCache = TuningCache::defaultPath();
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i], value;
-    bool hasValue = false;
-    if (auto eq = arg.find('=');
-        arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      hasValue = true;
-    }
-    auto flag = [&](bool &target, bool v) {
-      if (hasValue) {
-        error = arg + " takes no value";
-        return false;
-      }
-      target = v;
-      return true;
-    };
-    auto next = [&](std::string &target) {
-      if (!hasValue) {
-        if (i + 1 >= argc) {
-          error = arg + " needs a value";
-          return false;
-        }
-        value = argv[++i];
-      }
-      target = value;
-      return true;
-    };
-    auto number = [&](int64_t &target, int64_t min) {
-      std::string s;
-      if (!next(s))
-        return false;
-      if (!parseInt(s, target) || target < min) {
-        error = arg + " needs an integer >= " + std::to_string(min) +
-                ", got '" + s + "'";
-        return false;
-      }
-      return true;
-    };
-    bool ok = true;
-    if (arg == "--help" || arg == "-h")
-      ok = flag(o.help, true);
-    else if (arg == "--data")
-      ok = next(o.data);
-    else if (arg == "--device") {
-      ok = next(o.device);
-      if (ok && o.device != "auto" && o.device != "cpu" && o.device != "cuda") {
-        error = "--device must be auto, cpu or cuda, got '" + o.device + "'";
-        ok = false;
-      }
-    } else if (arg == "--gemm") {
-      ok = next(o.deviceOptions.gemm);
-      if (ok && !isVariantName(o.deviceOptions.gemm) &&
-          o.deviceOptions.gemm != "auto") {
-        error = "--gemm must be generated, cublas, cudnn or auto";
-        ok = false;
-      }
-    } else if (arg == "--precision") {
-      ok = next(o.deviceOptions.precision);
-      if (ok && !isPrecisionName(o.deviceOptions.precision)) {
-        error = "--precision must be fp32, tf32 or bf16";
-        ok = false;
-      }
-    } else if (arg == "--variant") {
-      std::string v;
-      ok = next(v);
-      size_t eq = v.find('=');
-      std::string variant = eq == std::string::npos ? "" : v.substr(eq + 1);
-      if (ok &&
-          (eq == std::string::npos || eq == 0 || !isVariantName(variant))) {
-        error =
-            "--variant needs KERNEL=generated|cublas|cudnn, got '" + v + "'";
-        ok = false;
-      }
-      if (ok)
-        o.variants.push_back({v.substr(0, eq), variant});
-    } else if (arg == "--tuning-cache") {
-      ok = next(o.deviceOptions.tuningCache);
-      if (ok && o.deviceOptions.tuningCache.empty()) {
-        error = "--tuning-cache needs a file name, or off";
-        ok = false;
-      }
-      if (o.deviceOptions.tuningCache == "off")
-        o.deviceOptions.tuningCache.clear();
-    } else if (arg == "--epochs")
-      ok = number(o.epochs, 0);
-    else if (arg == "--lr") {
-      std::string s;
-      ok = next(s);
-      char *end = nullptr;
-      if (ok) {
-        o.lr = std::strtod(s.c_str(), &end);
-        if (s.empty() || *end || !(o.lr > 0)) {
-          error = "--lr needs a positive number, got '" + s + "'";
-          ok = false;
-        }
-      }
-    } else if (arg == "--seed") {
-      ok = number(o.seed, 0);
-      o.seedGiven = true;
-    } else if (arg == "--threads")
-      ok = number(o.threads, 1);
-    else if (arg == "--limit-train")
-      ok = number(o.limitTrain, 1);
-    else if (arg == "--limit-test")
-      ok = number(o.limitTest, 1);
-    else if (arg == "--steps")
-      ok = number(o.steps, 0);
-    else if (arg == "--no-shuffle")
-      ok = flag(o.shuffle, false);
-    else if (arg == "--disable-dropout")
-      ok = flag(o.dropout, false);
-    else if (arg == "--init")
-      ok = next(o.init);
-    else if (arg == "--save")
-      ok = next(o.save);
-    else if (arg == "--resume")
-      ok = next(o.resume);
-    else if (arg == "--log")
-      ok = next(o.log);
-    else if (arg == "--eval-only")
-      ok = flag(o.evalOnly, true);
-    else if (arg == "--profile")
-      ok = flag(o.profile, true);
-    else if (arg == "--quiet")
-      ok = flag(o.quiet, true);
-    else {
-      error = "unknown option '" + arg + "' (see --help)";
-      ok = false;
-    }
-    if (!ok)
-      return false;
-  }
-  if (!o.init.empty() && !o.resume.empty()) {
-    error = "--init and --resume cannot be used together";
-    return false;
-  }
-  return true;
-}
-
-/// Where a run stands: what a checkpoint saves besides the tensors.
-struct Progress {
-  int64_t step = 0;         // training steps done in total
-  int64_t epoch = 0;        // current epoch
-  int64_t batchInEpoch = 0; // batches of the current epoch done
-  uint64_t seed = 0;
-  double lossSum = 0; // sum over the epoch's examples so far
-  int64_t correct = 0, count = 0;
-};
-
-std::string hexDouble(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%a", v);
-  return buf;
-}
-
-bool saveCheckpoint(const std::string &path, Executor &ex, const ModelConfig &c,
-                    const Progress &p, std::string &error) {
-  Safetensors st;
-  auto add = [&](const NamedShape &t) {
-    std::vector<float> data(t.numElements());
-    ex.readTensor(t.name, data.data());
-    st.tensors[t.name] = StoredTensor::fromFloat(t.shape, data.data());
-  };
-  for (const NamedShape &t : c.params)
-    add(t);
-  for (const NamedShape &t : c.state)
-    add(t);
-  st.metadata = {{"format", "alexc-checkpoint-1"},
-                 {"model", c.name},
-                 {"spec_hash", c.specHash},
-                 {"step", std::to_string(p.step)},
-                 {"epoch", std::to_string(p.epoch)},
-                 {"batch_in_epoch", std::to_string(p.batchInEpoch)},
-                 {"seed", std::to_string(p.seed)},
-                 {"loss_sum", hexDouble(p.lossSum)},
-                 {"correct", std::to_string(p.correct)},
-                 {"count", std::to_string(p.count)}};
-  return writeSafetensors(path, st, error);
-}
-
-/// Loads tensors by name into the executor; with `progress`, a checkpoint
-/// of this very model, else any file with the parameters (--init).
-bool loadTensors(const std::string &path, Executor &ex, const ModelConfig &c,
-                 Progress *progress, std::string &error) {
-  Safetensors st;
-  if (!readSafetensors(path, st, error))
-    return false;
-  if (progress) {
-    auto meta = [&](const char *k) {
-      auto it = st.metadata.find(k);
-      return it == st.metadata.end() ? std::string() : it->second;
-    };
-    if (meta("format") != "alexc-checkpoint-1") {
-      error = path + ": not an alexc checkpoint (no format metadata)";
-      return false;
-    }
-    if (meta("spec_hash") != c.specHash) {
-      error = path + ": checkpoint of model '" + meta("model") +
-              "' (spec hash " + meta("spec_hash") +
-              "), but this executable is model '" + c.name + "' (spec hash " +
-              c.specHash + ")";
-      return false;
-    }
-    int64_t v;
-    auto num = [&](const char *k, int64_t &out) {
-      if (!parseInt(meta(k), v)) {
-        error = path + ": checkpoint metadata '" + k + "' is missing or bad";
-        return false;
-      }
-      out = v;
-      return true;
-    };
-    int64_t seed;
-    if (!num("step", progress->step) || !num("epoch", progress->epoch) ||
-        !num("batch_in_epoch", progress->batchInEpoch) || !num("seed", seed) ||
-        !num("correct", progress->correct) || !num("count", progress->count))
-      return false;
-    progress->seed = uint64_t(seed);
-    progress->lossSum = std::strtod(meta("loss_sum").c_str(), nullptr);
-  }
-  auto load = [&](const NamedShape &t) {
-    auto it = st.tensors.find(t.name);
-    if (it == st.tensors.end()) {
-      error = path + ": has no tensor '" + t.name + "'";
-      return false;
-    }
-    if (it->second.shape != t.shape) {
-      std::string want, got;
-      for (int64_t d : t.shape)
-        want += (want.empty() ? "" : "x") + std::to_string(d);
-      for (int64_t d : it->second.shape)
-        got += (got.empty() ? "" : "x") + std::to_string(d);
-      error = path + ": tensor '" + t.name + "' is " + got +
-              ", the model needs " + want;
-      return false;
-    }
-    std::vector<float> data = it->second.toFloat();
-    ex.writeTensor(t.name, data.data());
-    return true;
-  };
-  for (const NamedShape &t : c.params)
-    if (!load(t))
-      return false;
-  if (progress)
-    for (const NamedShape &t : c.state)
-      if (!load(t))
-        return false;
-  return true;
-}
 
 /// Example order of an epoch: a permutation that depends only on the seed
 /// and the epoch, so a resumed run visits the same examples.
@@ -461,7 +126,7 @@ struct EvalResult {
 
 class Run {
 public:
-  Run(const ModelConfig &c, const Options &o, Executor &ex)
+  Run(const ModelConfig &c, const TrainOptions &o, Executor &ex)
       : c(c), o(o), ex(ex), progressLine(o.quiet) {}
 
   int main() {
@@ -694,7 +359,7 @@ private:
   }
 
   const ModelConfig &c;
-  const Options &o;
+  const TrainOptions &o;
   Executor &ex;
   Dataset train, test;
   ResizePlan plan;
@@ -707,42 +372,13 @@ private:
   ProgressLine progressLine;
 };
 
-/// Checks each `--variant` against the model's kernels and passes them on
-/// as DeviceOptions::variants.
-bool checkVariants(const ModelConfig &c, Options &o, std::string &error) {
-  std::string names;
-  for (auto &[name, kind] : c.gemmKernels)
-    names += (names.empty() ? "" : ", ") + name;
-  for (auto &[kernel, variant] : o.variants) {
-    const std::string *kind = nullptr;
-    for (auto &[name, k] : c.gemmKernels)
-      if (name == kernel)
-        kind = &k;
-    if (!kind) {
-      error = "--variant " + kernel + "=" + variant + ": model '" + c.name +
-              "' has no kernel '" + kernel +
-              "' with a convolution or GEMM; it has " +
-              (names.empty() ? std::string("none") : names);
-      return false;
-    }
-    if (variant == "cudnn" && *kind != "conv") {
-      error = "--variant " + kernel + "=cudnn: '" + kernel +
-              "' is a dense layer's GEMM; cudnn covers convolutions only";
-      return false;
-    }
-    o.deviceOptions.variants +=
-        (o.deviceOptions.variants.empty() ? "" : ",") + kernel + "=" + variant;
-  }
-  return true;
-}
-
 } // namespace
 
 int trainMain(int argc, char **argv, const ModelConfig &config,
               const ExecutorFactory &factory) {
-  Options o;
+  TrainOptions o;
   std::string error;
-  if (!parseOptions(argc, argv, o, error)) {
+  if (!parseTrainOptions(argc, argv, o, error)) {
     std::fprintf(stderr, "error: %s\n", error.c_str());
     return 1;
   }

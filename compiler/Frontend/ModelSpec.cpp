@@ -183,18 +183,21 @@ private:
   std::string prefix;
 };
 
-const std::map<std::string, LayerKind> kLayerKinds = {
-    {"conv2d", LayerKind::Conv2D},
-    {"max_pool2d", LayerKind::MaxPool2D},
-    {"avg_pool2d", LayerKind::AvgPool2D},
-    {"dense", LayerKind::Dense},
-    {"dropout", LayerKind::Dropout},
-    {"flatten", LayerKind::Flatten},
-    {"relu", LayerKind::ReLU},
-    {"sigmoid", LayerKind::Sigmoid},
-    {"tanh", LayerKind::Tanh}};
-
+/// Activations: a layer's `activation`, or a layer of their own.
 const std::vector<std::string> kActivations = {"relu", "sigmoid", "tanh"};
+
+const std::map<std::string, LayerKind> kLayerKinds = [] {
+  std::map<std::string, LayerKind> kinds = {
+      {"conv2d", LayerKind::Conv2D},
+      {"max_pool2d", LayerKind::MaxPool2D},
+      {"avg_pool2d", LayerKind::AvgPool2D},
+      {"dense", LayerKind::Dense},
+      {"dropout", LayerKind::Dropout},
+      {"flatten", LayerKind::Flatten}};
+  for (const std::string &a : kActivations)
+    kinds[a] = LayerKind::Activation;
+  return kinds;
+}();
 
 std::string layerContext(const LayerSpec &l) {
   return "layer '" + l.name + "' (" + l.type + ", #" + std::to_string(l.index) +
@@ -269,9 +272,7 @@ LayerSpec parseLayer(const json &v, int64_t index,
       r.fail("rate", "must be in [0, 1), got " + r.at("rate").dump());
     break;
   case LayerKind::Flatten:
-  case LayerKind::ReLU:
-  case LayerKind::Sigmoid:
-  case LayerKind::Tanh:
+  case LayerKind::Activation:
     r.checkKeys(keys, l.type);
     break;
   }

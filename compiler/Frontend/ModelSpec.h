@@ -26,9 +26,7 @@ enum class LayerKind {
   Dense,
   Dropout,
   Flatten,
-  ReLU,
-  Sigmoid,
-  Tanh
+  Activation // a standalone activation layer; `type` names it
 };
 
 struct LayerSpec {
@@ -41,7 +39,7 @@ struct LayerSpec {
   HW kernel;            // conv2d kernel_size, pools pool_size
   HW strides{1, 1};
   HW padding{0, 0};
-  std::string activation; // "", "relu", "sigmoid", "tanh"
+  std::string activation; // "" or an activation name (kActivations)
   bool useBias = true;
   double rate = 0.0; // dropout
 };

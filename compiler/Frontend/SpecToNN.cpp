@@ -123,9 +123,7 @@ private:
             entry->getArgument(entry->getNumArguments() - 1),
             b.getF32FloatAttr(l.rate), b.getI64IntegerAttr(dropoutStream++));
         break;
-      case LayerKind::ReLU:
-      case LayerKind::Sigmoid:
-      case LayerKind::Tanh:
+      case LayerKind::Activation:
         x = activation(loc, l.type, x);
         break;
       }

@@ -135,181 +135,188 @@ private:
     return true;
   }
 
+  /// Forward layers, the loss and views.
+  bool executeForward(Operation *op) {
+    return llvm::TypeSwitch<Operation *, bool>(op)
+        .Case([&](Conv2DOp o) {
+          set(o,
+              ref::conv2d(
+                  t(o.getInput()), t(o.getWeight()), optional(o.getBias()),
+                  convWindow(o.getWeight(), o.getStrides(), o.getPadding())));
+          return true;
+        })
+        .Case([&](MaxPool2DOp o) {
+          set(o, ref::maxPool2d(
+                     t(o.getInput()),
+                     window(o.getWindow(), o.getStrides(), o.getPadding())));
+          return true;
+        })
+        .Case([&](AvgPool2DOp o) {
+          set(o, ref::avgPool2d(
+                     t(o.getInput()),
+                     window(o.getWindow(), o.getStrides(), o.getPadding())));
+          return true;
+        })
+        .Case([&](DenseOp o) {
+          set(o, ref::dense(t(o.getInput()), t(o.getWeight()),
+                            optional(o.getBias())));
+          return true;
+        })
+        .Case([&](FlattenOp o) { return reshape(o); })
+        .Case([&](kernel::ViewOp o) { return reshape(o); })
+        .Case([&](ReshapeOp o) { return reshape(o); })
+        .Case([&](ReluOp o) {
+          set(o, ref::relu(t(o.getInput())));
+          return true;
+        })
+        .Case([&](SigmoidOp o) {
+          set(o, ref::sigmoid(t(o.getInput())));
+          return true;
+        })
+        .Case([&](TanhOp o) {
+          set(o, ref::tanh(t(o.getInput())));
+          return true;
+        })
+        .Case([&](DropoutOp o) {
+          set(o, ref::dropout(t(o.getInput()), i(o.getSeed()), i(o.getStep()),
+                              o.getStream(), o.getRate().convertToFloat()));
+          return true;
+        })
+        .Case([&](SoftmaxCrossEntropyOp o) {
+          setScalar(
+              o, ref::softmaxCrossEntropy(t(o.getLogits()), t(o.getLabels())));
+          return true;
+        })
+        .Case([&](CountCorrectOp o) {
+          setScalar(o,
+                    T(ref::countCorrect(t(o.getLogits()), t(o.getLabels()))));
+          return true;
+        })
+        .Default([&](Operation *) { return false; });
+  }
+
+  /// Gradient ops.
+  bool executeGradient(Operation *op) {
+    return llvm::TypeSwitch<Operation *, bool>(op)
+        .Case([&](Conv2DInputGradOp o) {
+          set(o,
+              ref::conv2dInputGrad(
+                  t(o.getOutputGrad()), t(o.getWeight()), shapeOf(o),
+                  convWindow(o.getWeight(), o.getStrides(), o.getPadding())));
+          return true;
+        })
+        .Case([&](Conv2DWeightGradOp o) {
+          set(o, ref::conv2dWeightGrad(
+                     t(o.getInput()), t(o.getOutputGrad()), shapeOf(o),
+                     convWindow(o, o.getStrides(), o.getPadding())));
+          return true;
+        })
+        .Case([&](BiasGradOp o) {
+          set(o, ref::biasGrad(t(o.getOutputGrad())));
+          return true;
+        })
+        .Case([&](MaxPool2DGradOp o) {
+          set(o, ref::maxPool2dGrad(
+                     t(o.getInput()), t(o.getOutputGrad()),
+                     window(o.getWindow(), o.getStrides(), o.getPadding())));
+          return true;
+        })
+        .Case([&](AvgPool2DGradOp o) {
+          set(o, ref::avgPool2dGrad(
+                     t(o.getOutputGrad()), shapeOf(o),
+                     window(o.getWindow(), o.getStrides(), o.getPadding())));
+          return true;
+        })
+        .Case([&](DenseInputGradOp o) {
+          set(o, ref::denseInputGrad(t(o.getOutputGrad()), t(o.getWeight())));
+          return true;
+        })
+        .Case([&](DenseWeightGradOp o) {
+          set(o, ref::denseWeightGrad(t(o.getInput()), t(o.getOutputGrad())));
+          return true;
+        })
+        .Case([&](ReluGradOp o) {
+          set(o, ref::reluGrad(t(o.getOutput()), t(o.getOutputGrad())));
+          return true;
+        })
+        .Case([&](SigmoidGradOp o) {
+          set(o, ref::sigmoidGrad(t(o.getOutput()), t(o.getOutputGrad())));
+          return true;
+        })
+        .Case([&](TanhGradOp o) {
+          set(o, ref::tanhGrad(t(o.getOutput()), t(o.getOutputGrad())));
+          return true;
+        })
+        .Case([&](DropoutGradOp o) {
+          set(o,
+              ref::dropout(t(o.getOutputGrad()), i(o.getSeed()), i(o.getStep()),
+                           o.getStream(), o.getRate().convertToFloat()));
+          return true;
+        })
+        .Case([&](SoftmaxCrossEntropyGradOp o) {
+          set(o,
+              ref::softmaxCrossEntropyGrad(t(o.getLogits()), t(o.getLabels())));
+          return true;
+        })
+        .Case([&](AddOp o) {
+          set(o, ref::add(t(o.getLhs()), t(o.getRhs())));
+          return true;
+        })
+        .Default([&](Operation *) { return false; });
+  }
+
+  /// Optimizer updates and initializers.
+  bool executeUpdateOrInit(Operation *op) {
+    return llvm::TypeSwitch<Operation *, bool>(op)
+        .Case([&](SGDUpdateOp o) {
+          set(o, ref::sgd(t(o.getParam()), t(o.getGrad()), s(o.getLr()),
+                          T(o.getWeightDecay().convertToDouble())));
+          return true;
+        })
+        .Case([&](SGDMomentumUpdateOp o) {
+          ref::Tensor<T> w, buf;
+          ref::sgdMomentum(
+              t(o.getParam()), t(o.getGrad()), t(o.getMomentumBuffer()),
+              s(o.getLr()), T(o.getMomentum().convertToDouble()),
+              T(o.getWeightDecay().convertToDouble()), o.getNesterov(), w, buf);
+          set(o.getNewParam(), std::move(w));
+          set(o.getNewMomentumBuffer(), std::move(buf));
+          return true;
+        })
+        .Case([&](AdamUpdateOp o) {
+          ref::Tensor<T> w, m, v;
+          ref::adam(t(o.getParam()), t(o.getGrad()), t(o.getExpAvg()),
+                    t(o.getExpAvgSq()), s(o.getLr()), i(o.getStep()),
+                    T(o.getBeta1().convertToDouble()),
+                    T(o.getBeta2().convertToDouble()),
+                    T(o.getEpsilon().convertToDouble()),
+                    T(o.getWeightDecay().convertToDouble()), w, m, v);
+          set(o.getNewParam(), std::move(w));
+          set(o.getNewExpAvg(), std::move(m));
+          set(o.getNewExpAvgSq(), std::move(v));
+          return true;
+        })
+        // Initialization
+        .Case([&](RandomUniformOp o) {
+          set(o,
+              ref::randomUniform<T>(shapeOf(o), i(o.getSeed()), o.getStream(),
+                                    o.getBound().convertToDouble()));
+          return true;
+        })
+        .Case([&](RandomNormalOp o) {
+          set(o, ref::randomNormal<T>(shapeOf(o), i(o.getSeed()), o.getStream(),
+                                      o.getStddev().convertToDouble()));
+          return true;
+        })
+        .Case([&](ZerosOp o) {
+          set(o, ref::Tensor<T>(shapeOf(o)));
+          return true;
+        })
+        .Default([&](Operation *) { return false; });
+  }
+
   llvm::Error execute(Operation *op) {
-    bool ok =
-        llvm::TypeSwitch<Operation *, bool>(op)
-            // Forward
-            .Case([&](Conv2DOp o) {
-              set(o, ref::conv2d(t(o.getInput()), t(o.getWeight()),
-                                 optional(o.getBias()),
-                                 convWindow(o.getWeight(), o.getStrides(),
-                                            o.getPadding())));
-              return true;
-            })
-            .Case([&](MaxPool2DOp o) {
-              set(o, ref::maxPool2d(t(o.getInput()),
-                                    window(o.getWindow(), o.getStrides(),
-                                           o.getPadding())));
-              return true;
-            })
-            .Case([&](AvgPool2DOp o) {
-              set(o, ref::avgPool2d(t(o.getInput()),
-                                    window(o.getWindow(), o.getStrides(),
-                                           o.getPadding())));
-              return true;
-            })
-            .Case([&](DenseOp o) {
-              set(o, ref::dense(t(o.getInput()), t(o.getWeight()),
-                                optional(o.getBias())));
-              return true;
-            })
-            .Case([&](FlattenOp o) { return reshape(o); })
-            .Case([&](kernel::ViewOp o) { return reshape(o); })
-            .Case([&](ReshapeOp o) { return reshape(o); })
-            .Case([&](ReluOp o) {
-              set(o, ref::relu(t(o.getInput())));
-              return true;
-            })
-            .Case([&](SigmoidOp o) {
-              set(o, ref::sigmoid(t(o.getInput())));
-              return true;
-            })
-            .Case([&](TanhOp o) {
-              set(o, ref::tanh(t(o.getInput())));
-              return true;
-            })
-            .Case([&](DropoutOp o) {
-              set(o,
-                  ref::dropout(t(o.getInput()), i(o.getSeed()), i(o.getStep()),
-                               o.getStream(), o.getRate().convertToFloat()));
-              return true;
-            })
-            .Case([&](SoftmaxCrossEntropyOp o) {
-              setScalar(o, ref::softmaxCrossEntropy(t(o.getLogits()),
-                                                    t(o.getLabels())));
-              return true;
-            })
-            .Case([&](CountCorrectOp o) {
-              setScalar(
-                  o, T(ref::countCorrect(t(o.getLogits()), t(o.getLabels()))));
-              return true;
-            })
-            // Gradients
-            .Case([&](Conv2DInputGradOp o) {
-              set(o, ref::conv2dInputGrad(
-                         t(o.getOutputGrad()), t(o.getWeight()), shapeOf(o),
-                         convWindow(o.getWeight(), o.getStrides(),
-                                    o.getPadding())));
-              return true;
-            })
-            .Case([&](Conv2DWeightGradOp o) {
-              set(o, ref::conv2dWeightGrad(
-                         t(o.getInput()), t(o.getOutputGrad()), shapeOf(o),
-                         convWindow(o, o.getStrides(), o.getPadding())));
-              return true;
-            })
-            .Case([&](BiasGradOp o) {
-              set(o, ref::biasGrad(t(o.getOutputGrad())));
-              return true;
-            })
-            .Case([&](MaxPool2DGradOp o) {
-              set(o, ref::maxPool2dGrad(t(o.getInput()), t(o.getOutputGrad()),
-                                        window(o.getWindow(), o.getStrides(),
-                                               o.getPadding())));
-              return true;
-            })
-            .Case([&](AvgPool2DGradOp o) {
-              set(o, ref::avgPool2dGrad(t(o.getOutputGrad()), shapeOf(o),
-                                        window(o.getWindow(), o.getStrides(),
-                                               o.getPadding())));
-              return true;
-            })
-            .Case([&](DenseInputGradOp o) {
-              set(o,
-                  ref::denseInputGrad(t(o.getOutputGrad()), t(o.getWeight())));
-              return true;
-            })
-            .Case([&](DenseWeightGradOp o) {
-              set(o,
-                  ref::denseWeightGrad(t(o.getInput()), t(o.getOutputGrad())));
-              return true;
-            })
-            .Case([&](ReluGradOp o) {
-              set(o, ref::reluGrad(t(o.getOutput()), t(o.getOutputGrad())));
-              return true;
-            })
-            .Case([&](SigmoidGradOp o) {
-              set(o, ref::sigmoidGrad(t(o.getOutput()), t(o.getOutputGrad())));
-              return true;
-            })
-            .Case([&](TanhGradOp o) {
-              set(o, ref::tanhGrad(t(o.getOutput()), t(o.getOutputGrad())));
-              return true;
-            })
-            .Case([&](DropoutGradOp o) {
-              set(o, ref::dropout(t(o.getOutputGrad()), i(o.getSeed()),
-                                  i(o.getStep()), o.getStream(),
-                                  o.getRate().convertToFloat()));
-              return true;
-            })
-            .Case([&](SoftmaxCrossEntropyGradOp o) {
-              set(o, ref::softmaxCrossEntropyGrad(t(o.getLogits()),
-                                                  t(o.getLabels())));
-              return true;
-            })
-            .Case([&](AddOp o) {
-              set(o, ref::add(t(o.getLhs()), t(o.getRhs())));
-              return true;
-            })
-            // Optimizers
-            .Case([&](SGDUpdateOp o) {
-              set(o, ref::sgd(t(o.getParam()), t(o.getGrad()), s(o.getLr()),
-                              T(o.getWeightDecay().convertToDouble())));
-              return true;
-            })
-            .Case([&](SGDMomentumUpdateOp o) {
-              ref::Tensor<T> w, buf;
-              ref::sgdMomentum(t(o.getParam()), t(o.getGrad()),
-                               t(o.getMomentumBuffer()), s(o.getLr()),
-                               T(o.getMomentum().convertToDouble()),
-                               T(o.getWeightDecay().convertToDouble()),
-                               o.getNesterov(), w, buf);
-              set(o.getNewParam(), std::move(w));
-              set(o.getNewMomentumBuffer(), std::move(buf));
-              return true;
-            })
-            .Case([&](AdamUpdateOp o) {
-              ref::Tensor<T> w, m, v;
-              ref::adam(t(o.getParam()), t(o.getGrad()), t(o.getExpAvg()),
-                        t(o.getExpAvgSq()), s(o.getLr()), i(o.getStep()),
-                        T(o.getBeta1().convertToDouble()),
-                        T(o.getBeta2().convertToDouble()),
-                        T(o.getEpsilon().convertToDouble()),
-                        T(o.getWeightDecay().convertToDouble()), w, m, v);
-              set(o.getNewParam(), std::move(w));
-              set(o.getNewExpAvg(), std::move(m));
-              set(o.getNewExpAvgSq(), std::move(v));
-              return true;
-            })
-            // Initialization
-            .Case([&](RandomUniformOp o) {
-              set(o, ref::randomUniform<T>(shapeOf(o), i(o.getSeed()),
-                                           o.getStream(),
-                                           o.getBound().convertToDouble()));
-              return true;
-            })
-            .Case([&](RandomNormalOp o) {
-              set(o, ref::randomNormal<T>(shapeOf(o), i(o.getSeed()),
-                                          o.getStream(),
-                                          o.getStddev().convertToDouble()));
-              return true;
-            })
-            .Case([&](ZerosOp o) {
-              set(o, ref::Tensor<T>(shapeOf(o)));
-              return true;
-            })
-            .Default([&](Operation *) { return false; });
-    if (!ok)
+    if (!executeForward(op) && !executeGradient(op) && !executeUpdateOrInit(op))
       return opError(op, "not supported by the reference interpreter");
     return llvm::Error::success();
   }

@@ -93,16 +93,6 @@ inline int64_t convScratchFloats(const ConvGeom &g) {
 // cuDNN variants: the library's convolution, then the epilogue as a map.
 //===----------------------------------------------------------------------===//
 
-#define ALEXC_CUDNN_CHECK(call)                                                \
-  do {                                                                         \
-    cudnnStatus_t st_ = (call);                                                \
-    if (st_ != CUDNN_STATUS_SUCCESS) {                                         \
-      std::fprintf(stderr, "error: cuDNN call %s failed: %s (%s:%d)\n", #call, \
-                   cudnnGetErrorString(st_), __FILE__, __LINE__);              \
-      std::exit(2);                                                            \
-    }                                                                          \
-  } while (0)
-
 /// Descriptors of one convolution, created per call (cheap; the calls are
 /// recorded once into the step's CUDA graph).
 struct CudnnConv {
@@ -151,13 +141,6 @@ inline const std::string &deviceName() {
     return std::string(prop.name);
   }();
   return name;
-}
-
-/// cuBLAS's math mode for a precision: each GEMM names its compute type
-/// (rowMajorGemm); pedantic math keeps cuBLAS from lowering fp32 on its own.
-inline cublasMath_t cublasMathFor(int32_t precision) {
-  return precision == rt::kMathFp32 ? CUBLAS_PEDANTIC_MATH
-                                    : CUBLAS_DEFAULT_MATH;
 }
 
 /// A convolution algorithm together with the math type cuDNN measured it

@@ -1,12 +1,15 @@
-//===- KernelCheck.h - Host-side helpers of --check-kernels
-//----------------===//
+//===- KernelCheck.h - --check-kernels: CUDA kernels against the CPU ------===//
 //
-// What `--check-kernels` (CudaExecutor.cuh) needs on the host, kept free of
-// CUDA so that the unit tests can check it.
+// The check lives in the runtime library (KernelCheck.cpp, built where the
+// CUDA toolkit is), not in each model's generated code. This header is free
+// of CUDA so that the unit tests can check its helpers.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ALEXC_RUNTIME_CUDA_KERNELCHECK_H
 #define ALEXC_RUNTIME_CUDA_KERNELCHECK_H
+
+#include "runtime/Model.h"
+#include "runtime/cuda/CudaModel.h"
 
 #include <algorithm>
 #include <cstring>
@@ -37,6 +40,12 @@ inline std::pair<size_t, size_t> changedRange(const std::vector<float> &a,
     --hi;
   return {lo, hi};
 }
+
+/// `--check-kernels`: every CUDA kernel (each variant) of `program` against
+/// the CPU kernel of the same plan in `model`, on random inputs. Prints a
+/// line per variant; returns the exit status.
+int checkKernels(const rt::ModelDescriptor &model, const CudaProgram &program,
+                 int32_t precision);
 
 } // namespace alexc::cuda
 

@@ -172,146 +172,28 @@ int interpret(const alexc::ModelSpec &spec, const std::string &hash,
       });
 }
 
-} // namespace
+/// The C++ and CUDA sources of a planned module.
+struct Sources {
+  std::string cpp, cuda;
+  bool withCuda = false;
+  alexc::CudaToolkit toolkit;
+};
 
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  const char *argv0 = argv[0];
-  std::vector<char *> args, trainerArgs;
-  for (int i = 0; i < argc; ++i) {
-    if (interpretMode) {
-      trainerArgs.push_back(argv[i]);
-    } else if (i > 0 && !strcmp(argv[i], "--interpret")) {
-      interpretMode = true;
-      trainerArgs.push_back(argv[0]);
-    } else if (i > 0 &&
-               (!strcmp(argv[i], "--stats") || !strcmp(argv[i], "-stats"))) {
-      stats = true;
-    } else {
-      args.push_back(argv[i]);
-    }
+/// Writes `text` to `path`; false (and `error`) when it cannot.
+bool writeFile(const llvm::Twine &path, const std::string &text,
+               std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path.str(), ec);
+  if (ec) {
+    error = path.str() + ": " + ec.message();
+    return false;
   }
-  argc = int(args.size());
-  argv = args.data();
-  cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "alexc: compile a neural-network model spec into a training program\n\n"
-      "  alexc models/alexnet.json -o alexnet_train   build; then run\n"
-      "                                               ./alexnet_train --help\n"
-      "  alexc models/alexnet.json --emit=mlir        print the planned IR\n"
-      "  alexc models/alexnet.json --emit=cpp         print the generated C++\n"
-      "  alexc models/alexnet.json --stats            op and kernel counts,\n"
-      "                                               memory plan, FLOPs\n"
-      "  alexc models/lenet.json --interpret [FLAGS]  train in the reference\n"
-      "                                               interpreter; FLAGS as "
-      "for\n"
-      "                                               the executable "
-      "(--epochs, ...)\n");
+  os << text;
+  return true;
+}
 
-  std::string specText;
-  if (!readFile(specPath, specText))
-    return fail(specPath + ": cannot open the spec file");
-  alexc::ModelSpec spec;
-  std::string error;
-  if (!alexc::parseModelSpec(specText, spec, error))
-    return fail(specPath + ": " + error);
-  if (batchSize < 0)
-    return fail("--batch-size must be positive");
-  if (batchSize > 0)
-    spec.batchSize = batchSize;
-  std::string hash = alexc::codegen::hashSpec(specText + "\nbatch " +
-                                              std::to_string(spec.batchSize));
-
-  MLIRContext ctx;
-  ctx.printOpOnDiagnostic(false);
-  // Diagnostics from verifiers and passes: one line each, naming the spec.
-  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
-    llvm::errs() << "alexc: "
-                 << (diag.getSeverity() == DiagnosticSeverity::Error ? "error"
-                                                                     : "note")
-                 << ": " << specPath << ": " << diag << "\n";
-    for (Diagnostic &note : diag.getNotes())
-      llvm::errs() << "alexc: note: " << note << "\n";
-    return success();
-  });
-
-  if (interpretMode)
-    return interpret(spec, hash, ctx, trainerArgs);
-
-  if (emit == Emit::None && !stats && outputPath.empty())
-    return fail("nothing to do: give -o FILE to build a training executable, "
-                "or --emit, --stats, --interpret (see --help)");
-
-  alexc::PipelineOptions options;
-  options.stopAfter =
-      emit == Emit::MLIR ? emitStage.getValue() : Stage::Planned;
-  options.disableDropout = disableDropout;
-  OwningOpRef<ModuleOp> module = alexc::compileSpec(ctx, spec, options);
-  if (!module)
-    return 1;
-
-  if (stats) {
-    for (StringRef name : {"train_step", "eval_step"}) {
-      auto func = module->lookupSymbol<func::FuncOp>(name);
-      if (!func || !func->hasAttr("kernel.arena_bytes"))
-        return fail("--stats needs the planned stage (the default)");
-      alexc::printStats(llvm::outs(),
-                        ("@" + name + " of '" + spec.name + "' at batch " +
-                         std::to_string(spec.batchSize) + ":")
-                            .str(),
-                        alexc::collectStats(func));
-    }
-    if (emit == Emit::None && outputPath.empty())
-      return 0;
-  }
-
-  if (emit == Emit::MLIR) {
-    std::string errorMessage;
-    auto output = openOutputFile(
-        outputPath.empty() ? "-" : outputPath.getValue(), &errorMessage);
-    if (!output)
-      return fail(errorMessage);
-    OpPrintingFlags flags;
-    if (printDebugInfo)
-      flags.enableDebugInfo();
-    module->print(output->os(), flags);
-    output->keep();
-    return 0;
-  }
-
-  std::string source;
-  llvm::raw_string_ostream sourceStream(source);
-  if (failed(alexc::codegen::emitCpp(*module, spec, hash, sourceStream)))
-    return 1;
-  std::string cudaSource;
-  llvm::raw_string_ostream cudaStream(cudaSource);
-  alexc::CudaToolkit cuda;
-  bool haveCuda = alexc::findCuda(nvccPath, cuda);
-  bool wantCuda = target == Target::All || target == Target::Cuda ||
-                  (target == Target::Default && haveCuda);
-  if (emit == Emit::Cuda || (emit == Emit::None && wantCuda))
-    if (failed(alexc::codegen::emitCuda(*module, spec, cudaStream)))
-      return 1;
-  if (emit == Emit::Cpp || emit == Emit::Cuda) {
-    std::string errorMessage;
-    auto output = openOutputFile(
-        outputPath.empty() ? "-" : outputPath.getValue(), &errorMessage);
-    if (!output)
-      return fail(errorMessage);
-    output->os() << (emit == Emit::Cpp ? source : cudaSource);
-    output->keep();
-    return 0;
-  }
-  if (wantCuda && !haveCuda)
-    return fail("--target " +
-                std::string(target == Target::Cuda ? "cuda" : "all") +
-                " needs nvcc, which was not found (see --nvcc)");
-  if (target == Target::Default && !haveCuda)
-    llvm::errs() << "alexc: note: nvcc not found; building CPU code only\n";
-
-  // Build: sources into a folder, the host compiler, the runtime. A bad
-  // output path is reported before minutes of compiling.
+/// A bad output path is reported before minutes of compiling.
+int checkOutputFolder() {
   llvm::StringRef outDir = llvm::sys::path::parent_path(outputPath.getValue());
   if (!outDir.empty() && !llvm::sys::fs::is_directory(outDir))
     return fail("-o " + outputPath + ": the folder " + outDir.str() +
@@ -320,6 +202,58 @@ int main(int argc, char **argv) {
       llvm::sys::fs::access(outDir, llvm::sys::fs::AccessMode::Write))
     return fail("-o " + outputPath + ": the folder " + outDir.str() +
                 " is not writable");
+  return 0;
+}
+
+/// nvcc (about twice as long as the C++) runs beside the host compiler;
+/// then `req` links both objects.
+bool compileSideBySide(const Sources &src, const std::string &name,
+                       llvm::StringRef dir, const alexc::RuntimePaths &runtime,
+                       alexc::BuildRequest &req, std::string &error) {
+  llvm::SmallString<256> cu(dir), obj(dir), hostObj(dir);
+  llvm::sys::path::append(cu, name + "_cuda.cu");
+  llvm::sys::path::append(obj, name + "_cuda.o");
+  llvm::sys::path::append(hostObj, name + "_cpu.o");
+  if (!writeFile(cu, src.cuda, error))
+    return false;
+  llvm::errs() << "alexc: compiling the CUDA code (" << src.toolkit.nvcc << ", "
+               << cudaArch << ") and the C++ code (" << req.cxx << " "
+               << req.cxxflags << ") side by side\n";
+  alexc::BackgroundCommand nvcc;
+  std::string hostError;
+  bool ok =
+      alexc::startCudaCompile(src.toolkit, cu.str().str(), obj.str().str(),
+                              cudaArch, runtime, nvcc, error);
+  bool hostOk = ok && alexc::compileHostObject(req, runtime, req.sources[0],
+                                               hostObj.str().str(), hostError);
+  ok = ok && nvcc.finish(error);
+  if (ok && !hostOk) {
+    ok = false;
+    error = hostError;
+  }
+  // The kernel check (--check-kernels) is in the runtime library.
+  std::string checkLib = runtime.libDir + "/libalexc_runtime_cuda.a";
+  if (ok && !llvm::sys::fs::exists(checkLib)) {
+    error = checkLib +
+            " is missing: this alexc was built without the CUDA "
+            "toolkit (rebuild it where nvcc is, or use --target cpu)";
+    ok = false;
+  }
+  const std::string &lib = src.toolkit.libDir;
+  req.sources.clear();
+  req.objects = {hostObj.str().str(), obj.str().str(), checkLib};
+  req.linkFlags = {
+      "-L" + lib, "-lcudart_static", "-lcublas",         "-lcudnn", "-ldl",
+      "-lrt",     "-lpthread",       "-Wl,-rpath," + lib};
+  return ok;
+}
+
+/// Compiles the sources with the runtime into the executable at -o.
+int buildTrainingExecutable(const Sources &src, const std::string &name,
+                            const char *argv0) {
+  if (int rc = checkOutputFolder())
+    return rc;
+  std::string error;
   alexc::RuntimePaths runtime;
   if (!alexc::findRuntime(argv0, runtime, error))
     return fail(error);
@@ -332,14 +266,9 @@ int main(int argc, char **argv) {
     return fail("cannot create a temporary folder: " + ec.message());
   }
   llvm::SmallString<256> sourcePath(dir);
-  llvm::sys::path::append(sourcePath, spec.name + "_cpu.cpp");
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(sourcePath, ec);
-    if (ec)
-      return fail(sourcePath.str().str() + ": " + ec.message());
-    os << source;
-  }
+  llvm::sys::path::append(sourcePath, name + "_cpu.cpp");
+  if (!writeFile(sourcePath, src.cpp, error))
+    return fail(error);
   alexc::BuildRequest req;
   req.cxx = cxx;
   req.cxxflags = cxxflags;
@@ -347,45 +276,8 @@ int main(int argc, char **argv) {
   req.output = outputPath;
   auto start = std::chrono::steady_clock::now();
   bool ok = true;
-  if (wantCuda) {
-    // nvcc (about twice as long as the C++) runs beside the host compiler;
-    // then both objects are linked.
-    llvm::SmallString<256> cu(dir), obj(dir), hostObj(dir);
-    llvm::sys::path::append(cu, spec.name + "_cuda.cu");
-    llvm::sys::path::append(obj, spec.name + "_cuda.o");
-    llvm::sys::path::append(hostObj, spec.name + "_cpu.o");
-    {
-      std::error_code ec;
-      llvm::raw_fd_ostream os(cu, ec);
-      if (ec)
-        return fail(cu.str().str() + ": " + ec.message());
-      os << cudaSource;
-    }
-    llvm::errs() << "alexc: compiling the CUDA code (" << cuda.nvcc << ", "
-                 << cudaArch << ") and the C++ code (" << req.cxx << " "
-                 << req.cxxflags << ") side by side\n";
-    alexc::BackgroundCommand nvcc;
-    std::string hostError;
-    ok = alexc::startCudaCompile(cuda, cu.str().str(), obj.str().str(),
-                                 cudaArch, runtime, nvcc, error);
-    bool hostOk =
-        ok && alexc::compileHostObject(req, runtime, sourcePath.str().str(),
-                                       hostObj.str().str(), hostError);
-    ok = ok && nvcc.finish(error);
-    if (ok && !hostOk) {
-      ok = false;
-      error = hostError;
-    }
-    req.sources.clear();
-    req.objects = {hostObj.str().str(), obj.str().str()};
-    req.linkFlags = {"-L" + cuda.libDir,
-                     "-lcudart_static",
-                     "-lcublas",
-                     "-lcudnn",
-                     "-ldl",
-                     "-lrt",
-                     "-lpthread",
-                     "-Wl,-rpath," + cuda.libDir};
+  if (src.withCuda) {
+    ok = compileSideBySide(src, name, dir, runtime, req, error);
     if (ok)
       llvm::errs() << "alexc: linking " << outputPath << "\n";
   } else {
@@ -405,4 +297,162 @@ int main(int argc, char **argv) {
                << llvm::sys::path::filename(outputPath)
                << " --help for its options\n";
   return 0;
+}
+
+/// `--stats` for the training and evaluation steps.
+int printStepStats(ModuleOp module, const alexc::ModelSpec &spec) {
+  for (StringRef name : {"train_step", "eval_step"}) {
+    auto func = module.lookupSymbol<func::FuncOp>(name);
+    if (!func || !func->hasAttr("kernel.arena_bytes"))
+      return fail("--stats needs the planned stage (the default)");
+    alexc::printStats(llvm::outs(),
+                      ("@" + name + " of '" + spec.name + "' at batch " +
+                       std::to_string(spec.batchSize) + ":")
+                          .str(),
+                      alexc::collectStats(func));
+  }
+  return 0;
+}
+
+/// Writes `text` to -o, or to stdout without it (--emit).
+int emitToOutput(llvm::function_ref<void(raw_ostream &)> print) {
+  std::string errorMessage;
+  auto output = openOutputFile(outputPath.empty() ? "-" : outputPath.getValue(),
+                               &errorMessage);
+  if (!output)
+    return fail(errorMessage);
+  print(output->os());
+  output->keep();
+  return 0;
+}
+
+/// Generates the C++ and, when wanted and possible, the CUDA sources.
+int generateSources(ModuleOp module, const alexc::ModelSpec &spec,
+                    const std::string &hash, Sources &src) {
+  llvm::raw_string_ostream cppStream(src.cpp), cudaStream(src.cuda);
+  if (failed(alexc::codegen::emitCpp(module, spec, hash, cppStream)))
+    return 1;
+  bool haveCuda = alexc::findCuda(nvccPath, src.toolkit);
+  src.withCuda = target == Target::All || target == Target::Cuda ||
+                 (target == Target::Default && haveCuda);
+  if (emit == Emit::Cuda || (emit == Emit::None && src.withCuda))
+    if (failed(alexc::codegen::emitCuda(module, spec, cudaStream)))
+      return 1;
+  if (emit == Emit::None && src.withCuda && !haveCuda)
+    return fail("--target " +
+                std::string(target == Target::Cuda ? "cuda" : "all") +
+                " needs nvcc, which was not found (see --nvcc)");
+  if (emit == Emit::None && target == Target::Default && !haveCuda)
+    llvm::errs() << "alexc: note: nvcc not found; building CPU code only\n";
+  return 0;
+}
+
+/// Splits alexc's own flags from those after --interpret (the trainer's)
+/// and takes out --stats, which cl::opt would read as -s -t -a ...
+void splitArguments(int argc, char **argv, std::vector<char *> &args,
+                    std::vector<char *> &trainerArgs) {
+  for (int i = 0; i < argc; ++i) {
+    if (interpretMode) {
+      trainerArgs.push_back(argv[i]);
+    } else if (i > 0 && !strcmp(argv[i], "--interpret")) {
+      interpretMode = true;
+      trainerArgs.push_back(argv[0]);
+    } else if (i > 0 &&
+               (!strcmp(argv[i], "--stats") || !strcmp(argv[i], "-stats"))) {
+      stats = true;
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+}
+
+/// Reads the spec (with --batch-size applied) and its hash.
+int loadSpec(alexc::ModelSpec &spec, std::string &hash) {
+  std::string specText, error;
+  if (!readFile(specPath, specText))
+    return fail(specPath + ": cannot open the spec file");
+  if (!alexc::parseModelSpec(specText, spec, error))
+    return fail(specPath + ": " + error);
+  if (batchSize < 0)
+    return fail("--batch-size must be positive");
+  if (batchSize > 0)
+    spec.batchSize = batchSize;
+  hash = alexc::codegen::hashSpec(specText + "\nbatch " +
+                                  std::to_string(spec.batchSize));
+  return 0;
+}
+
+const char *const kOverview =
+    "alexc: compile a neural-network model spec into a training program\n\n"
+    "  alexc models/alexnet.json -o alexnet_train   build; then run\n"
+    "                                               ./alexnet_train --help\n"
+    "  alexc models/alexnet.json --emit=mlir        print the planned IR\n"
+    "  alexc models/alexnet.json --emit=cpp         print the generated C++\n"
+    "  alexc models/alexnet.json --stats            op and kernel counts,\n"
+    "                                               memory plan, FLOPs\n"
+    "  alexc models/lenet.json --interpret [FLAGS]  train in the reference\n"
+    "                                               interpreter; FLAGS as for\n"
+    "                                               the executable (--epochs, "
+    "...)\n";
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  const char *argv0 = argv[0];
+  std::vector<char *> args, trainerArgs;
+  splitArguments(argc, argv, args, trainerArgs);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(int(args.size()), args.data(), kOverview);
+
+  alexc::ModelSpec spec;
+  std::string hash;
+  if (int rc = loadSpec(spec, hash))
+    return rc;
+  MLIRContext ctx;
+  ctx.printOpOnDiagnostic(false);
+  // Diagnostics from verifiers and passes: one line each, naming the spec.
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
+    llvm::errs() << "alexc: "
+                 << (diag.getSeverity() == DiagnosticSeverity::Error ? "error"
+                                                                     : "note")
+                 << ": " << specPath << ": " << diag << "\n";
+    for (Diagnostic &note : diag.getNotes())
+      llvm::errs() << "alexc: note: " << note << "\n";
+    return success();
+  });
+  if (interpretMode)
+    return interpret(spec, hash, ctx, trainerArgs);
+  if (emit == Emit::None && !stats && outputPath.empty())
+    return fail("nothing to do: give -o FILE to build a training executable, "
+                "or --emit, --stats, --interpret (see --help)");
+
+  alexc::PipelineOptions options;
+  options.stopAfter =
+      emit == Emit::MLIR ? emitStage.getValue() : Stage::Planned;
+  options.disableDropout = disableDropout;
+  OwningOpRef<ModuleOp> module = alexc::compileSpec(ctx, spec, options);
+  if (!module)
+    return 1;
+  if (stats) {
+    if (int rc = printStepStats(*module, spec))
+      return rc;
+    if (emit == Emit::None && outputPath.empty())
+      return 0;
+  }
+  if (emit == Emit::MLIR)
+    return emitToOutput([&](raw_ostream &os) {
+      OpPrintingFlags flags;
+      if (printDebugInfo)
+        flags.enableDebugInfo();
+      module->print(os, flags);
+    });
+  Sources src;
+  if (int rc = generateSources(*module, spec, hash, src))
+    return rc;
+  if (emit == Emit::Cpp || emit == Emit::Cuda)
+    return emitToOutput([&](raw_ostream &os) {
+      os << (emit == Emit::Cpp ? src.cpp : src.cuda);
+    });
+  return buildTrainingExecutable(src, spec.name, argv0);
 }

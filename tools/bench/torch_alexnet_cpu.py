@@ -1,9 +1,12 @@
-#!/usr/bin/python3
-"""PyTorch's AlexNet training step on the CPU, for cpu_vs_torch.
+#!/usr/bin/env python3
+"""PyTorch's AlexNet training step on the CPU, for tools/bench/cpu_vs_peers.
 
-Usage: torch_alexnet_cpu.py BATCH LAYOUT(default|channels_last) STEPS
-Prints JSON: median step ms (training, SGD lr 0.01, dropout on) and median
-forward-only (evaluation) ms, after two warm-up steps, with 2 threads.
+Usage: torch_alexnet_cpu.py BATCH MODE STEPS
+MODE: eager (NCHW), channels_last (eager, NHWC), compile (torch.compile of
+the whole training step, default mode). The network, loss and SGD lr 0.01
+match models/alexnet.json; dropout is on. Prints JSON: the median training
+step and forward-only (evaluation) step in ms after two warm-up steps
+(which include torch.compile's compilation), on 2 threads.
 """
 import json
 import statistics
@@ -13,7 +16,7 @@ import time
 import torch
 import torch.nn as nn
 
-batch, layout, steps = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+batch, mode, steps = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 torch.set_num_threads(2)
 torch.manual_seed(0)
 model = nn.Sequential(
@@ -26,7 +29,7 @@ model = nn.Sequential(
     nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4096, 10))
 x = torch.rand(batch, 1, 224, 224)
 y = torch.randint(0, 10, (batch,))
-if layout == "channels_last":
+if mode == "channels_last":
     model = model.to(memory_format=torch.channels_last)
     x = x.contiguous(memory_format=torch.channels_last)
 opt = torch.optim.SGD(model.parameters(), lr=0.01)
@@ -40,10 +43,14 @@ def train():
 
 def forward():
     with torch.no_grad():
-        model(x)
+        return model(x)  # returned, so that torch.compile keeps it
 
 
-out = {}
+if mode == "compile":
+    train = torch.compile(train)
+    forward = torch.compile(forward)
+
+out = {"torch": torch.__version__}
 for name, fn in (("train_ms", train), ("eval_ms", forward)):
     model.train(name == "train_ms")
     for _ in range(2):

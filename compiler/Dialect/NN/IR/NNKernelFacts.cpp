@@ -101,21 +101,10 @@ StringRef RandomNormalOp::getKernelRole() { return "init"; }
 KernelKind ZerosOp::getKernelKind() { return KernelKind::Fill; }
 StringRef ZerosOp::getKernelRole() { return "init"; }
 
-// Elementwise ops: the operand the fused value flows through.
-SmallVector<Value, 2> ReluOp::getChainOperands() { return {getInput()}; }
-SmallVector<Value, 2> SigmoidOp::getChainOperands() { return {getInput()}; }
-SmallVector<Value, 2> TanhOp::getChainOperands() { return {getInput()}; }
+// Elementwise ops: the operand the fused value flows through (the unary
+// ops and activation gradients get theirs from their class in NNOps.td).
 SmallVector<Value, 2> DropoutOp::getChainOperands() { return {getInput()}; }
 SmallVector<Value, 2> DropoutGradOp::getChainOperands() {
-  return {getOutputGrad()};
-}
-SmallVector<Value, 2> ReluGradOp::getChainOperands() {
-  return {getOutputGrad()};
-}
-SmallVector<Value, 2> SigmoidGradOp::getChainOperands() {
-  return {getOutputGrad()};
-}
-SmallVector<Value, 2> TanhGradOp::getChainOperands() {
   return {getOutputGrad()};
 }
 SmallVector<Value, 2> AddOp::getChainOperands() { return {getLhs(), getRhs()}; }

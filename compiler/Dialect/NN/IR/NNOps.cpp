@@ -262,18 +262,7 @@ LogicalResult FlattenOp::inferShapes() {
 // Elementwise ops keep their operand's type.
 //===----------------------------------------------------------------------===//
 
-LogicalResult ReluOp::inferShapes() {
-  getResult().setType(getInput().getType());
-  return success();
-}
-LogicalResult SigmoidOp::inferShapes() {
-  getResult().setType(getInput().getType());
-  return success();
-}
-LogicalResult TanhOp::inferShapes() {
-  getResult().setType(getInput().getType());
-  return success();
-}
+// (The unary ops' inferShapes is defined by their class in NNOps.td.)
 
 static LogicalResult verifyRate(Operation *op, double rate, int64_t stream);
 

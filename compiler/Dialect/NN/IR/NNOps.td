@@ -106,6 +106,16 @@ class NN_UnaryOp<string mnemonic, string what> : NN_Op<mnemonic,
   let arguments = (ins NN_F32Tensor:$input);
   let results = (outs NN_F32Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
+  // Every unary op keeps its operand's type and carries the chain in it.
+  let extraClassDefinition = [{
+    ::mlir::LogicalResult $cppClass::inferShapes() {
+      getResult().setType(getInput().getType());
+      return ::mlir::success();
+    }
+    ::llvm::SmallVector<::mlir::Value, 2> $cppClass::getChainOperands() {
+      return {getInput()};
+    }
+  }];
 }
 
 def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0)">;
@@ -291,6 +301,12 @@ class NN_ActivationGradOp<string mnemonic, string what> : NN_Op<mnemonic,
   let arguments = (ins NN_F32Tensor:$output, NN_F32Tensor:$output_grad);
   let results = (outs NN_F32Tensor:$input_grad);
   let assemblyFormat = "$output `,` $output_grad attr-dict `:` type($output)";
+  // The fused value is the output gradient; the output is read beside it.
+  let extraClassDefinition = [{
+    ::llvm::SmallVector<::mlir::Value, 2> $cppClass::getChainOperands() {
+      return {getOutputGrad()};
+    }
+  }];
 }
 
 def NN_ReluGradOp : NN_ActivationGradOp<"relu_grad", "relu"> {

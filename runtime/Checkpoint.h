@@ -1,0 +1,39 @@
+//===- Checkpoint.h - Saving and resuming a training run --------*- C++ -*-===//
+//
+// A checkpoint is a safetensors file with the parameters and optimizer
+// state under their PyTorch names, and the run's progress as metadata, so
+// that --resume continues exactly where the run stopped.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_RUNTIME_CHECKPOINT_H
+#define ALEXC_RUNTIME_CHECKPOINT_H
+
+#include "runtime/Executor.h"
+
+#include <cstdint>
+#include <string>
+
+namespace alexc::rt {
+
+/// Where a run stands: what a checkpoint saves besides the tensors.
+struct Progress {
+  int64_t step = 0;         // training steps done in total
+  int64_t epoch = 0;        // current epoch
+  int64_t batchInEpoch = 0; // batches of the current epoch done
+  uint64_t seed = 0;
+  double lossSum = 0; // sum over the epoch's examples so far
+  int64_t correct = 0, count = 0;
+};
+
+/// Writes the executor's parameters and state and `p` to `path`.
+bool saveCheckpoint(const std::string &path, Executor &ex, const ModelConfig &c,
+                    const Progress &p, std::string &error);
+
+/// Loads tensors by name into the executor; with `progress`, a checkpoint
+/// of this very model, else any file with the parameters (--init).
+bool loadTensors(const std::string &path, Executor &ex, const ModelConfig &c,
+                 Progress *progress, std::string &error);
+
+} // namespace alexc::rt
+
+#endif
