@@ -14,8 +14,8 @@
 namespace alexc::cpu {
 
 /// p[0] + ... + p[n - 1] in 64 independent partial sums (a single running
-/// sum is bound by the add latency: it took 14 % of conv1's weight
-/// gradient). The order is fixed, so the result is reproducible.
+/// sum is bound by the add latency). The order is fixed, so the result is
+/// reproducible.
 inline float sumOf(const float *p, int64_t n) {
   v16 acc[4] = {};
   int64_t k = 0;

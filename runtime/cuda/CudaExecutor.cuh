@@ -16,8 +16,9 @@
 #include "runtime/Data.h"
 #include "runtime/Executor.h"
 #include "runtime/Model.h"
-#include "runtime/cuda/CudaKernels.cuh"
+#include "runtime/cuda/CudaCheck.h"
 #include "runtime/cuda/KernelCheck.h"
+#include "runtime/cuda/Kernels.cuh"
 
 #include <algorithm>
 #include <chrono>

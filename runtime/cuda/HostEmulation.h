@@ -1,7 +1,7 @@
 //===- HostEmulation.h - Compile CUDA device code for the host ------------===//
 //
-// Include before DeviceKernels.cuh in a host-only test: the CUDA keywords
-// disappear, so the device code compiles with the host compiler.
+// Include before runtime/cuda/Kernels.cuh in a host-only test: the CUDA
+// keywords disappear, so the device code compiles with the host compiler.
 //
 // - A grid-stride kernel called directly (gridDim = blockDim = 1) runs its
 //   whole grid in the calling thread.

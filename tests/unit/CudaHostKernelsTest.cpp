@@ -9,7 +9,7 @@
 #include "runtime/cuda/HostEmulation.h"
 #include "runtime/cuda/KernelCheck.h"
 
-#include "runtime/cuda/DeviceKernels.cuh"
+#include "runtime/cuda/Kernels.cuh"
 
 #include "Interpreter/ReferenceKernels.h"
 #include "TensorChecks.h"

@@ -1,97 +1,257 @@
-//===- CudaKernels.cuh - CUDA kernel templates the generated code calls ---===//
+//===- Conv.cuh - Convolutions: generated, cuBLAS and cuDNN variants ------===//
 //
-// Convolutions and GEMMs in two variants: generated tiled kernels (an
-// implicit GEMM whose operand loaders compute im2col addresses on the fly
-// and whose epilogue functor applies the fused ops as each output is
-// written), and cuBLAS on explicit im2col columns followed by an epilogue
-// kernel; cuDNN convolutions; the launches of pooling, loss, optimizer,
-// initialization and data-preparation kernels. The device code itself is
-// in DeviceKernels.cuh. Included by the generated .cu file.
+// Each convolution has three variants: the generated implicit GEMM (or,
+// for inputs of few channels, a direct convolution), cuBLAS on explicit
+// im2col columns, and cuDNN; the epilogue follows as a map where the
+// library wrote the output.
 //
 //===----------------------------------------------------------------------===//
-#ifndef ALEXC_RUNTIME_CUDA_CUDAKERNELS_CUH
-#define ALEXC_RUNTIME_CUDA_CUDAKERNELS_CUH
+#ifndef ALEXC_RUNTIME_CUDA_CONV_CUH
+#define ALEXC_RUNTIME_CUDA_CONV_CUH
 
-#include "runtime/Philox.h"
+#include "runtime/cuda/Elementwise.cuh"
+#include "runtime/cuda/Gemm.cuh"
+#include "runtime/cuda/Reduce.cuh"
+
+#ifdef __CUDACC__
 #include "runtime/TuningCache.h"
-#include "runtime/cuda/CudaCheck.h"
-#include "runtime/cuda/CudaModel.h"
-#include "runtime/cuda/DeviceKernels.cuh"
 
-#include <cublas_v2.h>
-#include <cuda_runtime.h>
-#include <cudnn.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
-#include <vector>
+#endif
 
 namespace alexc::cuda {
 
-using rt::CudaFrame;
-using rt::StepScalars;
+// Direct convolution for inputs of few channels (conv1: one channel, 11x11
+// windows, stride 4), the generated forward variant where it suits: as a
+// GEMM, conv1 has K = C*KH*KW = 121 only, too short for the tiled kernel.
+// A block copies the input rows its outputs need into shared memory once
+// per input channel, and each thread keeps 8 channels x 4 rows of outputs
+// in registers: 32 FMAs for 4 input and 2 (float4, broadcast) weight loads
+// from shared memory. `--gemm auto` keeps whichever variant its start-up
+// timing finds fastest (cuDNN's, for instance).
 
-inline cudaStream_t streamOf(const CudaFrame &f) {
-  return static_cast<cudaStream_t>(f.stream);
+// A block: 8 warps, 32 output columns (one per lane) x 16 rows (4 row
+// groups of 4) x 16 output channels (2 groups of 8). A warp is one row
+// group and one channel group, so its weight loads are broadcasts.
+constexpr int kDirectRows = 4, kDirectRowGroups = 4;
+constexpr int kDirectChannels = 8, kDirectChannelGroups = 2;
+constexpr int kDirectTW = 32, kDirectTH = kDirectRows * kDirectRowGroups;
+constexpr int kDirectTO = kDirectChannels * kDirectChannelGroups;
+constexpr int kDirectInputFloats = 9728, kDirectWeightFloats = 2048;
+constexpr int kDirectThreads = kDirectRowGroups * kDirectChannelGroups * 32;
+
+/// The shared input tile of one channel: `rows` input rows, each split by
+/// column phase (column mod SW) into SW runs of `phaseWidth`, so that the
+/// 32 lanes (consecutive output columns) read consecutive words.
+struct DirectTile {
+  int32_t rows, cols, phaseWidth, pitch;
+};
+
+__host__ __device__ inline DirectTile directTile(const ConvGeom &g) {
+  int32_t rows = int32_t((kDirectTH - 1) * g.SH + g.KH);
+  int32_t cols = int32_t((kDirectTW - 1) * g.SW + g.KW);
+  int32_t phaseWidth = int32_t((cols + g.SW - 1) / g.SW);
+  return {rows, cols, phaseWidth, phaseWidth * int32_t(g.SW)};
 }
 
-inline unsigned gridFor(int64_t n, int threads = 256) {
-  int64_t blocks = (n + threads - 1) / threads;
-  return unsigned(blocks < 65535 * 16 ? (blocks > 0 ? blocks : 1) : 65535 * 16);
+/// Blocks of directConvForwardKernel: (image, channel tile, row tile,
+/// column tile), the column tile fastest.
+inline int64_t directConvBlocks(const ConvGeom &g) {
+  return g.N * ((g.O + kDirectTO - 1) / kDirectTO) *
+         ((g.OH + kDirectTH - 1) / kDirectTH) *
+         ((g.OW + kDirectTW - 1) / kDirectTW);
 }
 
-//===----------------------------------------------------------------------===//
-// Generated tiled GEMM (tiledGemm in DeviceKernels.cuh).
-//===----------------------------------------------------------------------===//
+/// Whether the forward convolution goes to directConvForwardKernel: few
+/// input channels (where the tiled GEMM's K is short), and the tiles fit.
+inline bool directConvSuits(const ConvGeom &g) {
+  if (g.C > 4 || g.SH < 1 || g.SW < 1 || g.KH > 32 || g.KW > 32)
+    return false;
+  DirectTile t = directTile(g);
+  return int64_t(t.rows) * t.pitch <= kDirectInputFloats &&
+         kDirectTO * g.KH * g.KW <= kDirectWeightFloats &&
+         directConvBlocks(g) <= 0x7fffffff;
+}
 
-template <class P>
-void launchGemm(const P &p, const CudaFrame &f, unsigned splits = 1) {
-  if (p.K > INT32_MAX) { // the problems take k apart in 32 bits
-    std::fprintf(stderr,
-                 "error: the generated GEMM sums at most 2^31 - 1 products, "
-                 "this one %lld; use --gemm cublas\n",
-                 (long long)p.K);
-    std::exit(2);
+// ptxas -v (sm_90): 72 registers, no spills, 46 KB of shared memory, so
+// three blocks per SM. Capped at 64 registers for a fourth, it spilled.
+template <class Epi>
+__global__ void __launch_bounds__(kDirectThreads)
+    directConvForwardKernel(ConvGeom g, const float *x, const float *w,
+                            const float *b, Epi epi) {
+  __shared__ float xs[kDirectInputFloats];
+  __shared__ float4 ws4[kDirectWeightFloats / 4];
+  float *ws = reinterpret_cast<float *>(ws4);
+  const DirectTile t = directTile(g);
+  const int32_t H = int32_t(g.H), W = int32_t(g.W), O = int32_t(g.O);
+  const int32_t KH = int32_t(g.KH), KW = int32_t(g.KW), taps = KH * KW;
+  const int32_t SH = int32_t(g.SH), SW = int32_t(g.SW);
+  const int32_t OH = int32_t(g.OH), OW = int32_t(g.OW);
+  const int32_t tilesX = (OW + kDirectTW - 1) / kDirectTW;
+  const int32_t tilesY = (OH + kDirectTH - 1) / kDirectTH;
+  const int32_t tilesO = (O + kDirectTO - 1) / kDirectTO;
+  int64_t blk = blockIdx.x;
+  const int32_t ox0 = int32_t(blk % tilesX) * kDirectTW;
+  blk /= tilesX;
+  const int32_t oy0 = int32_t(blk % tilesY) * kDirectTH;
+  blk /= tilesY;
+  const int32_t o0 = int32_t(blk % tilesO) * kDirectTO;
+  const int64_t n = blk / tilesO;
+  const int32_t lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int32_t rowGroup = warp % kDirectRowGroups;
+  const int32_t channelGroup = warp / kDirectRowGroups;
+  const int32_t iy0 = oy0 * SH - int32_t(g.PH), ix0 = ox0 * SW - int32_t(g.PW);
+  float acc[kDirectChannels][kDirectRows] = {};
+  for (int32_t c = 0; c < int32_t(g.C); ++c) {
+    const float *xc = x + (n * g.C + c) * g.H * g.W;
+    // Lanes take consecutive columns (coalesced reads), warps take rows;
+    // a column's place in the phase-split row is worked out once.
+    for (int32_t cx = lane; cx < t.cols; cx += 32) {
+      int32_t ix = ix0 + cx, to = (cx % SW) * t.phaseWidth + cx / SW;
+      bool inside = ix >= 0 && ix < W;
+#pragma unroll 4
+      for (int32_t r = warp; r < t.rows; r += kDirectThreads / 32) {
+        int32_t iy = iy0 + r;
+        xs[r * t.pitch + to] =
+            inside && iy >= 0 && iy < H ? xc[int64_t(iy) * W + ix] : 0.f;
+      }
+    }
+    // Weights of this channel, tap-major: a tap's 16 output channels are
+    // contiguous, so a thread takes its 8 with two float4 loads.
+    for (int32_t i = threadIdx.x; i < kDirectTO * taps; i += blockDim.x) {
+      int32_t ol = i / taps, tap = i - ol * taps;
+      ws[tap * kDirectTO + ol] =
+          o0 + ol < O ? w[(int64_t(o0 + ol) * g.C + c) * taps + tap] : 0.f;
+    }
+    __syncthreads();
+    // Column kx of an output is input column ox*SW + kx: phase kx mod SW,
+    // word ox + kx / SW of that phase's run. Pointers advance instead of
+    // being recomputed, so the loop is mostly loads and FMAs.
+    const int32_t rowStride = SH * t.pitch;
+    const int32_t wrap = 1 - (SW - 1) * t.phaseWidth; // last phase -> next word
+    const float *rows = xs + rowGroup * kDirectRows * rowStride + lane;
+    const float4 *wk = ws4 + channelGroup * kDirectChannels / 4;
+    for (int32_t ky = 0; ky < KH; ++ky) {
+      const float *in = rows + ky * t.pitch;
+      int32_t phase = 0;
+      for (int32_t kx = 0; kx < KW; ++kx) {
+        float v[kDirectRows];
+#pragma unroll
+        for (int r = 0; r < kDirectRows; ++r)
+          v[r] = in[r * rowStride];
+        float4 lo = wk[0], hi = wk[1];
+        wk += kDirectTO / 4;
+        const float wv[kDirectChannels] = {lo.x, lo.y, lo.z, lo.w,
+                                           hi.x, hi.y, hi.z, hi.w};
+#pragma unroll
+        for (int j = 0; j < kDirectChannels; ++j)
+#pragma unroll
+          for (int r = 0; r < kDirectRows; ++r)
+            acc[j][r] += wv[j] * v[r];
+        bool wraps = ++phase == SW;
+        in += wraps ? wrap : t.phaseWidth;
+        phase = wraps ? 0 : phase;
+      }
+    }
+    __syncthreads();
   }
-  dim3 grid(unsigned((p.N + kBN - 1) / kBN), unsigned((p.M + kBM - 1) / kBM),
-            splits);
-  tiledGemm<<<grid, 256, 0, streamOf(f)>>>(p);
-  ALEXC_CUDA_CHECK(cudaGetLastError());
+  const int32_t ox = ox0 + lane;
+  if (ox >= OW)
+    return;
+#pragma unroll
+  for (int j = 0; j < kDirectChannels; ++j) {
+    int32_t o = o0 + channelGroup * kDirectChannels + j;
+    if (o >= O)
+      break;
+    float bias = b ? b[o] : 0.f;
+#pragma unroll
+    for (int r = 0; r < kDirectRows; ++r) {
+      int32_t oy = oy0 + rowGroup * kDirectRows + r;
+      if (oy < OH)
+        epi(((n * O + o) * OH + oy) * OW + ox, acc[j][r] + bias);
+    }
+  }
 }
 
-//===----------------------------------------------------------------------===//
-// cuBLAS variants: row-major GEMM on explicit columns.
-//===----------------------------------------------------------------------===//
-
-/// Row-major C[M x N] = op(A) op(B) (+ beta C) through column-major cuBLAS
-/// (C^T = op(B)^T op(A)^T).
-inline void rowMajorGemm(const CudaFrame &f, bool transA, bool transB,
-                         int64_t M, int64_t N, int64_t K, const float *A,
-                         int64_t lda, const float *B, int64_t ldb, float *C,
-                         int64_t ldc, float beta = 0.f) {
-  float alpha = 1.f;
-  cublasComputeType_t compute =
-      f.precision == rt::kMathBf16   ? CUBLAS_COMPUTE_32F_FAST_16BF
-      : f.precision == rt::kMathTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                     : CUBLAS_COMPUTE_32F_PEDANTIC;
-  ALEXC_CUBLAS_CHECK(cublasGemmEx(
-      static_cast<cublasHandle_t>(f.cublas), transB ? CUBLAS_OP_T : CUBLAS_OP_N,
-      transA ? CUBLAS_OP_T : CUBLAS_OP_N, int(N), int(M), int(K), &alpha, B,
-      CUDA_R_32F, int(ldb), A, CUDA_R_32F, int(lda), &beta, C, CUDA_R_32F,
-      int(ldc), compute, CUBLAS_GEMM_DEFAULT));
+/// col[(c, i, j)][b * OHW + p] for all images.
+__global__ void im2colKernel(ConvGeom g, const float *x, float *col) {
+  int64_t ohw = g.OH * g.OW, cols = g.N * ohw;
+  int64_t total = g.C * g.KH * g.KW * cols;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t r = t / cols, q = t % cols, bn = q / ohw, p = q % ohw;
+    int64_t j = r % g.KW, u = r / g.KW, i = u % g.KH, c = u / g.KH;
+    int64_t iy = (p / g.OW) * g.SH + i - g.PH,
+            ix = (p % g.OW) * g.SW + j - g.PW;
+    col[t] = (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+                 ? 0.f
+                 : x[((bn * g.C + c) * g.H + iy) * g.W + ix];
+  }
 }
+
+/// NCHW [b][o][p] -> [o][b * OHW + p].
+__global__ void toChannelMajor(int64_t N, int64_t O, int64_t HW,
+                               const float *in, float *out) {
+  int64_t total = N * O * HW;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t p = t % HW, o = (t / HW) % O, b = t / (HW * O);
+    out[(o * N + b) * HW + p] = in[t];
+  }
+}
+
+/// [o][b * OHW + p] + bias -> NCHW through the epilogue.
+template <class Epi>
+__global__ void fromChannelMajor(int64_t N, int64_t O, int64_t HW,
+                                 const float *in, const float *bias, Epi epi) {
+  int64_t total = N * O * HW;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t p = t % HW, o = (t / HW) % O, b = t / (HW * O);
+    epi(t, in[(o * N + b) * HW + p] + (bias ? bias[o] : 0.f));
+  }
+}
+
+/// dx[b][c][h][w] = sum of col entries that im2col took from there.
+template <class Epi>
+__global__ void col2imKernel(ConvGeom g, const float *col, Epi epi) {
+  int64_t ohw = g.OH * g.OW, cols = g.N * ohw;
+  int64_t total = g.N * g.C * g.H * g.W;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < total;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    int64_t x = t % g.W, h = (t / g.W) % g.H, c = (t / (g.W * g.H)) % g.C,
+            bn = t / (g.W * g.H * g.C);
+    float s = 0.f;
+    for (int64_t i = 0; i < g.KH; ++i) {
+      int64_t ty = h + g.PH - i;
+      if (ty < 0 || ty % g.SH)
+        continue;
+      int64_t oy = ty / g.SH;
+      if (oy >= g.OH)
+        continue;
+      for (int64_t j = 0; j < g.KW; ++j) {
+        int64_t tx = x + g.PW - j;
+        if (tx < 0 || tx % g.SW)
+          continue;
+        int64_t ox = tx / g.SW;
+        if (ox >= g.OW)
+          continue;
+        s +=
+            col[((c * g.KH + i) * g.KW + j) * cols + bn * ohw + oy * g.OW + ox];
+      }
+    }
+    epi(t, s);
+  }
+}
+
+#ifdef __CUDACC__
 
 /// Scratch bytes the cuBLAS variants of a convolution need.
 inline int64_t convScratchFloats(const ConvGeom &g) {
   int64_t ckk = g.C * g.KH * g.KW, cols = g.N * g.OH * g.OW;
   return ckk * cols + g.O * cols;
 }
-
-//===----------------------------------------------------------------------===//
-// cuDNN variants: the library's convolution, then the epilogue as a map.
-//===----------------------------------------------------------------------===//
 
 /// Descriptors of one convolution, created per call (cheap; the calls are
 /// recorded once into the step's CUDA graph).
@@ -145,9 +305,7 @@ inline const std::string &deviceName() {
 
 /// A convolution algorithm together with the math type cuDNN measured it
 /// with. The same algorithm under another math type is another kernel, so
-/// both are kept and set before the call, as PyTorch does. (For AlexNet on
-/// an H200 this changed no time: the algorithms cuDNN found fastest were
-/// already tensor-op ones.)
+/// both are kept and set before the call, as PyTorch does.
 template <typename Algo> struct CudnnChoice {
   Algo algo;
   cudnnMathType_t math;
@@ -355,17 +513,6 @@ void convInputGrad(const ConvGeom &g, const float *dy, const float *w, Epi epi,
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 
-inline void biasGrad(int64_t N, int64_t O, int64_t inner, const float *dy,
-                     float *db, const CudaFrame &f) {
-  if (inner >= 32)
-    channelRowSumKernel<<<unsigned(O), kRowSumWarps * 32, 0, streamOf(f)>>>(
-        N, O, inner, dy, db);
-  else
-    channelColumnSumKernel<<<unsigned((O + 31) / 32), 256, 0, streamOf(f)>>>(
-        N, O, inner, dy, db);
-  ALEXC_CUDA_CHECK(cudaGetLastError());
-}
-
 inline void convWeightGrad(const ConvGeom &g, const float *x, const float *dy,
                            float *dw, float *db, const CudaFrame &f,
                            int variant) {
@@ -394,129 +541,7 @@ inline void convWeightGrad(const ConvGeom &g, const float *x, const float *dy,
     biasGrad(g.N, g.O, g.OH * g.OW, dy, db, f);
 }
 
-//===----------------------------------------------------------------------===//
-// Dense
-//===----------------------------------------------------------------------===//
-
-template <class Epi>
-void launchMapWithBias(int64_t N, int64_t U, const float *in, const float *bias,
-                       Epi epi, const CudaFrame &f) {
-  mapKernel<<<gridFor(N * U), 256, 0, streamOf(f)>>>(
-      N * U, in, BiasEpi<Epi>{bias, U, epi});
-  ALEXC_CUDA_CHECK(cudaGetLastError());
-}
-
-template <class Epi>
-void denseForward(int64_t N, int64_t F, int64_t U, const float *x,
-                  const float *w, const float *b, Epi epi, const CudaFrame &f,
-                  int variant) {
-  if (variant == 0) {
-    launchGemm(MatrixProblem<Epi>{x, w, b, F, 1, 1, F, epi, N, U, F}, f);
-    return;
-  }
-  rowMajorGemm(f, false, true, N, U, F, x, F, w, F, f.scratch, U);
-  launchMapWithBias(N, U, f.scratch, b, epi, f);
-}
-
-template <class Epi>
-void denseInputGrad(int64_t N, int64_t F, int64_t U, const float *dy,
-                    const float *w, Epi epi, const CudaFrame &f, int variant) {
-  if (variant == 0) {
-    launchGemm(MatrixProblem<Epi>{dy, w, nullptr, U, 1, F, 1, epi, N, F, U}, f);
-    return;
-  }
-  rowMajorGemm(f, false, false, N, F, U, dy, U, w, F, f.scratch, F);
-  launchMapWithBias(N, F, f.scratch, nullptr, epi, f);
-}
-
-inline void denseWeightGrad(int64_t N, int64_t F, int64_t U, const float *x,
-                            const float *dy, float *dw, float *db,
-                            const CudaFrame &f, int variant) {
-  if (variant == 0)
-    launchGemm(MatrixProblem<StoreTo>{dy, x, nullptr, 1, U, F, 1, StoreTo{dw},
-                                      U, F, N},
-               f);
-  else
-    rowMajorGemm(f, true, false, U, F, N, dy, U, x, F, dw, F);
-  if (db)
-    biasGrad(N, U, 1, dy, db, f);
-}
-
-//===----------------------------------------------------------------------===//
-// Pooling (one thread per output, or per input for the gradients)
-//===----------------------------------------------------------------------===//
-
-template <PoolKind K, class Epi>
-void poolForward(const PoolGeom &g, const float *x, Epi epi,
-                 const CudaFrame &f) {
-  poolForwardKernel<K == PoolKind::Max>
-      <<<gridFor(g.N * g.C * g.OH * g.OW), 256, 0, streamOf(f)>>>(g, x, epi);
-  ALEXC_CUDA_CHECK(cudaGetLastError());
-}
-
-/// dx from dy; x (the forward input) is read by max pooling only.
-template <PoolKind K, class Epi>
-void poolInputGrad(const PoolGeom &g, const float *x, const float *dy, Epi epi,
-                   const CudaFrame &f) {
-  int64_t n = g.N * g.C * g.H * g.W;
-  if (K == PoolKind::Max) {
-    ALEXC_CUDA_CHECK(
-        cudaMemsetAsync(f.scratch, 0, n * sizeof(float), streamOf(f)));
-    maxPoolScatterKernel<<<gridFor(g.N * g.C * g.OH * g.OW), 256, 0,
-                           streamOf(f)>>>(g, x, dy, f.scratch);
-    mapKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(n, f.scratch, epi);
-  } else {
-    poolGradKernel<false><<<gridFor(n), 256, 0, streamOf(f)>>>(g, x, dy, epi);
-  }
-  ALEXC_CUDA_CHECK(cudaGetLastError());
-}
-
-template <class Epi>
-void elementwise(int64_t n, const float *in, Epi epi, const CudaFrame &f) {
-  mapKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(n, in, epi);
-  ALEXC_CUDA_CHECK(cudaGetLastError());
-}
-
-//===----------------------------------------------------------------------===//
-// Loss (softmaxCrossEntropyKernel in DeviceKernels.cuh).
-//===----------------------------------------------------------------------===//
-
-inline void softmaxCrossEntropy(int64_t N, int64_t K, const float *logits,
-                                const int32_t *labels, float *loss,
-                                int32_t *correct, float *dlogits,
-                                const CudaFrame &f) {
-  softmaxCrossEntropyKernel<<<1, 256, 0, streamOf(f)>>>(N, K, logits, labels,
-                                                        loss, correct, dlogits);
-  ALEXC_CUDA_CHECK(cudaGetLastError());
-}
-
-//===----------------------------------------------------------------------===//
-// Optimizer: one launch over every tensor (the table is a kernel argument).
-//===----------------------------------------------------------------------===//
-
-inline void applyUpdates(const Update *updates, int count, const CudaFrame &f) {
-  for (int first = 0; first < count; first += kMaxUpdates) {
-    UpdateTable t =
-        updateTable(updates + first,
-                    count - first < kMaxUpdates ? count - first : kMaxUpdates);
-    if (t.firstBlock[t.count] == 0)
-      continue;
-    applyUpdatesKernel<<<unsigned(t.firstBlock[t.count]), 256, 0,
-                         streamOf(f)>>>(t, f.sc);
-    ALEXC_CUDA_CHECK(cudaGetLastError());
-  }
-}
-
-//===----------------------------------------------------------------------===//
-// Initialization and data preparation
-//===----------------------------------------------------------------------===//
-
-inline void fill(abi::FillKind kind, float *out, int64_t n, uint32_t stream,
-                 double scale, const CudaFrame &f) {
-  fillKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(out, n, f.sc, stream, scale,
-                                                  kind);
-  ALEXC_CUDA_CHECK(cudaGetLastError());
-}
+#endif // __CUDACC__
 
 } // namespace alexc::cuda
 
