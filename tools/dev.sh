@@ -37,7 +37,8 @@ build() {
 
 case "${1:-}" in
 run)
-  # The seed's job: compile AlexNet, train it on Fashion-MNIST, evaluate.
+  # The main job: compile the d2l reference's AlexNet, train it on
+  # Fashion-MNIST, evaluate.
   install_missing
   build
   "${BUILD_DIR:-build}/bin/alexc" models/alexnet.json -o alexnet_train

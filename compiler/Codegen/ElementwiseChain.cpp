@@ -20,6 +20,21 @@ std::string floatLiteral(double v) {
   return s + "f";
 }
 
+/// The statement of a dropout (or its gradient, the same mask): keep v,
+/// scaled, where the mask keeps the element.
+static std::string dropoutStatement(Operation *o, const ChainNames &names) {
+  float rate = o->getAttrOfType<FloatAttr>("rate").getValue().convertToFloat();
+  float scale = 1.f / (1.f - rate);
+  int64_t stream = o->getAttrOfType<IntegerAttr>("stream").getInt();
+  std::string keep = names.keep
+                         ? names.keep(stream, rate)
+                         : "alexc::rng::dropoutKeep(" + names.seed + ", " +
+                               names.step + ", " + std::to_string(stream) +
+                               "u, uint64_t(i), " + floatLiteral(rate) + ")";
+  return "if (" + names.dropout + ") v = alexc::rt::keepIf(" + keep + ", v * " +
+         floatLiteral(scale) + ");\n";
+}
+
 FailureOr<std::string>
 elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
                  Value start,
@@ -37,64 +52,59 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
   Value cur = start;
   int tmp = 0;
   for (Operation *op : chain) {
+    // The op says which operands may carry the chain (nn's KernelOp
+    // interface); views pass it through.
+    auto kernelOp = dyn_cast<nn::KernelOp>(op);
+    bool carries =
+        kernelOp
+            ? llvm::is_contained(kernelOp.getChainOperands(), cur)
+            : isa<nn::ReshapeOp, nn::FlattenOp>(op) && op->getOperand(0) == cur;
     auto ext = [&](Value v) { return "(" + pointerOf(v) + ")[i]"; };
-    bool ok =
+    bool known =
         llvm::TypeSwitch<Operation *, bool>(op)
-            .Case([&](nn::ReluOp o) {
+            .Case([&](nn::ReluOp) {
               // Branch-free (runtime/Select.h): half the elements go each way.
               s << "v = alexc::rt::keepIf(v > 0.f, v);\n";
-              return o.getInput() == cur;
+              return true;
             })
-            .Case([&](nn::SigmoidOp o) {
+            .Case([&](nn::SigmoidOp) {
               s << "v = 1.f / (1.f + expf(-v));\n";
-              return o.getInput() == cur;
+              return true;
             })
-            .Case([&](nn::TanhOp o) {
+            .Case([&](nn::TanhOp) {
               s << "v = tanhf(v);\n";
-              return o.getInput() == cur;
+              return true;
             })
             .Case<nn::DropoutOp, nn::DropoutGradOp>([&](Operation *o) {
-              float rate = o->getAttrOfType<FloatAttr>("rate")
-                               .getValue()
-                               .convertToFloat();
-              float scale = 1.f / (1.f - rate);
-              int64_t stream = o->getAttrOfType<IntegerAttr>("stream").getInt();
-              std::string keep =
-                  names.keep
-                      ? names.keep(stream, rate)
-                      : "alexc::rng::dropoutKeep(" + names.seed + ", " +
-                            names.step + ", " + std::to_string(stream) +
-                            "u, uint64_t(i), " + floatLiteral(rate) + ")";
-              s << "if (" << names.dropout << ") v = alexc::rt::keepIf(" << keep
-                << ", v * " << floatLiteral(scale) << ");\n";
-              return o->getOperand(0) == cur;
+              s << dropoutStatement(o, names);
+              return true;
             })
             .Case([&](nn::ReluGradOp o) {
               s << "v = alexc::rt::keepIf(" << ext(o.getOutput())
                 << " > 0.f, v);\n";
-              return o.getOutputGrad() == cur;
+              return true;
             })
             .Case([&](nn::SigmoidGradOp o) {
               s << "{ float y" << tmp << " = " << ext(o.getOutput())
                 << "; v = v * y" << tmp << " * (1.f - y" << tmp << "); }\n";
               ++tmp;
-              return o.getOutputGrad() == cur;
+              return true;
             })
             .Case([&](nn::TanhGradOp o) {
               s << "{ float y" << tmp << " = " << ext(o.getOutput())
                 << "; v = v * (1.f - y" << tmp << " * y" << tmp << "); }\n";
               ++tmp;
-              return o.getOutputGrad() == cur;
+              return true;
             })
             .Case([&](nn::AddOp o) {
               Value other = o.getLhs() == cur ? o.getRhs() : o.getLhs();
               s << "v = v + " << ext(other) << ";\n";
-              return o.getLhs() == cur || o.getRhs() == cur;
+              return true;
             })
             .Case<nn::ReshapeOp, nn::FlattenOp>(
-                [&](Operation *o) { return o->getOperand(0) == cur; })
+                [](Operation *) { return true; })
             .Default([](Operation *) { return false; });
-    if (!ok)
+    if (!carries || !known)
       return op->emitError()
              << "code generation: cannot fuse '" << op->getName()
              << "' as an epilogue of kernel '" << launch.getName() << "'";

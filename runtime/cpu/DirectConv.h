@@ -38,8 +38,7 @@ struct PhaseSplitImage {
 /// weights `w` laid out [channel][tap][6].
 template <int NB>
 inline void directConvBlock(const PhaseSplitImage &in, int64_t C, int64_t KH,
-                            int64_t KW, int64_t SH, int64_t oy,
-                            const float *w,
+                            int64_t KW, int64_t SH, int64_t oy, const float *w,
                             __m512 (&out)[kDirectBlockChannels][NB]) {
   // Local sums: `out` is memory that the float loads might alias (__m512
   // may alias anything), so summing into it would go through memory.

@@ -334,9 +334,9 @@ struct WinogradPlan {
   /// `count` images y (each O x OH x OW, the plan's outStride apart), from
   /// the products P[e][o][tile] (rows `ld` apart, O * ld per e).
   template <int R>
-  void transformOutput(const float *prod, int64_t count, int64_t O,
-                       int64_t o0, int64_t o1, int64_t ld, const float *bias,
-                       float *y, int64_t OHW) const {
+  void transformOutput(const float *prod, int64_t count, int64_t O, int64_t o0,
+                       int64_t o1, int64_t ld, const float *bias, float *y,
+                       int64_t OHW) const {
     using W = WinogradMatrices<R>;
     constexpr int A = W::kA, M = W::kM;
     int64_t plane = O * ld, used = chunksFor(count);

@@ -96,6 +96,114 @@ std::vector<int64_t> shapeOf(Type t) {
   return {s.begin(), s.end()};
 }
 
+bool isInt32(Type t) {
+  return cast<RankedTensorType>(t).getElementType().isInteger(32);
+}
+
+/// Generates the model's C++, builds it as a shared library and loads it;
+/// null (and `error`) on failure.
+const alexc::rt::ModelDescriptor *loadModel(ModuleOp module,
+                                            const alexc::ModelSpec &spec,
+                                            const char *argv0,
+                                            std::string &error) {
+  std::string source;
+  llvm::raw_string_ostream os(source);
+  if (failed(alexc::codegen::emitCpp(module, spec, "check", os))) {
+    error = "code generation failed";
+    return nullptr;
+  }
+  llvm::SmallString<128> dir;
+  llvm::sys::fs::createUniqueDirectory("alexc-kernel-check", dir);
+  std::string src = (dir + "/model.cpp").str(), lib = (dir + "/model.so").str();
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream out(src, ec);
+    out << source;
+  }
+  alexc::RuntimePaths runtime;
+  if (!alexc::findRuntime(argv0, runtime, error))
+    return nullptr;
+  alexc::BuildRequest req;
+  req.sources = {src};
+  req.output = lib;
+  req.shared = true;
+  req.withMain = false;
+  if (!alexc::buildExecutable(req, runtime, error))
+    return nullptr;
+  void *handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  llvm::sys::fs::remove_directories(dir);
+  if (!handle) {
+    error = std::string("dlopen: ") + dlerror();
+    return nullptr;
+  }
+  using ModelFn = const alexc::rt::ModelDescriptor *(*)();
+  return reinterpret_cast<ModelFn>(dlsym(handle, "alexc_model"))();
+}
+
+/// Random inputs of a launch, written where the kernel will read them, and
+/// the same values for the interpreter.
+std::vector<Value32> randomInputs(alexc::kernel::LaunchOp launch,
+                                  const alexc::codegen::FunctionLocations &locs,
+                                  Storage &storage,
+                                  const alexc::rt::Frame &frame,
+                                  int64_t classes, std::mt19937 &rng) {
+  std::uniform_real_distribution<float> uniform(-1.f, 1.f);
+  std::vector<Value32> inputs;
+  for (Value in : launch.getInputs()) {
+    if (!isa<RankedTensorType>(in.getType())) {
+      std::string field = locs.scalar(in);
+      inputs.push_back(field == "f.lr"     ? Value32::scalar(frame.lr)
+                       : field == "f.seed" ? Value32::integer(frame.seed)
+                                           : Value32::integer(frame.step));
+      continue;
+    }
+    Tensor32 t(shapeOf(in.getType()));
+    uint8_t *addr = storage.address(*locs.lookup(in));
+    bool labels = isInt32(in.getType());
+    for (int64_t i = 0; i < t.size(); ++i) {
+      if (labels) {
+        int32_t v = i == 0 ? -1 : int32_t(rng() % uint32_t(classes));
+        std::memcpy(addr + 4 * i, &v, 4);
+        t[i] = float(v);
+      } else {
+        float v = uniform(rng);
+        std::memcpy(addr + 4 * i, &v, 4);
+        t[i] = v;
+      }
+    }
+    inputs.push_back(std::move(t));
+  }
+  return inputs;
+}
+
+/// max |ours - ref| / max |ref| over the launch's results.
+double relativeError(alexc::kernel::LaunchOp launch,
+                     const std::vector<Value32> &expected,
+                     const alexc::codegen::FunctionLocations &locs,
+                     Storage &storage) {
+  double worst = 0;
+  for (auto [i, r] : llvm::enumerate(launch.getResults())) {
+    const Tensor32 &ref = expected[i].tensor();
+    uint8_t *addr = storage.address(*locs.lookup(r));
+    bool ints = isInt32(r.getType());
+    double scale = 0, err = 0;
+    for (int64_t e = 0; e < ref.size(); ++e) {
+      float got;
+      if (ints) {
+        int32_t v;
+        std::memcpy(&v, addr + 4 * e, 4);
+        got = float(v);
+      } else {
+        std::memcpy(&got, addr + 4 * e, 4);
+      }
+      scale = std::max(scale, double(std::fabs(ref[e])));
+      err = std::max(err, double(std::fabs(got - ref[e])));
+    }
+    worst = std::max(worst, scale > 0 ? err / scale : err);
+  }
+  return worst;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -122,38 +230,12 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  // Generate and build a shared library of the model.
-  std::string source;
-  llvm::raw_string_ostream os(source);
-  if (failed(alexc::codegen::emitCpp(*module, spec, "check", os)))
-    return 1;
-  llvm::SmallString<128> dir;
-  llvm::sys::fs::createUniqueDirectory("alexc-kernel-check", dir);
-  std::string src = (dir + "/model.cpp").str(), lib = (dir + "/model.so").str();
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream out(src, ec);
-    out << source;
-  }
-  alexc::RuntimePaths runtime;
-  if (!alexc::findRuntime(argv[0], runtime, error))
+  const alexc::rt::ModelDescriptor *model =
+      loadModel(*module, spec, argv[0], error);
+  if (!model)
     return fail(error);
-  alexc::BuildRequest req;
-  req.sources = {src};
-  req.output = lib;
-  req.shared = true;
-  req.withMain = false;
-  if (!alexc::buildExecutable(req, runtime, error))
-    return fail(error);
-  void *handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
-  llvm::sys::fs::remove_directories(dir);
-  if (!handle)
-    return fail(std::string("dlopen: ") + dlerror());
-  using ModelFn = const alexc::rt::ModelDescriptor *(*)();
-  auto model = reinterpret_cast<ModelFn>(dlsym(handle, "alexc_model"))();
 
   std::mt19937 rng(7);
-  std::uniform_real_distribution<float> uniform(-1.f, 1.f);
   int failures = 0, checked = 0;
   double worst = 0;
   for (int fi = 0; fi < model->numFunctions; ++fi) {
@@ -172,69 +254,22 @@ int main(int argc, char **argv) {
     int k = 0;
     for (auto launch :
          func.getBody().front().getOps<alexc::kernel::LaunchOp>()) {
-      // Random inputs, written where the kernel will read them.
-      std::vector<Value32> inputs;
-      for (Value in : launch.getInputs()) {
-        auto loc = locs.lookup(in);
-        if (!isa<RankedTensorType>(in.getType())) {
-          std::string field = locs.scalar(in);
-          inputs.push_back(field == "f.lr"     ? Value32::scalar(frame.lr)
-                           : field == "f.seed" ? Value32::integer(frame.seed)
-                                               : Value32::integer(frame.step));
-          continue;
-        }
-        Tensor32 t(shapeOf(in.getType()));
-        uint8_t *addr = storage.address(*loc);
-        bool labels =
-            cast<RankedTensorType>(in.getType()).getElementType().isInteger(32);
-        for (int64_t i = 0; i < t.size(); ++i) {
-          if (labels) {
-            int32_t v = i == 0 ? -1 : int32_t(rng() % uint32_t(model->classes));
-            std::memcpy(addr + 4 * i, &v, 4);
-            t[i] = float(v);
-          } else {
-            float v = uniform(rng);
-            std::memcpy(addr + 4 * i, &v, 4);
-            t[i] = v;
-          }
-        }
-        inputs.push_back(std::move(t));
-      }
+      std::vector<Value32> inputs =
+          randomInputs(launch, locs, storage, frame, model->classes, rng);
       const alexc::rt::KernelInfo &kernel = info.kernels[k++];
       kernel.run(frame);
       auto expected = alexc::interp::interpretBlock<float>(launch.getBlock(),
                                                            std::move(inputs));
       if (!expected)
         return fail(llvm::toString(expected.takeError()));
-      double kernelWorst = 0;
-      for (auto [i, r] : llvm::enumerate(launch.getResults())) {
-        const Tensor32 &ref = (*expected)[i].tensor();
-        uint8_t *addr = storage.address(*locs.lookup(r));
-        bool ints =
-            cast<RankedTensorType>(r.getType()).getElementType().isInteger(32);
-        double scale = 0, err = 0;
-        for (int64_t e = 0; e < ref.size(); ++e) {
-          float got;
-          if (ints) {
-            int32_t v;
-            std::memcpy(&v, addr + 4 * e, 4);
-            got = float(v);
-          } else {
-            std::memcpy(&got, addr + 4 * e, 4);
-          }
-          scale = std::max(scale, double(std::fabs(ref[e])));
-          err = std::max(err, double(std::fabs(got - ref[e])));
-        }
-        double rel = scale > 0 ? err / scale : err;
-        kernelWorst = std::max(kernelWorst, rel);
-      }
+      double rel = relativeError(launch, *expected, locs, storage);
       ++checked;
-      worst = std::max(worst, kernelWorst);
-      bool ok = kernelWorst < 1e-4;
+      worst = std::max(worst, rel);
+      bool ok = rel < 1e-4;
       failures += !ok;
       llvm::outs() << llvm::format("%-4s %-12s %-34s rel err %.2e\n",
                                    ok ? "ok" : "FAIL", info.name, kernel.name,
-                                   kernelWorst);
+                                   rel);
     }
   }
   llvm::outs() << checked << " kernels checked, " << failures

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The AlexNet training step in PyTorch on the GPU, for tools/gpu_check.sh.
 
-Same network as models/alexnet.json (the seed's AlexNet, 1x224x224 input,
+Same network as models/alexnet.json (the d2l reference's AlexNet, 1x224x224 input,
 10 classes), batch 128, SGD lr 0.01, random data already on the GPU, cuDNN
 with TF32 (PyTorch's default for convolutions; enabled for matrix products
 too, as alexc's default --precision tf32 does). Times eager mode and
