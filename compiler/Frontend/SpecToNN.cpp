@@ -50,14 +50,17 @@ private:
     return entry.getArgument(pos);
   }
 
+  /// An activation is the nn op of the same name, an NN_UnaryOp (NNOps.td)
+  /// that keeps its operand's type; the spec reader accepts only the names
+  /// in kActivations, each of which names such an op (the gradient checks
+  /// build every one; an unknown name would fail verification).
   Value activation(Location loc, const std::string &kind, Value x) {
-    if (kind == "relu")
-      return b.create<nn::ReluOp>(loc, x);
-    if (kind == "sigmoid")
-      return b.create<nn::SigmoidOp>(loc, x);
-    if (kind == "tanh")
-      return b.create<nn::TanhOp>(loc, x);
-    return x;
+    if (kind.empty())
+      return x;
+    OperationState state(loc, "nn." + kind);
+    state.addOperands(x);
+    state.addTypes(x.getType());
+    return b.create(state)->getResult(0);
   }
 
   void buildForward() {
