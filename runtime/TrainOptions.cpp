@@ -62,8 +62,13 @@ void printHelp(const char *program, const ModelConfig &c) {
       "everything\n"
       "  --init FILE               start from the parameters in FILE "
       "(safetensors)\n"
-      "  --save FILE               checkpoint to FILE after every epoch and at "
-      "the end\n"
+      "  --save FILE               checkpoint to FILE after every epoch, at "
+      "the "
+      "end,\n"
+      "                            and on SIGINT (Ctrl-C), SIGTERM or "
+      "SIGUSR1,\n"
+      "                            which then end the run (exit 128 + signal)\n"
+      "  --save-every N            also checkpoint every N training steps\n"
       "  --resume FILE             continue the run saved in FILE exactly "
       "where it stopped\n"
       "  --log FILE                write JSON Lines: one object per step and "
@@ -236,6 +241,8 @@ bool parseRunFlag(ArgReader &r, TrainOptions &o) {
     return r.next(o.init);
   if (arg == "--save")
     return r.next(o.save);
+  if (arg == "--save-every")
+    return r.number(o.saveEvery, 1);
   if (arg == "--resume")
     return r.next(o.resume);
   if (arg == "--log")
@@ -264,6 +271,10 @@ bool parseTrainOptions(int argc, char **argv, TrainOptions &o,
   }
   if (!o.init.empty() && !o.resume.empty()) {
     error = "--init and --resume cannot be used together";
+    return false;
+  }
+  if (o.saveEvery > 0 && o.save.empty()) {
+    error = "--save-every needs --save FILE";
     return false;
   }
   return true;

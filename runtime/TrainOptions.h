@@ -17,7 +17,7 @@ struct TrainOptions {
   DeviceOptions deviceOptions;
   std::vector<std::pair<std::string, std::string>> variants; // --variant
   int64_t epochs = -1, seed = 0, threads = 0, limitTrain = -1, limitTest = -1;
-  int64_t steps = -1;
+  int64_t steps = -1, saveEvery = 0;
   double lr = -1;
   bool shuffle = true, dropout = true, evalOnly = false, quiet = false,
        profile = false, help = false, seedGiven = false;

@@ -33,8 +33,15 @@
 namespace alexc::rt {
 namespace {
 
-std::atomic<bool> interrupted{false};
-void onInterrupt(int) { interrupted = true; }
+/// The signal that asked the run to stop (0: none): Ctrl-C, or a batch
+/// scheduler's SIGTERM before it kills, or Slurm's early SIGUSR1. The loop
+/// saves a checkpoint after the current step and exits with 128 + signal.
+std::atomic<int> stopSignal{0};
+void onStopSignal(int sig) { stopSignal = sig; }
+
+const char *signalName(int sig) {
+  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGUSR1";
+}
 
 /// Example order of an epoch: a permutation that depends only on the seed
 /// and the epoch, so a resumed run visits the same examples.
@@ -250,7 +257,8 @@ private:
     int64_t epochs = o.epochs >= 0 ? o.epochs : c.epochs;
     float lr = float(o.lr > 0 ? o.lr : c.learningRate);
     int64_t batches = (trainCount + c.batchSize - 1) / c.batchSize;
-    std::signal(SIGINT, onInterrupt);
+    for (int sig : {SIGINT, SIGTERM, SIGUSR1})
+      std::signal(sig, onStopSignal);
     bool stoppedEarly = false;
     for (; p.epoch < epochs && !stoppedEarly; ++p.epoch) {
       auto epochStart = std::chrono::steady_clock::now();
@@ -302,18 +310,27 @@ private:
           log << "{\"type\": \"step\", \"step\": " << p.step - 1
               << ", \"epoch\": " << p.epoch << ", \"loss\": " << r.loss
               << ", \"correct\": " << r.correct << ", \"count\": " << n
-              << ", \"lr\": " << lr << ", \"ms\": " << stepMs << "}\n";
+              << ", \"lr\": " << lr << ", \"ms\": " << stepMs << "}"
+              << std::endl; // a reader following the log sees every step
         progressLine.update(b + 1, p.lossSum / p.count,
                             double(p.correct) / p.count);
-        if (interrupted) {
+        if (int sig = stopSignal) {
           ++p.batchInEpoch;
           std::string path =
               o.save.empty() ? c.name + ".interrupted.safetensors" : o.save;
-          std::fprintf(stderr, "\ninterrupted at step %" PRId64 "; ", p.step);
+          std::fprintf(stderr, "\n%s at step %" PRId64 "; ", signalName(sig),
+                       p.step);
           if (checkpoint(path))
             std::fprintf(stderr, "saved %s (continue with --resume %s)\n",
                          path.c_str(), path.c_str());
-          return 130;
+          return 128 + sig;
+        }
+        if (o.saveEvery > 0 && p.step % o.saveEvery == 0) {
+          ++p.batchInEpoch; // the checkpoint starts at the next batch
+          bool ok = checkpoint(o.save);
+          --p.batchInEpoch;
+          if (!ok)
+            return 1;
         }
       }
       if (stoppedEarly)

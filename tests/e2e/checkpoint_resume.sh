@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checkpoints: 2 steps + resume 2 steps is bitwise the same as 4 steps
 # straight; a resumed epoch prints the same line as an uninterrupted one;
-# Ctrl-C saves a checkpoint that resumes; --interpret follows the compiled
+# Ctrl-C saves a checkpoint that resumes, SIGTERM and SIGUSR1 too;
+# --save-every checkpoints resume exactly; --interpret follows the compiled
 # executable's losses.
 # usage: checkpoint_resume.sh LENET_TRAIN ALEXC SPEC WORKDIR
 set -u
@@ -37,6 +38,43 @@ check "Ctrl-C saved a checkpoint: $(tail -1 interrupt.err)" "grep -q 'saved inte
 steps=$(wc -l < interrupted.jsonl)
 "$exe" $q --resume interrupted.safetensors --steps $((steps + 1)) --log after.jsonl > /dev/null 2>&1
 check "the interrupted run resumes at step $steps" "grep -q '\"step\": $steps,' after.jsonl"
+
+# SIGTERM and SIGUSR1 (what batch schedulers send before they kill) save
+# like Ctrl-C and exit with 128 + the signal.
+for sig in TERM USR1; do
+  rm -f sig.jsonl
+  "$exe" --quiet --epochs 1 --log sig.jsonl --save sig_$sig.safetensors > /dev/null 2> sig.err &
+  pid=$!
+  for _ in $(seq 100); do
+    [[ -f sig.jsonl && $(wc -l < sig.jsonl) -ge 2 ]] && break
+    sleep 0.1
+  done
+  kill -$sig $pid
+  wait $pid
+  rc=$?
+  want=$((128 + $(kill -l $sig)))
+  check "SIG$sig exits with $want (got $rc) after saving: $(tail -1 sig.err)" "[[ $rc -eq $want ]] && grep -q 'saved sig_$sig.safetensors' sig.err && [[ -s sig_$sig.safetensors ]]"
+done
+
+# --save-every N: kill -9 during a run loses at most N steps; the file it
+# left (written atomically) resumes to the bits of a straight run.
+long="$q --epochs 100 --steps 60"
+"$exe" $long --save straight60.safetensors > /dev/null
+"$exe" $long --save-every 7 --save killed.safetensors --log killed.jsonl > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 400); do
+  [[ -f killed.jsonl && $(grep -c '"step"' killed.jsonl) -ge 20 ]] && break
+  sleep 0.02
+done
+kill -9 $pid
+wait $pid 2> /dev/null
+done_steps=$(grep -c '"step"' killed.jsonl)
+"$exe" $long --resume killed.safetensors --save resumed60.safetensors --log resumed.jsonl > /dev/null
+first=$(grep -m1 '"step"' resumed.jsonl | sed 's/.*"step": \([0-9]*\),.*/\1/')
+check "kill -9 after $done_steps steps, --save-every 7: resumed at step $first, at most 7 lost" "[[ -n \"$first\" ]] && (( done_steps - first <= 7 ))"
+check "the resumed run reaches the straight run's bits" "cmp -s resumed60.safetensors straight60.safetensors"
+"$exe" $q --steps 2 --save-every 1 > /dev/null 2> noevery.err
+check "--save-every without --save is refused: $(cat noevery.err)" "grep -q 'needs --save' noevery.err"
 
 # The interpreter runs the same loop on the IR: same losses.
 "$exe" $q --no-shuffle --steps 3 --log compiled.jsonl > /dev/null
