@@ -209,6 +209,11 @@ LayerSpec parseLayer(const json &v, int64_t index,
   std::string anon = "layer #" + std::to_string(index);
   if (!v.is_object())
     throw SpecError{anon + ": must be an object, got " + describe(v)};
+  // Until the type is known, a layer is named by its name when it has one.
+  if (auto name = v.find("name");
+      name != v.end() && name->is_string() && !name->get<std::string>().empty())
+    anon = "layer '" + name->get<std::string>() + "' (#" +
+           std::to_string(index) + ")";
   LayerSpec l;
   l.index = index;
   ObjectReader first(v, anon);

@@ -153,8 +153,7 @@ private:
           std::memcmp(&want[e], &was[e], 4) || std::memcmp(&dev[e], &was[e], 4);
       if (!differs || b.labels)
         return;
-      err = std::max(err, double(std::fabs(dev[e] - want[e])));
-      scale = std::max(scale, double(std::fabs(want[e])));
+      accumulateError(dev[e], want[e], err, scale);
     };
     for (size_t e = lo; e < hi; ++e)
       compare(e);

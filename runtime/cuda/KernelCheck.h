@@ -12,6 +12,7 @@
 #include "runtime/cuda/CudaModel.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -39,6 +40,17 @@ inline std::pair<size_t, size_t> changedRange(const std::vector<float> &a,
   while (!std::memcmp(&a[hi - 1], &b[hi - 1], 4))
     --hi;
   return {lo, hi};
+}
+
+/// Folds one compared element into a variant's error: the largest
+/// difference from the CPU's value and the largest CPU value. A non-finite
+/// GPU value makes the error infinite (std::max would pass over a NaN).
+inline void accumulateError(float got, float want, double &err,
+                            double &scale) {
+  double diff = std::isfinite(got) ? std::fabs(double(got) - double(want))
+                                   : HUGE_VAL;
+  err = std::max(err, diff);
+  scale = std::max(scale, double(std::fabs(want)));
 }
 
 /// `--check-kernels`: every CUDA kernel (each variant) of `program` against

@@ -16,6 +16,7 @@
 #include "runtime/Data.h"
 
 #include <gtest/gtest.h>
+#include <limits>
 #include <random>
 
 using namespace alexc;
@@ -522,4 +523,21 @@ TEST(KernelCheck, ChangedRangeIsTheFirstAndLastDifference) {
       EXPECT_EQ(cuda::changedRange(a, b), scan(a, b)) << n << " " << trial;
     }
   }
+}
+
+TEST(KernelCheck, NonFiniteOutputsFail) {
+  // Folded the way --check-kernels folds a variant's elements.
+  auto relError = [](std::vector<float> got, std::vector<float> want) {
+    double err = 0, scale = 0;
+    for (size_t i = 0; i < got.size(); ++i)
+      cuda::accumulateError(got[i], want[i], err, scale);
+    return scale > 0 ? err / scale : err;
+  };
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  float inf = std::numeric_limits<float>::infinity();
+  EXPECT_NEAR(relError({1.f, 2.f}, {1.f, 2.5f}), 0.2, 1e-12);
+  // A NaN after a good element: std::max(err, NaN) would keep the error.
+  EXPECT_FALSE(relError({1.f, nan}, {1.f, 2.f}) <= 1e-4);
+  EXPECT_FALSE(relError({nan, 1.f}, {1.f, 1.f}) <= 1e-4);
+  EXPECT_FALSE(relError({1.f, -inf}, {1.f, 2.f}) <= 1e-4);
 }

@@ -145,8 +145,13 @@ TEST(ModelSpecErrors, UnknownLayerType) {
   json j = minimalSpec();
   j["layers"][1]["type"] = "maxpool";
   std::string e = errorOf(j);
-  EXPECT_EQ(e.rfind("layer #1: field 'type' must be one of", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("layer 'pool1' (#1): field 'type' must be one of", 0), 0u)
+      << e;
   EXPECT_NE(e.find("got 'maxpool'"), std::string::npos) << e;
+  // A layer without a name is named by its position.
+  j["layers"][1].erase("name");
+  e = errorOf(j);
+  EXPECT_EQ(e.rfind("layer #1: field 'type' must be one of", 0), 0u) << e;
 }
 
 TEST(ModelSpecErrors, WrongFieldType) {
