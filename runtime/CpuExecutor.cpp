@@ -64,7 +64,10 @@ struct Buffer {
     if (bytes) {
       data = std::aligned_alloc(64, bytes);
       if (!data)
-        throw std::bad_alloc();
+        throw std::runtime_error(
+            "cannot allocate " + std::to_string(bytes >> 20) +
+            " MiB of memory for the model (a smaller --batch-size in alexc "
+            "needs less)");
       std::memset(data, 0, bytes);
     }
   }

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <exception>
 
 // Defined by the CUDA half of an executable built with --target all; null
 // in a CPU-only one.
@@ -13,6 +14,36 @@ alexc_create_cuda_executor(const char *gemm, const char *variants,
                            const char **error);
 extern "C" __attribute__((weak)) int
 alexc_check_cuda_kernels(const char *precision);
+
+/// Trains with the executor --device picks.
+static int train(int argc, char **argv, const alexc::rt::ModelDescriptor &model,
+                 const alexc::rt::ModelConfig &config) {
+  return alexc::rt::trainMain(
+      argc, argv, config,
+      [&](const std::string &device, const alexc::rt::DeviceOptions &options,
+          std::string &error) -> std::unique_ptr<alexc::rt::Executor> {
+        if (device == "cpu") {
+          try {
+            return alexc::rt::createCpuExecutor(model);
+          } catch (const std::exception &e) {
+            error = e.what();
+            return nullptr;
+          }
+        }
+        if (!alexc_create_cuda_executor) {
+          error = "this executable was built without CUDA code (alexc "
+                  "--target all, with nvcc present, adds it)";
+          return nullptr;
+        }
+        const char *message = "";
+        alexc::rt::Executor *ex = alexc_create_cuda_executor(
+            options.gemm.c_str(), options.variants.c_str(),
+            options.precision.c_str(), options.tuningCache.c_str(), &message);
+        if (!ex)
+          error = message;
+        return std::unique_ptr<alexc::rt::Executor>(ex);
+      });
+}
 
 int main(int argc, char **argv) {
   const alexc::rt::ModelDescriptor *model = alexc_model();
@@ -43,23 +74,15 @@ int main(int argc, char **argv) {
   }
   alexc::rt::ModelConfig config = alexc::rt::configFromDescriptor(*model);
   config.hasCuda = alexc_create_cuda_executor != nullptr;
-  return alexc::rt::trainMain(
-      argc, argv, config,
-      [&](const std::string &device, const alexc::rt::DeviceOptions &options,
-          std::string &error) -> std::unique_ptr<alexc::rt::Executor> {
-        if (device == "cpu")
-          return alexc::rt::createCpuExecutor(*model);
-        if (!alexc_create_cuda_executor) {
-          error = "this executable was built without CUDA code (alexc "
-                  "--target all, with nvcc present, adds it)";
-          return nullptr;
-        }
-        const char *message = "";
-        alexc::rt::Executor *ex = alexc_create_cuda_executor(
-            options.gemm.c_str(), options.variants.c_str(),
-            options.precision.c_str(), options.tuningCache.c_str(), &message);
-        if (!ex)
-          error = message;
-        return std::unique_ptr<alexc::rt::Executor>(ex);
-      });
+  // Out of memory anywhere (the data, the buffers) is one clear line.
+  try {
+    return train(argc, argv, *model, config);
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr, "error: out of memory (the model's buffers and the "
+                         "data set do not fit; a smaller --batch-size in "
+                         "alexc, or --limit-train, needs less)\n");
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+  }
+  return 1;
 }

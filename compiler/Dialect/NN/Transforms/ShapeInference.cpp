@@ -20,6 +20,38 @@ bool isStatic(Type t) {
   return !shaped || shaped.hasStaticShape();
 }
 
+/// The most elements one tensor may have: the CUDA kernels index a tensor's
+/// elements and a GEMM's reduction in 32 bits.
+constexpr int64_t kMaxTensorElements = (int64_t(1) << 31) - 1;
+
+/// Fails (with an error naming the layer) for a static tensor past
+/// kMaxTensorElements; the product stops before it can overflow int64.
+LogicalResult checkSize(Operation *op, Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || !type.hasStaticShape())
+    return success();
+  int64_t n = 1;
+  for (int64_t d : type.getShape()) {
+    if (d != 0 && n > kMaxTensorElements / d) {
+      std::string what = "a result";
+      if (auto arg = dyn_cast<BlockArgument>(v))
+        if (auto f = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+          if (auto name =
+                  f.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "nn.name"))
+            what = "'" + name.str() + "'";
+      std::string shape;
+      for (int64_t e : type.getShape())
+        shape += (shape.empty() ? "" : "x") + std::to_string(e);
+      return op->emitError()
+             << describeLayer(op) << ": " << what << " of shape " << shape
+             << " has more than 2^31 - 1 elements, the most alexc supports "
+                "in one tensor";
+    }
+    n *= d;
+  }
+  return success();
+}
+
 struct ShapeInferencePass
     : alexc::nn::impl::NNShapeInferenceBase<ShapeInferencePass> {
   using NNShapeInferenceBase::NNShapeInferenceBase;
@@ -66,6 +98,12 @@ struct ShapeInferencePass
                           << t;
           return WalkResult::interrupt();
         }
+      for (Value v : op->getOperands())
+        if (failed(checkSize(op, v)))
+          return WalkResult::interrupt();
+      for (Value v : op->getResults())
+        if (failed(checkSize(op, v)))
+          return WalkResult::interrupt();
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
