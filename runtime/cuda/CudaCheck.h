@@ -15,39 +15,49 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
-/// Stops with the failing call, its error and where it was made.
+namespace alexc::cuda {
+
+/// Stops with the failing call, its library's message and where it was
+/// made.
+[[noreturn]] inline void failedCall(const char *library, const char *call,
+                                    const std::string &message,
+                                    const char *file, int line) {
+  std::fprintf(stderr, "error: %s call %s failed: %s (%s:%d)\n", library, call,
+               message.c_str(), file, line);
+  std::exit(2);
+}
+
+inline std::string statusMessage(cudaError_t e) {
+  return cudaGetErrorString(e);
+}
+inline std::string statusMessage(cublasStatus_t s) {
+  return "status " + std::to_string(int(s));
+}
+inline std::string statusMessage(cudnnStatus_t s) {
+  return cudnnGetErrorString(s);
+}
+
+} // namespace alexc::cuda
+
+/// Checks a CUDA runtime, cuBLAS or cuDNN call against its success value;
+/// `text` is the call as written (stringized before macro expansion).
+#define ALEXC_CHECK_CALL(library, text, call, success)                         \
+  do {                                                                         \
+    auto status_ = (call);                                                     \
+    if (status_ != (success))                                                  \
+      alexc::cuda::failedCall(library, text,                                   \
+                              alexc::cuda::statusMessage(status_), __FILE__,   \
+                              __LINE__);                                       \
+  } while (0)
 #define ALEXC_CUDA_CHECK(call)                                                 \
-  do {                                                                         \
-    cudaError_t err_ = (call);                                                 \
-    if (err_ != cudaSuccess) {                                                 \
-      std::fprintf(stderr, "error: CUDA call %s failed: %s (%s:%d)\n", #call,  \
-                   cudaGetErrorString(err_), __FILE__, __LINE__);              \
-      std::exit(2);                                                            \
-    }                                                                          \
-  } while (0)
-
+  ALEXC_CHECK_CALL("CUDA", #call, call, cudaSuccess)
 #define ALEXC_CUBLAS_CHECK(call)                                               \
-  do {                                                                         \
-    cublasStatus_t st_ = (call);                                               \
-    if (st_ != CUBLAS_STATUS_SUCCESS) {                                        \
-      std::fprintf(stderr,                                                     \
-                   "error: cuBLAS call %s failed: status %d (%s:%d)\n", #call, \
-                   int(st_), __FILE__, __LINE__);                              \
-      std::exit(2);                                                            \
-    }                                                                          \
-  } while (0)
-
+  ALEXC_CHECK_CALL("cuBLAS", #call, call, CUBLAS_STATUS_SUCCESS)
 #define ALEXC_CUDNN_CHECK(call)                                                \
-  do {                                                                         \
-    cudnnStatus_t st_ = (call);                                                \
-    if (st_ != CUDNN_STATUS_SUCCESS) {                                         \
-      std::fprintf(stderr, "error: cuDNN call %s failed: %s (%s:%d)\n", #call, \
-                   cudnnGetErrorString(st_), __FILE__, __LINE__);              \
-      std::exit(2);                                                            \
-    }                                                                          \
-  } while (0)
+  ALEXC_CHECK_CALL("cuDNN", #call, call, CUDNN_STATUS_SUCCESS)
 
 namespace alexc::cuda {
 
