@@ -17,9 +17,18 @@ struct RuntimePaths {
 };
 bool findRuntime(const char *argv0, RuntimePaths &paths, std::string &error);
 
+/// The host compiler's default flags; a sanitizer build of alexc adds its
+/// sanitizers, so that what it builds links with its sanitized runtime.
+#ifdef ALEXC_SANITIZE_FLAGS
+inline constexpr const char *kDefaultCxxFlags =
+    "-O3 -march=native -fopenmp " ALEXC_SANITIZE_FLAGS;
+#else
+inline constexpr const char *kDefaultCxxFlags = "-O3 -march=native -fopenmp";
+#endif
+
 struct BuildRequest {
   std::string cxx = "c++";
-  std::string cxxflags = "-O3 -march=native -fopenmp";
+  std::string cxxflags = kDefaultCxxFlags;
   std::vector<std::string> sources;
   std::string output;
   bool shared = false; // a shared library instead of an executable

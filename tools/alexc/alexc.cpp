@@ -88,7 +88,7 @@ cl::opt<std::string>
     cxxflags("cxxflags",
              cl::desc("Flags for the host compiler (default: -O3 -march=native "
                       "-fopenmp)"),
-             cl::init("-O3 -march=native -fopenmp"), cl::cat(category));
+             cl::init(alexc::kDefaultCxxFlags), cl::cat(category));
 
 enum class Target { Default, Cpu, Cuda, All };
 cl::opt<Target>
