@@ -42,6 +42,15 @@ bool saveCheckpoint(const std::string &path, Executor &ex, const ModelConfig &c,
   return writeSafetensors(path, st, error);
 }
 
+static bool isRunningStatistic(const std::string &name) {
+  auto endsWith = [&](const std::string &suffix) {
+    return name.size() > suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) ==
+               0;
+  };
+  return endsWith(".running_mean") || endsWith(".running_var");
+}
+
 bool loadTensors(const std::string &path, Executor &ex, const ModelConfig &c,
                  Progress *progress, std::string &error) {
   Safetensors st;
@@ -103,10 +112,16 @@ bool loadTensors(const std::string &path, Executor &ex, const ModelConfig &c,
   for (const NamedShape &t : c.params)
     if (!load(t))
       return false;
-  if (progress)
+  if (progress) {
     for (const NamedShape &t : c.state)
       if (!load(t))
         return false;
+    return true;
+  }
+  // --init: batch norm's running statistics too, when the file has them.
+  for (const NamedShape &t : c.state)
+    if (isRunningStatistic(t.name) && st.tensors.count(t.name) && !load(t))
+      return false;
   return true;
 }
 

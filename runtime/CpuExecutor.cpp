@@ -116,11 +116,13 @@ public:
             seed,
             0,
             0};
-    run(*init, f);
+    // Optimizer state starts at zero; @init then sets what it returns
+    // (parameters, and batch norm's running statistics).
     for (int i = 0; i < model.numState; ++i) {
       Buffer &b = tensors.at(model.state[i].name);
       std::memset(b.data, 0, b.bytes);
     }
+    run(*init, f);
   }
 
   StepResult trainStep(const float *images, const int32_t *labels, float lr,

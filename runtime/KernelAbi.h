@@ -38,7 +38,38 @@ struct PoolGeom {
 
 enum class PoolKind : int32_t { Max, Avg };
 
-enum class FillKind : int32_t { Uniform, Normal, Zero };
+/// Batch normalization over N x C x inner: statistics per channel c over
+/// the N * inner elements (inner = H * W for 4-D inputs, 1 for 2-D).
+struct NormGeom {
+  int64_t N, C, inner;
+  ALEXC_HD int64_t count() const { return N * inner; }
+  ALEXC_HD int64_t channelOf(int64_t i) const { return (i / inner) % C; }
+};
+
+/// Per-channel y = scale * x + shift of a normalization, from its
+/// statistics (mean and 1 / sqrt(var + eps)) and gamma, beta (null: 1, 0).
+ALEXC_HD void normAffine(float mean, float invstd, const float *gamma,
+                         const float *beta, int64_t c, float &scale,
+                         float &shift) {
+  float g = gamma ? gamma[c] : 1.f, b = beta ? beta[c] : 0.f;
+  scale = g * invstd;
+  shift = b - mean * scale;
+}
+
+/// The running statistics after a training step (the variance unbiased).
+ALEXC_HD float runningUpdate(float running, double momentum,
+                             double batchValue) {
+  return float(momentum * running + (1.0 - momentum) * batchValue);
+}
+/// A strided block copy: for each of `rows` rows, `count` floats from
+/// src[row * srcStride + srcOffset] to dst[row * dstStride + dstOffset].
+/// Concat writes each input into its slice of dimension 1 this way (rows =
+/// the batch), and its gradient reads each slice back.
+struct BlockCopy {
+  int64_t rows, count, srcStride, srcOffset, dstStride, dstOffset;
+};
+
+enum class FillKind : int32_t { Uniform, Normal, Zero, One };
 
 /// The value of element i of a filled tensor: `scale` is the uniform
 /// bound or the normal standard deviation.
@@ -48,7 +79,8 @@ ALEXC_HD float fillValue(FillKind kind, uint64_t seed, uint32_t stream,
              ? float(rng::initUniform(seed, stream, i, scale))
          : kind == FillKind::Normal
              ? float(rng::initNormal(seed, stream, i, scale))
-             : 0.f;
+         : kind == FillKind::One ? 1.f
+                                 : 0.f;
 }
 
 enum class UpdateKind : int32_t { SGD, Momentum, Adam };

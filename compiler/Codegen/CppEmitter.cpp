@@ -227,7 +227,8 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
      << "#include \"runtime/Model.h\"\n#include \"runtime/cpu/Kernels.h\"\n\n"
      << "#include <cstring>\n\n"
      << "namespace {\nusing namespace alexc::cpu;\nusing namespace "
-        "alexc::rt;\nusing alexc::abi::FillKind;\nusing "
+        "alexc::rt;\nusing alexc::abi::BlockCopy;\nusing "
+        "alexc::abi::FillKind;\nusing "
         "alexc::abi::PoolKind;\n";
   Emitter emitter(os);
   SmallVector<func::FuncOp> funcs;

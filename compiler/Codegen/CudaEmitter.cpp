@@ -155,7 +155,8 @@ LogicalResult emitCuda(ModuleOp module, const ModelSpec &spec,
      << "#include \"runtime/cuda/CudaExecutor.cuh\"\n\n"
      << "namespace {\nusing namespace alexc::cuda;\n"
      << "using alexc::rt::CudaFrame;\nusing alexc::rt::CudaKernelInfo;\n"
-     << "using alexc::rt::StepScalars;\nusing alexc::abi::FillKind;\nusing "
+     << "using alexc::rt::StepScalars;\nusing alexc::abi::BlockCopy;\nusing "
+        "alexc::abi::FillKind;\nusing "
         "alexc::abi::PoolKind;\n";
   CudaEmitter emitter(os);
   for (StringRef name : {"init", "train_step", "eval_step", "gradients"})

@@ -49,6 +49,21 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
   auto store = [&](Value v) { s << "(" << pointerOf(v) << ")[i] = v;\n"; };
   if (storeStart && yielded(start))
     store(start);
+  // A chain value read again further on (a graph's fan-out inside one
+  // kernel, as in x + relu(x)) is kept in a local: it is not stored unless
+  // the kernel yields it.
+  llvm::DenseMap<Value, std::string> locals;
+  auto keepIfReused = [&](Value v) {
+    int uses = 0;
+    for (Operation *user : v.getUsers())
+      uses += llvm::is_contained(chain, user) ? 1 : 0;
+    if (uses < 2)
+      return;
+    std::string name = "x" + std::to_string(locals.size());
+    s << "const float " << name << " = v;\n";
+    locals[v] = name;
+  };
+  keepIfReused(start);
   Value cur = start;
   int tmp = 0;
   for (Operation *op : chain) {
@@ -59,7 +74,10 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
         kernelOp
             ? llvm::is_contained(kernelOp.getChainOperands(), cur)
             : isa<nn::ReshapeOp, nn::FlattenOp>(op) && op->getOperand(0) == cur;
-    auto ext = [&](Value v) { return "(" + pointerOf(v) + ")[i]"; };
+    auto ext = [&](Value v) {
+      auto it = locals.find(v);
+      return it != locals.end() ? it->second : "(" + pointerOf(v) + ")[i]";
+    };
     bool known =
         llvm::TypeSwitch<Operation *, bool>(op)
             .Case([&](nn::ReluOp) {
@@ -97,6 +115,10 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
               return true;
             })
             .Case([&](nn::AddOp o) {
+              if (o.getLhs() == o.getRhs()) { // x + x: both in the register
+                s << "v = v + v;\n";
+                return true;
+              }
               Value other = o.getLhs() == cur ? o.getRhs() : o.getLhs();
               s << "v = v + " << ext(other) << ";\n";
               return true;
@@ -111,6 +133,7 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
     cur = op->getResult(0);
     if (yielded(cur))
       store(cur);
+    keepIfReused(cur);
   }
   return code;
 }

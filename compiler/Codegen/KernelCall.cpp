@@ -40,8 +40,13 @@ public:
             [&](Operation *op) { return conv(op); })
         .Case<nn::DenseOp, nn::DenseInputGradOp, nn::DenseWeightGradOp>(
             [&](Operation *op) { return dense(op); })
-        .Case<nn::MaxPool2DOp, nn::AvgPool2DOp, nn::MaxPool2DGradOp,
-              nn::AvgPool2DGradOp>([&](Operation *op) { return pool(op); })
+        .Case<nn::MaxPool2DOp, nn::AvgPool2DOp, nn::GlobalAvgPool2DOp,
+              nn::MaxPool2DGradOp, nn::AvgPool2DGradOp>(
+            [&](Operation *op) { return pool(op); })
+        .Case<nn::ConcatOp, nn::SliceOp>(
+            [&](Operation *op) { return copies(op); })
+        .Case<nn::BatchNormTrainOp, nn::BatchNormInferenceOp,
+              nn::BatchNormGradOp>([&](Operation *op) { return norm(op); })
         .Case<nn::SoftmaxCrossEntropyOp, nn::CountCorrectOp,
               nn::SoftmaxCrossEntropyGradOp>([&](Operation *) {
           add("softmaxCrossEntropy", {lossArgs(call.launch, locs)});
@@ -53,7 +58,7 @@ public:
         })
         .Case<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(
             [&](Operation *) { return optimizer(); })
-        .Case<nn::RandomUniformOp, nn::RandomNormalOp, nn::ZerosOp>(
+        .Case<nn::RandomUniformOp, nn::RandomNormalOp, nn::ZerosOp, nn::OnesOp>(
             [&](Operation *) { return fills(); })
         .Default([&](Operation *op) { return elementwise(op); });
   }
@@ -67,6 +72,11 @@ private:
   }
   std::string ptr(Value v) { return locs.pointer(v); }
   std::string ptrOrNull(Value v) { return v ? ptr(v) : "nullptr"; }
+  /// A result of the anchor that the launch yields, or nullptr.
+  std::string ptrIfStored(Value v) {
+    auto yield = cast<kernel::YieldOp>(call.launch.getBlock().getTerminator());
+    return llvm::is_contained(yield.getValues(), v) ? ptr(v) : "nullptr";
+  }
   /// The result of the bias gradient fused into a weight gradient, if any.
   Value fusedBiasGrad() {
     for (Operation *op : call.chain)
@@ -134,7 +144,7 @@ private:
     bool isMax = isa<nn::MaxPool2DOp, nn::MaxPool2DGradOp>(op);
     StringRef kind = isMax ? "PoolKind::Max" : "PoolKind::Avg";
     std::string geom = poolGeometry(op);
-    if (isa<nn::MaxPool2DOp, nn::AvgPool2DOp>(op)) {
+    if (isa<nn::MaxPool2DOp, nn::AvgPool2DOp, nn::GlobalAvgPool2DOp>(op)) {
       add("poolForward", {geom, ptr(op->getOperand(0))}, kind);
     } else if (auto g = dyn_cast<nn::MaxPool2DGradOp>(op)) {
       add("poolInputGrad", {geom, ptr(g.getInput()), ptr(g.getOutputGrad())},
@@ -145,6 +155,63 @@ private:
       auto a = cast<nn::AvgPool2DGradOp>(op);
       add("poolInputGrad", {geom, "nullptr", ptr(a.getOutputGrad())}, kind);
     }
+    afterAnchor();
+    return success();
+  }
+
+  /// Concat copies each input into its range of dimension 1 of the output;
+  /// slice copies one range out. Rows are the batch.
+  LogicalResult copies(Operation *op) {
+    Value out = op->getResult(0);
+    auto rowOf = [](Value v) { return numElements(v) / shapeOf(v)[0]; };
+    int64_t rows = shapeOf(out)[0];
+    if (auto slice = dyn_cast<nn::SliceOp>(op)) {
+      Value in = slice.getInput();
+      int64_t offset = slice.getOffset() * (rowOf(in) / shapeOf(in)[1]);
+      add("copyBlocks",
+          {blockCopy(rows, rowOf(out), rowOf(in), offset, rowOf(out), 0),
+           ptr(in), ptr(out)});
+      return success();
+    }
+    int64_t offset = 0;
+    for (Value in : op->getOperands()) {
+      add("copyBlocks",
+          {blockCopy(rows, rowOf(in), rowOf(in), 0, rowOf(out), offset),
+           ptr(in), ptr(out)});
+      offset += rowOf(in);
+    }
+    return success();
+  }
+
+  /// Batch normalization: statistics, then a per-channel map whose output
+  /// the epilogue continues. Outputs nothing reads are passed as null.
+  LogicalResult norm(Operation *op) {
+    auto literal = [](APFloat f) {
+      return llvm::formatv("{0:e17}", f.convertToDouble()).str();
+    };
+    std::string geom = normGeometry(op->getOperand(0));
+    if (auto o = dyn_cast<nn::BatchNormTrainOp>(op)) {
+      add("batchNormTrain",
+          {geom, ptr(o.getInput()), ptr(o.getRunningMean()),
+           ptr(o.getRunningVar()), ptrOrNull(o.getGamma()),
+           ptrOrNull(o.getBeta()), literal(o.getMomentum()),
+           literal(o.getEpsilon()), ptrIfStored(o.getMean()),
+           ptrIfStored(o.getInvstd()), ptrIfStored(o.getNewRunningMean()),
+           ptrIfStored(o.getNewRunningVar())});
+    } else if (auto o = dyn_cast<nn::BatchNormInferenceOp>(op)) {
+      add("batchNormInference",
+          {geom, ptr(o.getInput()), ptr(o.getMean()), ptr(o.getVar()),
+           ptrOrNull(o.getGamma()), ptrOrNull(o.getBeta()),
+           literal(o.getEpsilon())});
+    } else {
+      auto g = cast<nn::BatchNormGradOp>(op);
+      add("batchNormGrad",
+          {geom, ptr(g.getInput()), ptr(g.getOutputGrad()), ptr(g.getMean()),
+           ptr(g.getInvstd()), ptrOrNull(g.getGamma()),
+           ptrIfStored(g.getGammaGrad()), ptrIfStored(g.getBetaGrad())});
+    }
+    // CUDA keeps each channel's coefficients in scratch.
+    call.scratchFloats = 3 * shapeOf(op->getOperand(0))[1];
     afterAnchor();
     return success();
   }
@@ -179,6 +246,8 @@ private:
         c = &add("fill", {"FillKind::Normal", ptr(out), n,
                           str(r.getStream()) + "u", scale(r.getStddev())});
         c->seed = r.getSeed();
+      } else if (isa<nn::OnesOp>(o)) {
+        c = &add("fill", {"FillKind::One", ptr(out), n, "0u", "0.0"});
       } else {
         c = &add("fill", {"FillKind::Zero", ptr(out), n, "0u", "0.0"});
       }

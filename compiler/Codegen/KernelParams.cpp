@@ -43,13 +43,35 @@ std::string poolGeometry(Operation *op) {
   Value out =
       grad ? op->getOperand(op->getNumOperands() - 1) : op->getResult(0);
   auto x = shapeOf(in), y = shapeOf(out);
-  auto k = op->getAttrOfType<DenseI64ArrayAttr>("window");
-  auto s = op->getAttrOfType<DenseI64ArrayAttr>("strides");
-  auto p = op->getAttrOfType<DenseI64ArrayAttr>("padding");
+  // A global pool's window, and stride, is the whole plane.
+  SmallVector<int64_t, 2> k = {x[2], x[3]}, s = k, p = {0, 0};
+  if (!isa<nn::GlobalAvgPool2DOp>(op)) {
+    k = SmallVector<int64_t, 2>(
+        op->getAttrOfType<DenseI64ArrayAttr>("window").asArrayRef());
+    s = SmallVector<int64_t, 2>(
+        op->getAttrOfType<DenseI64ArrayAttr>("strides").asArrayRef());
+    p = SmallVector<int64_t, 2>(
+        op->getAttrOfType<DenseI64ArrayAttr>("padding").asArrayRef());
+  }
   return llvm::formatv("PoolGeom{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, "
                        "{9}, {10}, {11}}",
                        x[0], x[1], x[2], x[3], k[0], k[1], s[0], s[1], p[0],
                        p[1], y[2], y[3])
+      .str();
+}
+
+std::string normGeometry(Value input) {
+  auto x = shapeOf(input);
+  int64_t inner = 1;
+  for (int64_t d : x.drop_front(2))
+    inner *= d;
+  return llvm::formatv("NormGeom{{{0}, {1}, {2}}", x[0], x[1], inner).str();
+}
+
+std::string blockCopy(int64_t rows, int64_t count, int64_t srcStride,
+                      int64_t srcOffset, int64_t dstStride, int64_t dstOffset) {
+  return llvm::formatv("BlockCopy{{{0}, {1}, {2}, {3}, {4}, {5}}", rows, count,
+                       srcStride, srcOffset, dstStride, dstOffset)
       .str();
 }
 

@@ -23,6 +23,13 @@ std::string convGeometry(mlir::Operation *op);
 /// or its gradient.
 std::string poolGeometry(mlir::Operation *op);
 
+/// "NormGeom{N, C, inner}" of a normalization's input.
+std::string normGeometry(mlir::Value input);
+
+/// "BlockCopy{rows, count, srcStride, srcOffset, dstStride, dstOffset}".
+std::string blockCopy(int64_t rows, int64_t count, int64_t srcStride,
+                      int64_t srcOffset, int64_t dstStride, int64_t dstOffset);
+
 /// One `{UpdateKind::..., param, grad, state1, state2, n, momentum,
 /// weight_decay, beta1, beta2, epsilon, nesterov},` line per update op of an
 /// optimizer kernel; `count` receives their number.

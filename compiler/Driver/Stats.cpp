@@ -49,6 +49,8 @@ StepStats collectStats(func::FuncOp func) {
     else if (n.ends_with(".momentum") || n.ends_with(".exp_avg") ||
              n.ends_with(".exp_avg_sq"))
       s.optimizerStateBytes += bytes;
+    else if (n.ends_with(".running_mean") || n.ends_with(".running_var"))
+      s.runningStatisticsBytes += bytes;
   }
   return s;
 }
@@ -69,6 +71,9 @@ void printStats(llvm::raw_ostream &os, StringRef title, const StepStats &s) {
   os << "  parameters                  " << mib(s.parameterBytes) << "\n";
   os << "  gradients                   " << mib(s.gradientBytes) << "\n";
   os << "  optimizer state             " << mib(s.optimizerStateBytes) << "\n";
+  if (s.runningStatisticsBytes)
+    os << "  batch norm running stats    " << mib(s.runningStatisticsBytes)
+       << "\n";
   os << llvm::formatv("  conv + GEMM FLOPs           {0,10:F1} GFLOP\n",
                       s.convGemmFlops / 1e9);
 }

@@ -17,7 +17,8 @@ struct StepStats {
   int64_t parameterBytes = 0;
   int64_t gradientBytes = 0;
   int64_t optimizerStateBytes = 0;
-  double convGemmFlops = 0; // multiply-adds counted as 2
+  int64_t runningStatisticsBytes = 0; // batch norm's buffers
+  double convGemmFlops = 0;           // multiply-adds counted as 2
 };
 
 /// Figures of a planned function (after kernel-memory-plan).

@@ -193,7 +193,11 @@ const std::map<std::string, LayerKind> kLayerKinds = [] {
       {"avg_pool2d", LayerKind::AvgPool2D},
       {"dense", LayerKind::Dense},
       {"dropout", LayerKind::Dropout},
-      {"flatten", LayerKind::Flatten}};
+      {"flatten", LayerKind::Flatten},
+      {"add", LayerKind::Add},
+      {"concat", LayerKind::Concat},
+      {"global_avg_pool2d", LayerKind::GlobalAvgPool2D},
+      {"batch_norm", LayerKind::BatchNorm}};
   for (const std::string &a : kActivations)
     kinds[a] = LayerKind::Activation;
   return kinds;
@@ -204,8 +208,26 @@ std::string layerContext(const LayerSpec &l) {
          ")";
 }
 
+/// The names in a layer's "inputs" (empty when it has none).
+std::vector<std::string> readInputs(const ObjectReader &r) {
+  if (!r.has("inputs"))
+    return {};
+  const json &v = r.at("inputs");
+  if (!v.is_array() || v.empty())
+    r.fail("inputs",
+           "must be a non-empty array of layer names, got " + describe(v));
+  std::vector<std::string> names;
+  for (const json &x : v) {
+    if (!x.is_string() || x.get<std::string>().empty())
+      r.fail("inputs", "must list layer names (strings), got " + describe(x));
+    names.push_back(x.get<std::string>());
+  }
+  return names;
+}
+
 LayerSpec parseLayer(const json &v, int64_t index,
-                     std::map<std::string, int> &typeCounts) {
+                     std::map<std::string, int> &typeCounts,
+                     std::vector<std::string> &inputNames) {
   std::string anon = "layer #" + std::to_string(index);
   if (!v.is_object())
     throw SpecError{anon + ": must be an object, got " + describe(v)};
@@ -227,9 +249,12 @@ LayerSpec parseLayer(const json &v, int64_t index,
       first.string("name", l.type + "_" + std::to_string(typeCounts[l.type]++));
   if (l.name.empty())
     first.fail("name", "must not be empty");
+  if (l.name == kDataInput)
+    first.fail("name", "'data' is reserved for the network's input");
 
   ObjectReader r(v, layerContext(l));
-  std::vector<std::string> keys = {"name", "type"};
+  inputNames = readInputs(r);
+  std::vector<std::string> keys = {"name", "type", "inputs"};
   auto allow = [&](std::initializer_list<const char *> more) {
     keys.insert(keys.end(), more.begin(), more.end());
   };
@@ -276,30 +301,115 @@ LayerSpec parseLayer(const json &v, int64_t index,
     if (!(l.rate >= 0.0 && l.rate < 1.0))
       r.fail("rate", "must be in [0, 1), got " + r.at("rate").dump());
     break;
+  case LayerKind::BatchNorm:
+    allow({"momentum", "epsilon", "center", "scale", "activation"});
+    r.checkKeys(keys, l.type);
+    l.momentum = r.number("momentum", 0.9);
+    if (!(l.momentum >= 0.0 && l.momentum < 1.0))
+      r.fail("momentum", "must be in [0, 1), got " + r.at("momentum").dump());
+    l.epsilon = r.number("epsilon", 1e-5);
+    if (!(l.epsilon > 0.0))
+      r.fail("epsilon", "must be positive, got " + r.at("epsilon").dump());
+    l.center = r.boolean("center", true);
+    l.scale = r.boolean("scale", true);
+    if (r.has("activation") && !r.at("activation").is_null())
+      l.activation = r.string("activation", "", kActivations);
+    break;
+  case LayerKind::Add:
+    allow({"activation"});
+    r.checkKeys(keys, l.type);
+    if (r.has("activation") && !r.at("activation").is_null())
+      l.activation = r.string("activation", "", kActivations);
+    break;
   case LayerKind::Flatten:
   case LayerKind::Activation:
+  case LayerKind::Concat:
+  case LayerKind::GlobalAvgPool2D:
     r.checkKeys(keys, l.type);
     break;
   }
   return l;
 }
 
-/// Rank bookkeeping: conv and pools need a 4-D input; the network must end
-/// in [batch, classes].
-void checkLayerOrder(const ModelSpec &spec) {
-  bool spatial = true; // the input is [N, C, H, W]
-  for (const LayerSpec &l : spec.layers) {
-    bool needsSpatial = l.kind == LayerKind::Conv2D ||
-                        l.kind == LayerKind::MaxPool2D ||
-                        l.kind == LayerKind::AvgPool2D;
-    if (needsSpatial && !spatial)
-      throw SpecError{layerContext(l) +
-                      ": needs a 4-D input (channels, height, width) but the "
-                      "layers before it have flattened the data"};
-    if (l.kind == LayerKind::Dense || l.kind == LayerKind::Flatten)
-      spatial = false;
+bool joinsInputs(LayerKind kind) {
+  return kind == LayerKind::Add || kind == LayerKind::Concat;
+}
+
+/// Resolves a layer's input names to earlier layers (-1 for "data"); the
+/// default is the previous layer. Earlier-only rules out cycles.
+void resolveInputs(LayerSpec &l, const std::vector<std::string> &names,
+                   const std::map<std::string, int64_t> &indexOf) {
+  std::string where = layerContext(l) + ": ";
+  if (names.empty())
+    l.inputs = {l.index - 1};
+  for (const std::string &n : names) {
+    if (n == kDataInput) {
+      l.inputs.push_back(-1);
+      continue;
+    }
+    auto it = indexOf.find(n);
+    if (it == indexOf.end())
+      throw SpecError{where + "input '" + n +
+                      "' is not the name of a layer (nor 'data', the "
+                      "network's input)"};
+    if (it->second >= l.index)
+      throw SpecError{where + "input '" + n + "' is layer #" +
+                      std::to_string(it->second) +
+                      ", which does not come before it; inputs must be "
+                      "earlier layers"};
+    l.inputs.push_back(it->second);
   }
-  if (spatial)
+  size_t count = l.inputs.size();
+  if (joinsInputs(l.kind) && count < 2)
+    throw SpecError{where + "field 'inputs' must name two or more layers for " +
+                    l.type + ", got " + std::to_string(count)};
+  if (!joinsInputs(l.kind) && count != 1)
+    throw SpecError{where + "field 'inputs' must name one layer for " + l.type +
+                    ", got " + std::to_string(count)};
+}
+
+/// The name of input `i` of `l` as the spec writes it.
+std::string inputName(const ModelSpec &spec, int64_t i) {
+  return i < 0 ? std::string(kDataInput) : spec.layers[i].name;
+}
+
+/// Rank bookkeeping over the graph: conv and pools need a 4-D input, the
+/// inputs of add and concat share a rank, the network ends in
+/// [batch, classes], and every layer but the last feeds another.
+void checkGraph(const ModelSpec &spec) {
+  std::vector<int> rank(spec.layers.size());
+  std::vector<int> users(spec.layers.size());
+  auto rankOf = [&](int64_t i) { return i < 0 ? 4 : rank[i]; };
+  for (const LayerSpec &l : spec.layers) {
+    int in = rankOf(l.inputs[0]);
+    for (int64_t i : l.inputs) {
+      if (i >= 0)
+        ++users[i];
+      if (rankOf(i) != in)
+        throw SpecError{
+            layerContext(l) + ": inputs '" + inputName(spec, l.inputs[0]) +
+            "' (" + std::to_string(in) + "-D) and '" + inputName(spec, i) +
+            "' (" + std::to_string(rankOf(i)) + "-D) have different ranks"};
+    }
+    bool needsSpatial =
+        l.kind == LayerKind::Conv2D || l.kind == LayerKind::MaxPool2D ||
+        l.kind == LayerKind::AvgPool2D || l.kind == LayerKind::GlobalAvgPool2D;
+    if (needsSpatial && in != 4)
+      throw SpecError{layerContext(l) +
+                      ": needs a 4-D input (channels, height, width) but "
+                      "its input '" +
+                      inputName(spec, l.inputs[0]) +
+                      "' has been flattened (by a dense or flatten layer)"};
+    rank[l.index] =
+        l.kind == LayerKind::Dense || l.kind == LayerKind::Flatten ? 2 : in;
+  }
+  for (const LayerSpec &l : spec.layers)
+    if (l.index + 1 < int64_t(spec.layers.size()) && users[l.index] == 0)
+      throw SpecError{layerContext(l) +
+                      ": its result is used by no layer; every layer but "
+                      "the last (the network's output) must be an input of "
+                      "another"};
+  if (rank.back() != 2)
     throw SpecError{layerContext(spec.layers.back()) +
                     ": the last layer must give [batch, classes]; end the "
                     "network with a dense layer"};
@@ -334,8 +444,9 @@ void parseSpec(const json &root, ModelSpec &spec) {
     r.fail("layers", "must not be empty");
   std::map<std::string, int> typeCounts;
   std::map<std::string, int64_t> seen;
+  std::vector<std::vector<std::string>> inputNames(layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
-    LayerSpec l = parseLayer(layers[i], int64_t(i), typeCounts);
+    LayerSpec l = parseLayer(layers[i], int64_t(i), typeCounts, inputNames[i]);
     auto [it, inserted] = seen.emplace(l.name, l.index);
     if (!inserted)
       throw SpecError{layerContext(l) + ": field 'name' '" + l.name +
@@ -343,7 +454,9 @@ void parseSpec(const json &root, ModelSpec &spec) {
                       std::to_string(it->second)};
     spec.layers.push_back(std::move(l));
   }
-  checkLayerOrder(spec);
+  for (LayerSpec &l : spec.layers)
+    resolveInputs(l, inputNames[l.index], seen);
+  checkGraph(spec);
 
   spec.loss =
       r.string("loss", "softmax_cross_entropy", {"softmax_cross_entropy"});

@@ -26,14 +26,24 @@ enum class LayerKind {
   Dense,
   Dropout,
   Flatten,
-  Activation // a standalone activation layer; `type` names it
+  Activation, // a standalone activation layer; `type` names it
+  Add,        // elementwise sum of two or more inputs
+  Concat,     // inputs joined along channels (4-D) or features (2-D)
+  GlobalAvgPool2D,
+  BatchNorm
 };
+
+/// The name of the network's input in a layer's "inputs".
+inline constexpr const char *kDataInput = "data";
 
 struct LayerSpec {
   std::string name; // unique; defaults to "<type>_<k>" (k-th of its type)
   std::string type; // as written: "conv2d", "max_pool2d", ...
   LayerKind kind;
-  int64_t index = 0;    // position in "layers"
+  int64_t index = 0; // position in "layers"
+  /// What the layer reads: indices of earlier layers, -1 for the network's
+  /// input ("data"). Default: the previous layer.
+  std::vector<int64_t> inputs;
   int64_t channels = 0; // conv2d
   int64_t units = 0;    // dense
   HW kernel;            // conv2d kernel_size, pools pool_size
@@ -42,6 +52,10 @@ struct LayerSpec {
   std::string activation; // "" or an activation name (kActivations)
   bool useBias = true;
   double rate = 0.0; // dropout
+  // batch_norm (Gluon's keys): running = momentum * running + (1 -
+  // momentum) * batch statistic; `center` adds beta, `scale` gamma.
+  double momentum = 0.9, epsilon = 1e-5;
+  bool center = true, scale = true;
 };
 
 struct InitializerSpec {

@@ -37,16 +37,26 @@ private:
     return RankedTensorType::get(shape, f32());
   }
 
-  /// Adds a parameter argument to @forward.
-  Value param(const LayerSpec &l, StringRef what, ArrayRef<int64_t> shape) {
+  /// How a parameter or buffer starts (`nn.init`; the default is the
+  /// spec's initializer for weights, zeros for vectors).
+  enum class Start { Default, Ones };
+
+  /// Adds a parameter argument to @forward; a buffer (`nn.buffer`: batch
+  /// norm's running statistics) is state that training updates without a
+  /// gradient.
+  Value param(const LayerSpec &l, StringRef what, ArrayRef<int64_t> shape,
+              Start start = Start::Default, bool buffer = false) {
     Block &entry = forward.getBody().front();
     // Parameters come before the images, seed and step.
     unsigned pos = entry.getNumArguments() - 3;
-    forward.insertArgument(
-        pos, tensor(shape),
-        b.getDictionaryAttr(
-            b.getNamedAttr("nn.name", b.getStringAttr(l.name + "." + what))),
-        b.getUnknownLoc());
+    SmallVector<NamedAttribute> attrs = {
+        b.getNamedAttr("nn.name", b.getStringAttr(l.name + "." + what))};
+    if (start == Start::Ones)
+      attrs.push_back(b.getNamedAttr("nn.init", b.getStringAttr("ones")));
+    if (buffer)
+      attrs.push_back(b.getNamedAttr("nn.buffer", b.getUnitAttr()));
+    forward.insertArgument(pos, tensor(shape), b.getDictionaryAttr(attrs),
+                           b.getUnknownLoc());
     return entry.getArgument(pos);
   }
 
@@ -75,68 +85,106 @@ private:
 
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
-    Value x = entry->getArgument(0);
-    int64_t channels = spec.channels; // known without spatial sizes
-    int64_t features = kDyn;          // after flatten/dense
-    int64_t dropoutStream = 0;
+    // The value of each layer, by index; the spec's inputs pick from them.
+    SmallVector<Value> layerValues;
     for (const LayerSpec &l : spec.layers) {
-      Location loc = nn::makeLayerLoc(&ctx, {l.name, l.type, l.index});
-      auto strides = b.getDenseI64ArrayAttr({l.strides.h, l.strides.w});
-      auto padding = b.getDenseI64ArrayAttr({l.padding.h, l.padding.w});
-      auto window = b.getDenseI64ArrayAttr({l.kernel.h, l.kernel.w});
-      switch (l.kind) {
-      case LayerKind::Conv2D: {
-        Value w =
-            param(l, "weight", {l.channels, channels, l.kernel.h, l.kernel.w});
-        Value bias = l.useBias ? param(l, "bias", {l.channels}) : Value();
-        x = b.create<nn::Conv2DOp>(loc, tensor({kDyn, l.channels, kDyn, kDyn}),
-                                   x, w, bias, strides, padding);
-        x = activation(loc, l.activation, x);
-        channels = l.channels;
-        break;
-      }
-      case LayerKind::MaxPool2D:
-        x = b.create<nn::MaxPool2DOp>(loc, tensor({kDyn, channels, kDyn, kDyn}),
-                                      x, window, strides, padding);
-        break;
-      case LayerKind::AvgPool2D:
-        x = b.create<nn::AvgPool2DOp>(loc, tensor({kDyn, channels, kDyn, kDyn}),
-                                      x, window, strides, padding);
-        break;
-      case LayerKind::Flatten:
-        x = b.create<nn::FlattenOp>(loc, tensor({kDyn, kDyn}), x);
-        break;
-      case LayerKind::Dense: {
-        // Gluon's Dense flattens a 4-D input implicitly.
-        if (cast<RankedTensorType>(x.getType()).getRank() != 2) {
-          x = b.create<nn::FlattenOp>(loc, tensor({kDyn, kDyn}), x);
-          features = kDyn;
-        }
-        Value w = param(l, "weight", {l.units, features});
-        Value bias = l.useBias ? param(l, "bias", {l.units}) : Value();
-        x = b.create<nn::DenseOp>(loc, tensor({kDyn, l.units}), x, w, bias);
-        x = activation(loc, l.activation, x);
-        features = l.units;
-        break;
-      }
-      case LayerKind::Dropout:
-        x = b.create<nn::DropoutOp>(
-            loc, x.getType(), x,
-            entry->getArgument(entry->getNumArguments() - 2),
-            entry->getArgument(entry->getNumArguments() - 1),
-            b.getF32FloatAttr(l.rate), b.getI64IntegerAttr(dropoutStream++));
-        break;
-      case LayerKind::Activation:
-        x = activation(loc, l.type, x);
-        break;
-      }
-      if (l.kind == LayerKind::Flatten)
-        features = kDyn;
+      SmallVector<Value> inputs;
+      // The images follow the parameters added so far.
+      Value images = entry->getArgument(entry->getNumArguments() - 3);
+      for (int64_t i : l.inputs)
+        inputs.push_back(i < 0 ? images : layerValues[i]);
+      layerValues.push_back(buildLayer(l, inputs));
     }
+    Value x = layerValues.back();
     b.create<func::ReturnOp>(b.getUnknownLoc(), x);
     forward.setType(
         b.getFunctionType(entry->getArgumentTypes(), {x.getType()}));
     classes = cast<RankedTensorType>(x.getType()).getDimSize(1);
+  }
+
+  /// Dimension `i` of a value's type (dynamic where not yet known).
+  static int64_t dimOf(Value v, unsigned i) {
+    return cast<RankedTensorType>(v.getType()).getDimSize(i);
+  }
+  static int64_t rankOf(Value v) {
+    return cast<RankedTensorType>(v.getType()).getRank();
+  }
+
+  /// The ops of one layer on its inputs; returns its result.
+  Value buildLayer(const LayerSpec &l, ArrayRef<Value> inputs) {
+    Location loc = nn::makeLayerLoc(&ctx, {l.name, l.type, l.index});
+    Block *entry = &forward.getBody().front();
+    Value x = inputs[0];
+    auto strides = b.getDenseI64ArrayAttr({l.strides.h, l.strides.w});
+    auto padding = b.getDenseI64ArrayAttr({l.padding.h, l.padding.w});
+    auto window = b.getDenseI64ArrayAttr({l.kernel.h, l.kernel.w});
+    auto pooled = [&] { return tensor({kDyn, dimOf(x, 1), kDyn, kDyn}); };
+    switch (l.kind) {
+    case LayerKind::Conv2D: {
+      Value w =
+          param(l, "weight", {l.channels, dimOf(x, 1), l.kernel.h, l.kernel.w});
+      Value bias = l.useBias ? param(l, "bias", {l.channels}) : Value();
+      x = b.create<nn::Conv2DOp>(loc, tensor({kDyn, l.channels, kDyn, kDyn}), x,
+                                 w, bias, strides, padding);
+      return activation(loc, l.activation, x);
+    }
+    case LayerKind::MaxPool2D:
+      return b.create<nn::MaxPool2DOp>(loc, pooled(), x, window, strides,
+                                       padding);
+    case LayerKind::AvgPool2D:
+      return b.create<nn::AvgPool2DOp>(loc, pooled(), x, window, strides,
+                                       padding);
+    case LayerKind::GlobalAvgPool2D:
+      return b.create<nn::GlobalAvgPool2DOp>(
+          loc, tensor({kDyn, dimOf(x, 1), 1, 1}), x);
+    case LayerKind::Flatten:
+      return b.create<nn::FlattenOp>(loc, tensor({kDyn, kDyn}), x);
+    case LayerKind::Dense: {
+      // Gluon's Dense flattens a 4-D input implicitly.
+      if (rankOf(x) != 2)
+        x = b.create<nn::FlattenOp>(loc, tensor({kDyn, kDyn}), x);
+      Value w = param(l, "weight", {l.units, dimOf(x, 1)});
+      Value bias = l.useBias ? param(l, "bias", {l.units}) : Value();
+      x = b.create<nn::DenseOp>(loc, tensor({kDyn, l.units}), x, w, bias);
+      return activation(loc, l.activation, x);
+    }
+    case LayerKind::Dropout:
+      return b.create<nn::DropoutOp>(
+          loc, x.getType(), x, entry->getArgument(entry->getNumArguments() - 2),
+          entry->getArgument(entry->getNumArguments() - 1),
+          b.getF32FloatAttr(l.rate), b.getI64IntegerAttr(dropoutStream++));
+    case LayerKind::Activation:
+      return activation(loc, l.type, x);
+    case LayerKind::BatchNorm: {
+      // PyTorch's names: weight (gamma), bias (beta), running statistics.
+      int64_t c = dimOf(x, 1);
+      Value gamma = l.scale ? param(l, "weight", {c}, Start::Ones) : Value();
+      Value beta = l.center ? param(l, "bias", {c}) : Value();
+      Value mean = param(l, "running_mean", {c}, Start::Default, true);
+      Value var = param(l, "running_var", {c}, Start::Ones, true);
+      x = b.create<nn::BatchNormOp>(loc, x.getType(), x, mean, var, gamma, beta,
+                                    b.getF64FloatAttr(l.momentum),
+                                    b.getF64FloatAttr(l.epsilon));
+      return activation(loc, l.activation, x);
+    }
+    case LayerKind::Add:
+      // A chain of binary sums, then the activation.
+      for (Value y : inputs.drop_front())
+        x = b.create<nn::AddOp>(loc, x, y);
+      return activation(loc, l.activation, x);
+    case LayerKind::Concat: {
+      SmallVector<int64_t> shape(
+          cast<RankedTensorType>(x.getType()).getShape());
+      shape[1] = 0;
+      for (Value v : inputs)
+        shape[1] = ShapedType::isDynamic(dimOf(v, 1)) ||
+                           ShapedType::isDynamic(shape[1])
+                       ? kDyn
+                       : shape[1] + dimOf(v, 1);
+      return b.create<nn::ConcatOp>(loc, tensor(shape), inputs);
+    }
+    }
+    llvm_unreachable("every layer kind is built");
   }
 
   void buildLoss() {
@@ -193,6 +241,7 @@ private:
   OpBuilder b;
   func::FuncOp forward;
   int64_t classes = kDyn;
+  int64_t dropoutStream = 0;
 };
 
 } // namespace

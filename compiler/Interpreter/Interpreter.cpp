@@ -157,6 +157,46 @@ private:
                      window(o.getWindow(), o.getStrides(), o.getPadding())));
           return true;
         })
+        .Case([&](GlobalAvgPool2DOp o) {
+          auto in = shapeOf(o.getInput());
+          set(o,
+              ref::avgPool2d(t(o.getInput()),
+                             window({in[2], in[3]}, {in[2], in[3]}, {0, 0})));
+          return true;
+        })
+        .Case([&](BatchNormTrainOp o) {
+          ref::Tensor<T> y, mean, invstd, newMean, newVar;
+          ref::batchNormTrain(t(o.getInput()), t(o.getRunningMean()),
+                              t(o.getRunningVar()), optional(o.getGamma()),
+                              optional(o.getBeta()),
+                              o.getMomentum().convertToDouble(),
+                              o.getEpsilon().convertToDouble(), y, mean, invstd,
+                              newMean, newVar);
+          set(o.getOutput(), std::move(y));
+          set(o.getMean(), std::move(mean));
+          set(o.getInvstd(), std::move(invstd));
+          set(o.getNewRunningMean(), std::move(newMean));
+          set(o.getNewRunningVar(), std::move(newVar));
+          return true;
+        })
+        .Case([&](BatchNormInferenceOp o) {
+          set(o, ref::batchNormInference(t(o.getInput()), t(o.getMean()),
+                                         t(o.getVar()), optional(o.getGamma()),
+                                         optional(o.getBeta()),
+                                         o.getEpsilon().convertToDouble()));
+          return true;
+        })
+        .Case([&](ConcatOp o) {
+          std::vector<const ref::Tensor<T> *> inputs;
+          for (Value v : o.getInputs())
+            inputs.push_back(&t(v));
+          set(o, ref::concat(inputs));
+          return true;
+        })
+        .Case([&](AddOp o) {
+          set(o, ref::add(t(o.getLhs()), t(o.getRhs())));
+          return true;
+        })
         .Case([&](DenseOp o) {
           set(o, ref::dense(t(o.getInput()), t(o.getWeight()),
                             optional(o.getBias())));
@@ -258,8 +298,18 @@ private:
               ref::softmaxCrossEntropyGrad(t(o.getLogits()), t(o.getLabels())));
           return true;
         })
-        .Case([&](AddOp o) {
-          set(o, ref::add(t(o.getLhs()), t(o.getRhs())));
+        .Case([&](BatchNormGradOp o) {
+          ref::Tensor<T> dx, dgamma, dbeta;
+          ref::batchNormGrad(t(o.getInput()), t(o.getOutputGrad()),
+                             t(o.getMean()), t(o.getInvstd()),
+                             optional(o.getGamma()), dx, dgamma, dbeta);
+          set(o.getInputGrad(), std::move(dx));
+          set(o.getGammaGrad(), std::move(dgamma));
+          set(o.getBetaGrad(), std::move(dbeta));
+          return true;
+        })
+        .Case([&](SliceOp o) {
+          set(o, ref::slice(t(o.getInput()), o.getOffset(), shapeOf(o)[1]));
           return true;
         })
         .Default([&](Operation *) { return false; });
@@ -310,6 +360,10 @@ private:
         })
         .Case([&](ZerosOp o) {
           set(o, ref::Tensor<T>(shapeOf(o)));
+          return true;
+        })
+        .Case([&](OnesOp o) {
+          set(o, ref::Tensor<T>(shapeOf(o), T(1)));
           return true;
         })
         .Default([&](Operation *) { return false; });

@@ -74,10 +74,13 @@ public:
     auto init = withDropout.lookupSymbol<func::FuncOp>("init");
     auto results =
         check(interpret<float>(init, {Value32::integer(int64_t(seed))}));
-    for (unsigned i = 0; i < results.size(); ++i)
-      tensors[config.params[i].name] = results[i].tensor();
+    // Optimizer state starts at zero; @init sets the parameters and batch
+    // norm's running statistics.
     for (const auto &t : config.state)
       tensors[t.name] = Tensor32(t.shape);
+    for (unsigned i = 0; i < results.size(); ++i)
+      tensors[init.getResultAttrOfType<StringAttr>(i, "nn.name").str()] =
+          results[i].tensor();
   }
 
   rt::StepResult trainStep(const float *images, const int32_t *labels, float lr,

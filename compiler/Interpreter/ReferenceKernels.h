@@ -349,6 +349,143 @@ template <typename T> Tensor<T> add(const Tensor<T> &a, const Tensor<T> &b) {
   return zipWith(a, b, [](T x, T y) { return x + y; });
 }
 
+//===----------------------------------------------------------------------===//
+// Batch normalization: statistics per channel (dimension 1) over every other
+// dimension; `inner` is the product of the dimensions after the channel.
+//===----------------------------------------------------------------------===//
+
+struct ChannelLayout {
+  int64_t n, c, inner;
+  template <typename T> static ChannelLayout of(const Tensor<T> &x) {
+    return {x.shape[0], x.shape[1], x.size() / (x.shape[0] * x.shape[1])};
+  }
+  int64_t index(int64_t b, int64_t ch, int64_t i) const {
+    return (b * c + ch) * inner + i;
+  }
+  int64_t count() const { return n * inner; }
+};
+
+/// Training mode: y, the batch mean and 1 / sqrt(biased var + eps) per
+/// channel, and the running statistics after the update (unbiased var).
+template <typename T>
+void batchNormTrain(const Tensor<T> &x, const Tensor<T> &runMean,
+                    const Tensor<T> &runVar, const Tensor<T> *gamma,
+                    const Tensor<T> *beta, double momentum, double eps,
+                    Tensor<T> &y, Tensor<T> &mean, Tensor<T> &invstd,
+                    Tensor<T> &newMean, Tensor<T> &newVar) {
+  ChannelLayout l = ChannelLayout::of(x);
+  y = Tensor<T>(x.shape);
+  mean = invstd = newMean = newVar = Tensor<T>({l.c});
+  for (int64_t ch = 0; ch < l.c; ++ch) {
+    double sum = 0, sq = 0;
+    for (int64_t b = 0; b < l.n; ++b)
+      for (int64_t i = 0; i < l.inner; ++i)
+        sum += x[l.index(b, ch, i)];
+    double m = sum / l.count();
+    for (int64_t b = 0; b < l.n; ++b)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        double d = x[l.index(b, ch, i)] - m;
+        sq += d * d;
+      }
+    double var = sq / l.count();
+    double is = 1.0 / std::sqrt(var + eps);
+    double g = gamma ? double((*gamma)[ch]) : 1.0;
+    double bt = beta ? double((*beta)[ch]) : 0.0;
+    for (int64_t b = 0; b < l.n; ++b)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        int64_t k = l.index(b, ch, i);
+        y[k] = T(g * (x[k] - m) * is + bt);
+      }
+    double unbiased = l.count() > 1 ? sq / (l.count() - 1) : var;
+    mean[ch] = T(m);
+    invstd[ch] = T(is);
+    newMean[ch] = T(momentum * runMean[ch] + (1 - momentum) * m);
+    newVar[ch] = T(momentum * runVar[ch] + (1 - momentum) * unbiased);
+  }
+}
+
+/// Evaluation mode: the running statistics.
+template <typename T>
+Tensor<T> batchNormInference(const Tensor<T> &x, const Tensor<T> &mean,
+                             const Tensor<T> &var, const Tensor<T> *gamma,
+                             const Tensor<T> *beta, double eps) {
+  ChannelLayout l = ChannelLayout::of(x);
+  Tensor<T> y(x.shape);
+  for (int64_t ch = 0; ch < l.c; ++ch) {
+    double is = 1.0 / std::sqrt(double(var[ch]) + eps);
+    double g = gamma ? double((*gamma)[ch]) : 1.0;
+    double bt = beta ? double((*beta)[ch]) : 0.0;
+    for (int64_t b = 0; b < l.n; ++b)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        int64_t k = l.index(b, ch, i);
+        y[k] = T(g * (x[k] - mean[ch]) * is + bt);
+      }
+  }
+  return y;
+}
+
+/// The gradients of batchNormTrain's y (docs in NNOps.td).
+template <typename T>
+void batchNormGrad(const Tensor<T> &x, const Tensor<T> &dy,
+                   const Tensor<T> &mean, const Tensor<T> &invstd,
+                   const Tensor<T> *gamma, Tensor<T> &dx, Tensor<T> &dgamma,
+                   Tensor<T> &dbeta) {
+  ChannelLayout l = ChannelLayout::of(x);
+  dx = Tensor<T>(x.shape);
+  dgamma = dbeta = Tensor<T>({l.c});
+  double count = double(l.count());
+  for (int64_t ch = 0; ch < l.c; ++ch) {
+    double db = 0, dg = 0, m = mean[ch], is = invstd[ch];
+    for (int64_t b = 0; b < l.n; ++b)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        int64_t k = l.index(b, ch, i);
+        db += dy[k];
+        dg += dy[k] * (x[k] - m) * is;
+      }
+    double g = gamma ? double((*gamma)[ch]) : 1.0;
+    for (int64_t b = 0; b < l.n; ++b)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        int64_t k = l.index(b, ch, i);
+        double xhat = (x[k] - m) * is;
+        dx[k] = T(g * is / count * (count * dy[k] - db - xhat * dg));
+      }
+    dgamma[ch] = T(dg);
+    dbeta[ch] = T(db);
+  }
+}
+
+/// Inputs joined along dimension 1: for each leading index n, the inputs'
+/// rows n one after another.
+template <typename T>
+Tensor<T> concat(const std::vector<const Tensor<T> *> &inputs) {
+  std::vector<int64_t> shape = inputs[0]->shape;
+  shape[1] = 0;
+  for (const Tensor<T> *x : inputs)
+    shape[1] += x->shape[1];
+  Tensor<T> y(shape);
+  int64_t n = shape[0], out = 0;
+  for (int64_t b = 0; b < n; ++b)
+    for (const Tensor<T> *x : inputs)
+      for (int64_t i = 0, row = x->size() / n; i < row; ++i)
+        y[out++] = (*x)[b * row + i];
+  return y;
+}
+
+/// Entries [offset, offset + count) of dimension 1.
+template <typename T>
+Tensor<T> slice(const Tensor<T> &x, int64_t offset, int64_t count) {
+  std::vector<int64_t> shape = x.shape;
+  shape[1] = count;
+  Tensor<T> y(shape);
+  int64_t inner = x.size() / (x.shape[0] * x.shape[1]);
+  for (int64_t b = 0; b < x.shape[0]; ++b)
+    for (int64_t c = 0; c < count; ++c)
+      for (int64_t i = 0; i < inner; ++i)
+        y[(b * count + c) * inner + i] =
+            x[(b * x.shape[1] + offset + c) * inner + i];
+  return y;
+}
+
 /// Inverted dropout; the backward pass is the same function of the
 /// gradient (same mask, same scale).
 template <typename T>

@@ -5,7 +5,8 @@
 // CUDA ones (runtime/KernelAbi.h): convForward, convInputGrad,
 // convWeightGrad, denseForward, denseInputGrad, denseWeightGrad, biasGrad,
 // poolForward<K>, poolInputGrad<K>, softmaxCrossEntropy, applyUpdates,
-// fill, elementwise.
+// fill, elementwise, copyBlocks, batchNormTrain, batchNormInference,
+// batchNormGrad.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ALEXC_RUNTIME_CPU_KERNELS_H
@@ -14,11 +15,13 @@
 #include "runtime/KernelAbi.h"
 #include "runtime/Select.h"
 #include "runtime/cpu/Conv.h"
+#include "runtime/cpu/Copy.h"
 #include "runtime/cpu/Dense.h"
 #include "runtime/cpu/DropoutMask.h"
 #include "runtime/cpu/Elementwise.h"
 #include "runtime/cpu/Init.h"
 #include "runtime/cpu/Loss.h"
+#include "runtime/cpu/Norm.h"
 #include "runtime/cpu/Optimizer.h"
 #include "runtime/cpu/Pool.h"
 #include "runtime/cpu/Reduce.h"

@@ -138,11 +138,13 @@ public:
     std::vector<void *> args(info.numArgs, nullptr), results;
     for (int i = 0; i < info.numResults; ++i)
       results.push_back(tensors.at(info.results[i].name).ptr);
-    runDirect("init", args, results);
+    // Optimizer state starts at zero; @init then sets what it returns
+    // (parameters, and batch norm's running statistics).
     for (int i = 0; i < model.numState; ++i) {
       auto &t = tensors.at(model.state[i].name);
       ALEXC_CUDA_CHECK(cudaMemsetAsync(t.ptr, 0, t.n * 4, stream));
     }
+    runDirect("init", args, results);
     ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
   }
 

@@ -11,11 +11,13 @@
 #define ALEXC_RUNTIME_CUDA_KERNELS_CUH
 
 #include "runtime/cuda/Conv.cuh"
+#include "runtime/cuda/Copy.cuh"
 #include "runtime/cuda/Dense.cuh"
 #include "runtime/cuda/Elementwise.cuh"
 #include "runtime/cuda/Gemm.cuh"
 #include "runtime/cuda/Init.cuh"
 #include "runtime/cuda/Loss.cuh"
+#include "runtime/cuda/Norm.cuh"
 #include "runtime/cuda/Optimizer.cuh"
 #include "runtime/cuda/Pool.cuh"
 #include "runtime/cuda/Reduce.cuh"

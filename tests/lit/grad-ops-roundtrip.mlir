@@ -31,8 +31,8 @@ func.func @grads(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %dy: tensor<2
   %10 = nn.dropout_grad %9, %seed, %step rate = 0.25 stream = 1 : tensor<2x64xf32>
   // CHECK: nn.softmax_cross_entropy_grad %{{.*}}, %{{.*}} : tensor<2x5xf32>, tensor<2xi32>
   %11 = nn.softmax_cross_entropy_grad %l, %y : tensor<2x5xf32>, tensor<2xi32>
-  // CHECK: nn.add %{{.*}}, %{{.*}} : tensor<2x64xf32>
-  %12 = nn.add %7, %8 : tensor<2x64xf32>
+  // CHECK: nn.add %{{.*}}, %{{.*}} : (tensor<2x64xf32>, tensor<2x64xf32>) -> tensor<2x64xf32>
+  %12 = nn.add %7, %8 : (tensor<2x64xf32>, tensor<2x64xf32>) -> tensor<2x64xf32>
   // CHECK: nn.reshape %{{.*}} : tensor<2x64xf32> -> tensor<2x4x4x4xf32>
   %13 = nn.reshape %12 : tensor<2x64xf32> -> tensor<2x4x4x4xf32>
   return

@@ -15,7 +15,7 @@ func.func @bad(%x: tensor<1024xf32>) -> tensor<1024xf32> attributes {kernel.aren
   }
   %c = kernel.launch "c" kind = gemm (%a, %b : tensor<1024xf32>, tensor<1024xf32>) -> (tensor<1024xf32>) attributes {inplace = array<i64: -1>, offsets = array<i64: 0>, placement = [#kernel<placement persistent>]} {
   ^bb0(%i: tensor<1024xf32>, %j: tensor<1024xf32>):
-    %r = nn.add %i, %j : tensor<1024xf32>
+    %r = nn.add %i, %j : (tensor<1024xf32>, tensor<1024xf32>) -> tensor<1024xf32>
     kernel.yield %r : tensor<1024xf32>
   }
   return %c : tensor<1024xf32>

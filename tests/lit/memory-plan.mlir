@@ -39,7 +39,7 @@ func.func @chain(%x: tensor<1024xf32>) -> tensor<1024xf32> {
   // CHECK: "e" {{.*}}offsets = array<i64: 0>, placement = [#kernel<placement persistent>]
   %e = kernel.launch "e" kind = gemm (%d, %b : tensor<1024xf32>, tensor<1024xf32>) -> (tensor<1024xf32>) {
   ^bb0(%i: tensor<1024xf32>, %j: tensor<1024xf32>):
-    %r = nn.add %i, %j : tensor<1024xf32>
+    %r = nn.add %i, %j : (tensor<1024xf32>, tensor<1024xf32>) -> tensor<1024xf32>
     kernel.yield %r : tensor<1024xf32>
   }
   return %e : tensor<1024xf32>

@@ -360,6 +360,74 @@ TEST(CudaHostKernels, Pooling) {
   }
 }
 
+/// Batch normalization's kernels as the launchers run them (one block of
+/// fibers per channel for the statistics, then the per-channel map),
+/// against the reference, on 4-D and 2-D inputs.
+TEST(CudaHostKernels, BatchNorm) {
+  std::mt19937 rng(9);
+  for (std::vector<int64_t> shape :
+       {std::vector<int64_t>{3, 4, 5, 3}, std::vector<int64_t>{5, 6}}) {
+    T x = random(shape, rng), dy = random(shape, rng);
+    int64_t C = shape[1], inner = x.size() / (shape[0] * C);
+    cuda::NormGeom g{shape[0], C, inner};
+    T runMean = random({C}, rng), runVar = random({C}, rng, 0.5, 2),
+      gamma = random({C}, rng), beta = random({C}, rng);
+    T refY, refMean, refInvstd, refNewMean, refNewVar;
+    ref::batchNormTrain(x, runMean, runVar, &gamma, &beta, 0.8, 1e-3, refY,
+                        refMean, refInvstd, refNewMean, refNewVar);
+    T mean({C}), invstd({C}), newMean({C}), newVar({C}), y(shape);
+    std::vector<float> coef(3 * C);
+    cuda::launchOnHost({unsigned(C), 1, 1}, cuda::kNormThreads,
+                       cuda::batchNormStatsKernel, g, x.data.data(),
+                       runMean.data.data(), runVar.data.data(),
+                       gamma.data.data(), beta.data.data(), 0.8, 1e-3,
+                       mean.data.data(), invstd.data.data(),
+                       newMean.data.data(), newVar.data.data(), coef.data());
+    cuda::channelMapKernel(g, x.data.data(), nullptr, coef.data(),
+                           cuda::StoreTo{y.data.data()});
+    EXPECT_LT(relError(y, refY), 1e-6);
+    EXPECT_LT(relError(mean, refMean), 1e-6);
+    EXPECT_LT(relError(invstd, refInvstd), 1e-6);
+    EXPECT_LT(relError(newMean, refNewMean), 1e-6);
+    EXPECT_LT(relError(newVar, refNewVar), 1e-6);
+
+    T refDx, refDgamma, refDbeta, dx(shape), dgamma({C}), dbeta({C});
+    ref::batchNormGrad(x, dy, mean, invstd, &gamma, refDx, refDgamma, refDbeta);
+    cuda::launchOnHost(
+        {unsigned(C), 1, 1}, cuda::kNormThreads, cuda::batchNormGradStatsKernel,
+        g, x.data.data(), dy.data.data(), mean.data.data(), invstd.data.data(),
+        gamma.data.data(), dgamma.data.data(), dbeta.data.data(), coef.data());
+    cuda::channelMapKernel(g, dy.data.data(), x.data.data(), coef.data(),
+                           cuda::StoreTo{dx.data.data()});
+    EXPECT_LT(relError(dx, refDx), 1e-5);
+    EXPECT_LT(relError(dgamma, refDgamma), 1e-6);
+    EXPECT_LT(relError(dbeta, refDbeta), 1e-6);
+
+    cuda::launchOnHost({unsigned(C), 1, 1}, 1,
+                       cuda::batchNormInferenceCoefKernel, g,
+                       runMean.data.data(), runVar.data.data(),
+                       gamma.data.data(), beta.data.data(), 1e-3, coef.data());
+    cuda::channelMapKernel(g, x.data.data(), nullptr, coef.data(),
+                           cuda::StoreTo{y.data.data()});
+    EXPECT_LT(relError(y, ref::batchNormInference(x, runMean, runVar, &gamma,
+                                                  &beta, 1e-3)),
+              1e-6);
+  }
+}
+
+/// Concat's copies and the slice of its gradient, as strided block copies.
+TEST(CudaHostKernels, BlockCopies) {
+  std::mt19937 rng(10);
+  T a = random({2, 3, 2, 2}, rng), b = random({2, 1, 2, 2}, rng);
+  T y({2, 4, 2, 2});
+  cuda::copyBlocksKernel({2, 12, 12, 0, 16, 0}, a.data.data(), y.data.data());
+  cuda::copyBlocksKernel({2, 4, 4, 0, 16, 12}, b.data.data(), y.data.data());
+  EXPECT_EQ(relError(y, ref::concat<float>({&a, &b})), 0.0);
+  T back({2, 1, 2, 2});
+  cuda::copyBlocksKernel({2, 4, 16, 12, 4, 0}, y.data.data(), back.data.data());
+  EXPECT_EQ(relError(back, b), 0.0);
+}
+
 /// The direct forward convolution of few-channel inputs, its blocks'
 /// threads as fibers, against the reference: conv1's 11x11 stride-4
 /// windows on a smaller image (partial row, column and channel tiles),

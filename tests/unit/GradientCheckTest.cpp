@@ -267,11 +267,11 @@ TEST(GradientCheck, FlattenAndAdd) {
   std::string src =
       "func.func @fwd(%x: " + ty(xs) + ", %z: " + ty(ys) + ") -> " + ty(ys) +
       " {\n  %f = nn.flatten %x : " + ty(xs) + " -> " + ty(ys) +
-      "\n  %y = nn.add %f, %z : " + ty(ys) + "\n  return %y : " + ty(ys) +
-      "\n}\n" + "func.func @bwd(%x: " + ty(xs) + ", %z: " + ty(ys) +
-      ", %dy: " + ty(ys) + ") -> (" + ty(xs) + ", " + ty(ys) + ") {\n" +
-      "  %dx = nn.reshape %dy : " + ty(ys) + " -> " + ty(xs) +
-      "\n  return %dx, %dy : " + ty(xs) + ", " + ty(ys) + "\n}\n";
+      "\n  %y = nn.add %f, %z : (" + ty(ys) + ", " + ty(ys) + ") -> " + ty(ys) +
+      "\n  return %y : " + ty(ys) + "\n}\n" + "func.func @bwd(%x: " + ty(xs) +
+      ", %z: " + ty(ys) + ", %dy: " + ty(ys) + ") -> (" + ty(xs) + ", " +
+      ty(ys) + ") {\n" + "  %dx = nn.reshape %dy : " + ty(ys) + " -> " +
+      ty(xs) + "\n  return %dx, %dy : " + ty(xs) + ", " + ty(ys) + "\n}\n";
   record(checkOp(src, {randomTensor(xs, rng), randomTensor(ys, rng)}, {0, 1},
                  rng));
 }
@@ -358,7 +358,16 @@ void checkNetwork(const std::string &specText, int64_t batch) {
     auto s = cast<RankedTensorType>(f.getArgumentTypes()[i]).getShape();
     params.push_back(randomTensor({s.begin(), s.end()}, rng, -0.5, 0.5));
   }
-  auto is = cast<RankedTensorType>(f.getArgumentTypes()[numParams]).getShape();
+  // Batch norm's running statistics come between the parameters and the
+  // images; training mode does not read them.
+  std::vector<D> buffers;
+  unsigned imagesArg = numParams;
+  while (f.getArgAttrOfType<StringAttr>(imagesArg, "nn.name").getValue() !=
+         "images") {
+    auto s = cast<RankedTensorType>(f.getArgumentTypes()[imagesArg++]);
+    buffers.push_back(D({s.getShape().begin(), s.getShape().end()}, 0.5));
+  }
+  auto is = cast<RankedTensorType>(f.getArgumentTypes()[imagesArg]).getShape();
   D images = randomTensor({is.begin(), is.end()}, rng, 0, 1);
   D labels({batch});
   for (int64_t n = 0; n < batch; ++n)
@@ -367,6 +376,8 @@ void checkNetwork(const std::string &specText, int64_t batch) {
 
   auto run = [&] {
     std::vector<V> args = tensors(params);
+    for (const D &b : buffers)
+      args.push_back(V(b));
     args.push_back(V(images));
     args.push_back(V(labels));
     args.push_back(V::integer(42)); // seed: dropout stays on, its mask fixed
@@ -424,6 +435,32 @@ TEST(GradientCheck, SmallLeNet) {
                3);
 }
 
+// A graph: a residual block with batch norm (4-D, and 2-D without gamma and
+// beta), an inception-style concat of branches with padded pooling, a
+// global average pool, a value used twice by one add.
+TEST(GradientCheck, GraphWithBatchNormAndJoins) {
+  checkNetwork(R"({
+    "name": "graph",
+    "input": {"channels": 2, "height": 7, "width": 6},
+    "layers": [
+      {"name": "stem", "type": "conv2d", "channels": 3, "kernel_size": 3, "padding": 1, "use_bias": false},
+      {"name": "bn1", "type": "batch_norm", "activation": "relu"},
+      {"name": "c2", "type": "conv2d", "channels": 3, "kernel_size": 3, "padding": 1, "use_bias": false},
+      {"name": "bn2", "type": "batch_norm", "momentum": 0.5, "epsilon": 0.01},
+      {"name": "res", "type": "add", "inputs": ["bn2", "bn1", "bn1"], "activation": "tanh"},
+      {"name": "p1", "type": "conv2d", "channels": 2, "kernel_size": 1, "activation": "sigmoid"},
+      {"name": "p2", "type": "max_pool2d", "pool_size": 3, "strides": 1, "padding": 1, "inputs": ["res"]},
+      {"name": "p3", "type": "avg_pool2d", "pool_size": 3, "strides": 1, "padding": 1, "inputs": ["data"]},
+      {"name": "mix", "type": "concat", "inputs": ["p1", "p2", "p3"]},
+      {"name": "gap", "type": "global_avg_pool2d"},
+      {"name": "fc1", "type": "dense", "units": 5, "use_bias": false},
+      {"name": "bn3", "type": "batch_norm", "center": false, "scale": false},
+      {"name": "fc2", "type": "dense", "units": 4}
+    ]
+  })",
+               4);
+}
+
 // A value with several users: its gradient is the sum over them.
 TEST(GradientCheck, SharedValueAccumulatesGradients) {
   MLIRContext ctx;
@@ -437,8 +474,8 @@ TEST(GradientCheck, SharedValueAccumulatesGradients) {
         %t = nn.tanh %h : tensor<3x4xf32>
         %a = nn.dense %t, %w2 : (tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x3xf32>
         %b = nn.dense %t, %w3 : (tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x3xf32>
-        %s = nn.add %a, %b : tensor<3x3xf32>
-        %y = nn.add %s, %a : tensor<3x3xf32>
+        %s = nn.add %a, %b : (tensor<3x3xf32>, tensor<3x3xf32>) -> tensor<3x3xf32>
+        %y = nn.add %s, %a : (tensor<3x3xf32>, tensor<3x3xf32>) -> tensor<3x3xf32>
         return %y : tensor<3x3xf32>
       }
       func.func @loss(%l: tensor<3x3xf32>, %y: tensor<3xi32>) -> tensor<f32> {

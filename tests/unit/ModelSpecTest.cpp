@@ -240,8 +240,8 @@ TEST(ModelSpecErrors, ConvAfterFlatten) {
   j["layers"].insert(j["layers"].begin() + 1,
                      json::object({{"type", "flatten"}}));
   EXPECT_EQ(errorOf(j), "layer 'pool1' (max_pool2d, #2): needs a 4-D input "
-                        "(channels, height, width) but the layers before it "
-                        "have flattened the data");
+                        "(channels, height, width) but its input 'flatten_0' "
+                        "has been flattened (by a dense or flatten layer)");
 }
 
 TEST(ModelSpecErrors, NetworkMustEndInClasses) {
@@ -290,6 +290,152 @@ TEST(ModelSpecErrors, MissingFileNamesThePath) {
   std::string error;
   EXPECT_FALSE(alexc::loadModelSpec("/nonexistent/spec.json", spec, error));
   EXPECT_EQ(error.rfind("/nonexistent/spec.json: cannot open", 0), 0u) << error;
+}
+
+//===----------------------------------------------------------------------===//
+// Graphs: "inputs", add, concat, global_avg_pool2d
+//===----------------------------------------------------------------------===//
+
+/// conv1 -> {a, b} -> join -> fc1, with `join` of the given type.
+json branchingSpec(const std::string &join) {
+  return json::parse(R"({
+    "name": "branches",
+    "input": {"channels": 1, "height": 8, "width": 8},
+    "layers": [
+      {"name": "conv1", "type": "conv2d", "channels": 4, "kernel_size": 3},
+      {"name": "a", "type": "conv2d", "channels": 4, "kernel_size": 1},
+      {"name": "b", "type": "conv2d", "channels": 4, "kernel_size": 1,
+       "inputs": ["conv1"]},
+      {"name": "join", "type": ")" +
+                     join + R"(", "inputs": ["a", "b"]},
+      {"name": "gap", "type": "global_avg_pool2d"},
+      {"name": "fc1", "type": "dense", "units": 10}
+    ]
+  })");
+}
+
+TEST(ModelSpec, ResolvesInputsOfAGraph) {
+  ModelSpec spec;
+  std::string error;
+  ASSERT_TRUE(alexc::parseModelSpec(branchingSpec("add").dump(), spec, error))
+      << error;
+  ASSERT_EQ(spec.layers.size(), 6u);
+  EXPECT_EQ(spec.layers[0].inputs, std::vector<int64_t>{-1}); // data
+  EXPECT_EQ(spec.layers[1].inputs, std::vector<int64_t>{0});  // previous
+  EXPECT_EQ(spec.layers[2].inputs, std::vector<int64_t>{0});
+  EXPECT_EQ(spec.layers[3].inputs, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(spec.layers[3].kind, LayerKind::Add);
+  EXPECT_EQ(spec.layers[4].kind, LayerKind::GlobalAvgPool2D);
+  ASSERT_TRUE(
+      alexc::parseModelSpec(branchingSpec("concat").dump(), spec, error))
+      << error;
+  EXPECT_EQ(spec.layers[3].kind, LayerKind::Concat);
+}
+
+TEST(ModelSpecErrors, InputThatIsNoLayer) {
+  json j = branchingSpec("add");
+  j["layers"][3]["inputs"] = {"a", "bb"};
+  EXPECT_EQ(errorOf(j), "layer 'join' (add, #3): input 'bb' is not the name "
+                        "of a layer (nor 'data', the network's input)");
+}
+
+TEST(ModelSpecErrors, InputThatComesLater) {
+  json j = branchingSpec("add");
+  j["layers"][1]["inputs"] = {"b"};
+  EXPECT_EQ(errorOf(j), "layer 'a' (conv2d, #1): input 'b' is layer #2, "
+                        "which does not come before it; inputs must be "
+                        "earlier layers");
+  j["layers"][1]["inputs"] = {"a"}; // itself: a cycle
+  EXPECT_EQ(errorOf(j), "layer 'a' (conv2d, #1): input 'a' is layer #1, "
+                        "which does not come before it; inputs must be "
+                        "earlier layers");
+}
+
+TEST(ModelSpecErrors, LayerWhoseResultIsUnused) {
+  json j = branchingSpec("add");
+  j["layers"][3]["inputs"] = {"a", "conv1"};
+  EXPECT_EQ(errorOf(j), "layer 'b' (conv2d, #2): its result is used by no "
+                        "layer; every layer but the last (the network's "
+                        "output) must be an input of another");
+}
+
+TEST(ModelSpecErrors, JoinWithOneInput) {
+  for (std::string type : {"add", "concat"}) {
+    json j = branchingSpec(type);
+    j["layers"][3]["inputs"] = {"a"};
+    j["layers"][2]["inputs"] = {"a"};
+    EXPECT_EQ(errorOf(j), "layer 'join' (" + type +
+                              ", #3): field 'inputs' must name two or more "
+                              "layers for " +
+                              type + ", got 1");
+  }
+}
+
+TEST(ModelSpecErrors, TwoInputsToAConvolution) {
+  json j = branchingSpec("add");
+  j["layers"][2]["inputs"] = {"conv1", "a"};
+  EXPECT_EQ(errorOf(j), "layer 'b' (conv2d, #2): field 'inputs' must name one "
+                        "layer for conv2d, got 2");
+}
+
+TEST(ModelSpecErrors, DataIsReserved) {
+  json j = branchingSpec("add");
+  j["layers"][1]["name"] = "data";
+  EXPECT_EQ(errorOf(j), "layer 'data' (#1): field 'name' 'data' is reserved "
+                        "for the network's input");
+}
+
+TEST(ModelSpecErrors, InputsMustBeNames) {
+  json j = branchingSpec("add");
+  j["layers"][3]["inputs"] = "a";
+  EXPECT_EQ(errorOf(j), "layer 'join' (add, #3): field 'inputs' must be a "
+                        "non-empty array of layer names, got string \"a\"");
+  j["layers"][3]["inputs"] = {"a", 3};
+  EXPECT_EQ(errorOf(j), "layer 'join' (add, #3): field 'inputs' must list "
+                        "layer names (strings), got number 3");
+}
+
+TEST(ModelSpecErrors, JoinOfDifferentRanks) {
+  json j = branchingSpec("concat");
+  j["layers"][2] = json::parse(
+      R"({"name": "b", "type": "dense", "units": 4, "inputs": ["conv1"]})");
+  EXPECT_EQ(errorOf(j), "layer 'join' (concat, #3): inputs 'a' (4-D) and 'b' "
+                        "(2-D) have different ranks");
+}
+
+TEST(ModelSpecErrors, GlobalPoolOfFlatData) {
+  json j = branchingSpec("add");
+  j["layers"][4]["inputs"] = {"fc0"};
+  j["layers"].insert(
+      j["layers"].begin() + 4,
+      json::parse(R"({"name": "fc0", "type": "dense", "units": 4})"));
+  EXPECT_EQ(errorOf(j), "layer 'gap' (global_avg_pool2d, #5): needs a 4-D "
+                        "input (channels, height, width) but its input 'fc0' "
+                        "has been flattened (by a dense or flatten layer)");
+}
+
+TEST(ModelSpec, BatchNormDefaultsAndKeys) {
+  json j = branchingSpec("add");
+  j["layers"][1] = json::parse(R"({"name": "a", "type": "batch_norm"})");
+  ModelSpec spec;
+  std::string error;
+  ASSERT_TRUE(alexc::parseModelSpec(j.dump(), spec, error)) << error;
+  EXPECT_EQ(spec.layers[1].kind, LayerKind::BatchNorm);
+  EXPECT_DOUBLE_EQ(spec.layers[1].momentum, 0.9);
+  EXPECT_DOUBLE_EQ(spec.layers[1].epsilon, 1e-5);
+  EXPECT_TRUE(spec.layers[1].center && spec.layers[1].scale);
+  j["layers"][1]["momentum"] = 1.0;
+  EXPECT_EQ(errorOf(j), "layer 'a' (batch_norm, #1): field 'momentum' must be "
+                        "in [0, 1), got 1.0");
+  j["layers"][1]["momentum"] = 0.5;
+  j["layers"][1]["epsilon"] = 0;
+  EXPECT_EQ(errorOf(j), "layer 'a' (batch_norm, #1): field 'epsilon' must be "
+                        "positive, got 0");
+  j["layers"][1]["epsilon"] = 1e-3;
+  j["layers"][1]["channels"] = 4;
+  EXPECT_EQ(errorOf(j), "layer 'a' (batch_norm, #1): unknown key 'channels' "
+                        "for batch_norm (allowed: name type inputs momentum "
+                        "epsilon center scale activation)");
 }
 
 } // namespace

@@ -1,13 +1,15 @@
 //===- alexc.cpp - The alexc compiler driver ------------------------------===//
 //
 //   alexc SPEC.json -o NAME            build a training executable
-//   alexc SPEC.json --emit=mlir|cpp    print the IR (any stage) or the C++
+//   alexc SPEC.json --emit=mlir|cpp|dot  print the IR (any stage), the C++
+//                                     or the compiled graph
 //   alexc SPEC.json --stats            counts, memory plan, FLOPs
 //   alexc SPEC.json --interpret ...    train with the reference interpreter
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/CppEmitter.h"
 #include "Codegen/CudaEmitter.h"
+#include "Codegen/DotEmitter.h"
 #include "Dialect/NN/IR/NNOps.h"
 #include "Driver/Pipeline.h"
 #include "Driver/Stats.h"
@@ -43,14 +45,23 @@ cl::OptionCategory category("alexc options");
 cl::opt<std::string> specPath(cl::Positional, cl::desc("<model spec .json>"),
                               cl::Required, cl::cat(category));
 
-enum class Emit { None, MLIR, Cpp, Cuda };
-cl::opt<Emit> emit(
-    "emit", cl::desc("Print an intermediate form instead of building"),
-    cl::init(Emit::None),
-    cl::values(clEnumValN(Emit::MLIR, "mlir", "the IR at --emit-stage"),
-               clEnumValN(Emit::Cpp, "cpp", "the generated C++ source"),
-               clEnumValN(Emit::Cuda, "cuda", "the generated CUDA source")),
-    cl::cat(category));
+enum class Emit { None, MLIR, Cpp, Cuda, Dot };
+cl::opt<Emit>
+    emit("emit", cl::desc("Print an intermediate form instead of building"),
+         cl::init(Emit::None),
+         cl::values(clEnumValN(Emit::MLIR, "mlir", "the IR at --emit-stage"),
+                    clEnumValN(Emit::Cpp, "cpp", "the generated C++ source"),
+                    clEnumValN(Emit::Cuda, "cuda", "the generated CUDA source"),
+                    clEnumValN(Emit::Dot, "dot",
+                               "the compiled graph as Graphviz dot (layers and "
+                               "shapes, kernels as clusters)")),
+         cl::cat(category));
+
+cl::opt<std::string> dotFunction(
+    "dot-function",
+    cl::desc("With --emit=dot: the step to draw (eval_step, the forward "
+             "pass, by default; train_step, gradients, init)"),
+    cl::init("eval_step"), cl::cat(category));
 
 cl::opt<Stage> emitStage(
     "emit-stage", cl::desc("With --emit=mlir: the pipeline stage to print"),
@@ -439,6 +450,13 @@ int main(int argc, char **argv) {
       return rc;
     if (emit == Emit::None && outputPath.empty())
       return 0;
+  }
+  if (emit == Emit::Dot) {
+    std::string text;
+    llvm::raw_string_ostream dot(text);
+    if (failed(alexc::codegen::emitDot(*module, dotFunction, dot)))
+      return 1;
+    return emitToOutput([&](raw_ostream &os) { os << text; });
   }
   if (emit == Emit::MLIR)
     return emitToOutput([&](raw_ostream &os) {

@@ -106,7 +106,9 @@ private:
       if (it == groupOf.end())
         continue;
       Group &g = groups[it->second];
-      if (g.kind == nn::KernelKind::Optimizer || g.kind == nn::KernelKind::Fill)
+      // Copies and updates write their results themselves: no epilogue.
+      if (g.kind == nn::KernelKind::Optimizer ||
+          g.kind == nn::KernelKind::Fill || g.kind == nn::KernelKind::Copy)
         continue;
       if (view && canJoin(g, view)) {
         join(g, view);

@@ -50,7 +50,9 @@ def NN_KernelKind : I32EnumAttr<"KernelKind",
   I32EnumAttrCase<"Reduction", 4, "reduction">,
   I32EnumAttrCase<"Loss", 5, "loss">,
   I32EnumAttrCase<"Optimizer", 6, "optimizer">,
-  I32EnumAttrCase<"Fill", 7, "fill">
+  I32EnumAttrCase<"Fill", 7, "fill">,
+  I32EnumAttrCase<"Copy", 8, "copy">,
+  I32EnumAttrCase<"Norm", 9, "norm">
 ]> {
   let cppNamespace = "::alexc::nn";
   // The kernel dialect wraps it as its `kind` attribute.

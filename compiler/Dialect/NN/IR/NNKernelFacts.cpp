@@ -71,6 +71,22 @@ KernelKind MaxPool2DGradOp::getKernelKind() { return KernelKind::Pool; }
 StringRef MaxPool2DGradOp::getKernelRole() { return "input_grad"; }
 KernelKind AvgPool2DGradOp::getKernelKind() { return KernelKind::Pool; }
 StringRef AvgPool2DGradOp::getKernelRole() { return "input_grad"; }
+KernelKind GlobalAvgPool2DOp::getKernelKind() { return KernelKind::Pool; }
+StringRef GlobalAvgPool2DOp::getKernelRole() { return "forward"; }
+
+// Batch normalization: statistics over the batch, then a per-channel map.
+KernelKind BatchNormTrainOp::getKernelKind() { return KernelKind::Norm; }
+StringRef BatchNormTrainOp::getKernelRole() { return "forward"; }
+KernelKind BatchNormInferenceOp::getKernelKind() { return KernelKind::Norm; }
+StringRef BatchNormInferenceOp::getKernelRole() { return "forward"; }
+KernelKind BatchNormGradOp::getKernelKind() { return KernelKind::Norm; }
+StringRef BatchNormGradOp::getKernelRole() { return "input_grad"; }
+
+// Copies: concat writes each input into its slice; slice reads one back.
+KernelKind ConcatOp::getKernelKind() { return KernelKind::Copy; }
+StringRef ConcatOp::getKernelRole() { return "forward"; }
+KernelKind SliceOp::getKernelKind() { return KernelKind::Copy; }
+StringRef SliceOp::getKernelRole() { return "input_grad"; }
 
 // The loss kernel: the loss, the count of correct answers and the gradient.
 KernelKind SoftmaxCrossEntropyOp::getKernelKind() { return KernelKind::Loss; }
@@ -98,6 +114,8 @@ KernelKind RandomUniformOp::getKernelKind() { return KernelKind::Fill; }
 StringRef RandomUniformOp::getKernelRole() { return "init"; }
 KernelKind RandomNormalOp::getKernelKind() { return KernelKind::Fill; }
 StringRef RandomNormalOp::getKernelRole() { return "init"; }
+KernelKind OnesOp::getKernelKind() { return KernelKind::Fill; }
+StringRef OnesOp::getKernelRole() { return "init"; }
 KernelKind ZerosOp::getKernelKind() { return KernelKind::Fill; }
 StringRef ZerosOp::getKernelRole() { return "init"; }
 

@@ -259,6 +259,217 @@ LogicalResult FlattenOp::inferShapes() {
 }
 
 //===----------------------------------------------------------------------===//
+// global_avg_pool2d, add, concat: the ops that join or reduce a graph's values
+//===----------------------------------------------------------------------===//
+
+LogicalResult GlobalAvgPool2DOp::verify() {
+  auto in = shapeOf(getInput());
+  if (in[2] == 0 || in[3] == 0)
+    return emitOpError() << "input has an empty plane " << formatDims(in);
+  return verifyResult(*this, {in[0], in[1], 1, 1});
+}
+
+LogicalResult GlobalAvgPool2DOp::inferShapes() {
+  auto in = shapeOf(getInput());
+  setResultShape(*this, {in[0], in[1], 1, 1});
+  return success();
+}
+
+/// The first dimension, other than `skip`, where two shapes disagree
+/// (both static), or -1.
+static int64_t conflictingDim(ArrayRef<int64_t> a, ArrayRef<int64_t> b,
+                              int64_t skip = -1) {
+  if (a.size() != b.size())
+    return 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (int64_t(i) != skip && conflict(a[i], b[i]))
+      return int64_t(i);
+  return -1;
+}
+
+LogicalResult AddOp::verify() {
+  auto a = shapeOf(getLhs()), b = shapeOf(getRhs());
+  int64_t d = conflictingDim(a, b);
+  // Before shape inference only the channels may be known.
+  if (d == 1 && a.size() == b.size())
+    return emitError() << describeLayer(*this)
+                       << ": inputs have different channels (dimension 1), "
+                       << a[1] << " and " << b[1];
+  if (d >= 0)
+    return emitError() << describeLayer(*this)
+                       << ": inputs have different shapes " << shapeStr(a)
+                       << " and " << shapeStr(b);
+  if (conflictingDim(a, shapeOf(getResult())) >= 0)
+    return emitOpError() << "result has shape "
+                         << shapeStr(shapeOf(getResult()))
+                         << " but the operands have " << shapeStr(a);
+  return success();
+}
+
+LogicalResult AddOp::inferShapes() {
+  if (getLhs().getType() != getRhs().getType())
+    return layerError(*this)()
+           << "inputs have different shapes " << shapeStr(shapeOf(getLhs()))
+           << " and " << shapeStr(shapeOf(getRhs()));
+  getResult().setType(getLhs().getType());
+  return success();
+}
+
+/// The result shape of a concat: the inputs' shape with dimension 1 summed
+/// (dynamic if any input's is).
+static Dims concatShape(ValueRange inputs) {
+  Dims out(shapeOf(inputs[0]));
+  out[1] = 0;
+  for (Value v : inputs) {
+    int64_t d = shapeOf(v)[1];
+    out[1] = isDyn(d) || isDyn(out[1]) ? kDyn : out[1] + d;
+  }
+  return out;
+}
+
+/// "2x3x4x4, 2x5x4x4": the shapes of the inputs, for messages.
+static std::string shapeList(ValueRange inputs) {
+  std::string s;
+  for (Value v : inputs)
+    s += (s.empty() ? "" : ", ") + shapeStr(shapeOf(v));
+  return s;
+}
+
+LogicalResult ConcatOp::verify() {
+  ValueRange in = getInputs();
+  if (in.size() < 2)
+    return emitOpError() << "needs two or more inputs, got " << in.size();
+  size_t rank = shapeOf(in[0]).size();
+  if (rank != 2 && rank != 4)
+    return emitOpError() << "inputs must be 2-D or 4-D, got rank " << rank;
+  for (Value v : in)
+    if (conflictingDim(shapeOf(in[0]), shapeOf(v), 1) >= 0)
+      return emitError() << describeLayer(*this)
+                         << ": inputs must agree in every dimension but "
+                            "channels (dimension 1), got "
+                         << shapeList(in);
+  return verifyResult(*this, concatShape(in));
+}
+
+LogicalResult ConcatOp::inferShapes() {
+  ValueRange in = getInputs();
+  for (Value v : in)
+    if (shapeOf(v).size() != shapeOf(in[0]).size() ||
+        conflictingDim(shapeOf(in[0]), shapeOf(v), 1) >= 0)
+      return layerError(*this)()
+             << "inputs must agree in every dimension but channels "
+                "(dimension 1), got "
+             << shapeList(in);
+  setResultShape(*this, concatShape(in));
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  auto in = shapeOf(getInput()), out = shapeOf(getOutput());
+  if (in.size() != out.size() || in.size() < 2)
+    return emitOpError() << "input and result must have one rank of 2 or more";
+  if (conflictingDim(in, out, 1) >= 0)
+    return emitOpError() << "result " << shapeStr(out)
+                         << " must keep every dimension of the input "
+                         << shapeStr(in) << " but dimension 1";
+  int64_t offset = getOffset();
+  if (offset < 0 ||
+      (!isDyn(in[1]) && !isDyn(out[1]) && offset + out[1] > in[1]))
+    return emitOpError() << "range [" << offset << ", " << offset << " + "
+                         << out[1] << ") is outside dimension 1 of "
+                         << shapeStr(in);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Batch normalization
+//===----------------------------------------------------------------------===//
+
+/// A normalized input is 2-D or 4-D, and every per-channel vector has one
+/// entry per channel (dimension 1).
+static LogicalResult
+verifyPerChannel(Operation *op, Value input,
+                 ArrayRef<std::pair<StringRef, Value>> vectors) {
+  auto in = shapeOf(input);
+  if (in.size() != 2 && in.size() != 4)
+    return op->emitOpError()
+           << "input must be 2-D or 4-D, got rank " << in.size();
+  for (auto [name, v] : vectors)
+    if (v && conflict(shapeOf(v)[0], in[1]))
+      return op->emitOpError() << name << " has " << shapeOf(v)[0]
+                               << " entries but the input has " << in[1]
+                               << " channels (dimension 1)";
+  return success();
+}
+
+static LogicalResult verifyEpsilon(Operation *op, double epsilon) {
+  if (!(epsilon > 0.0))
+    return op->emitOpError() << "epsilon must be positive, got " << epsilon;
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  double m = getMomentum().convertToDouble();
+  if (!(m >= 0.0 && m < 1.0))
+    return emitOpError() << "momentum must be in [0, 1), got " << m;
+  if (failed(verifyEpsilon(*this, getEpsilon().convertToDouble())))
+    return failure();
+  return verifyPerChannel(*this, getInput(),
+                          {{"running_mean", getRunningMean()},
+                           {"running_var", getRunningVar()},
+                           {"gamma", getGamma()},
+                           {"beta", getBeta()}});
+}
+
+LogicalResult BatchNormOp::inferShapes() {
+  int64_t channels = shapeOf(getInput())[1];
+  for (Value v : {getRunningMean(), getRunningVar(), getGamma(), getBeta()})
+    if (v)
+      refineArgument(v, 0, channels);
+  getResult().setType(getInput().getType());
+  return success();
+}
+
+LogicalResult BatchNormTrainOp::verify() {
+  if (failed(verifyEpsilon(*this, getEpsilon().convertToDouble())))
+    return failure();
+  if (getInput().getType() != getOutput().getType())
+    return emitOpError() << "output must have the input's type";
+  return verifyPerChannel(*this, getInput(),
+                          {{"running_mean", getRunningMean()},
+                           {"running_var", getRunningVar()},
+                           {"gamma", getGamma()},
+                           {"beta", getBeta()},
+                           {"mean", getMean()},
+                           {"invstd", getInvstd()}});
+}
+
+LogicalResult BatchNormInferenceOp::verify() {
+  if (failed(verifyEpsilon(*this, getEpsilon().convertToDouble())))
+    return failure();
+  if (getInput().getType() != getOutput().getType())
+    return emitOpError() << "output must have the input's type";
+  return verifyPerChannel(*this, getInput(),
+                          {{"mean", getMean()},
+                           {"var", getVar()},
+                           {"gamma", getGamma()},
+                           {"beta", getBeta()}});
+}
+
+LogicalResult BatchNormGradOp::verify() {
+  if (getInput().getType() != getOutputGrad().getType() ||
+      getInput().getType() != getInputGrad().getType())
+    return emitOpError()
+           << "input, output gradient and input gradient must have one type";
+  return verifyPerChannel(*this, getInput(),
+                          {{"mean", getMean()},
+                           {"invstd", getInvstd()},
+                           {"gamma", getGamma()},
+                           {"gamma_grad", getGammaGrad()},
+                           {"beta_grad", getBetaGrad()}});
+}
+
+//===----------------------------------------------------------------------===//
 // Elementwise ops keep their operand's type.
 //===----------------------------------------------------------------------===//
 
@@ -442,8 +653,7 @@ LogicalResult AvgPool2DGradOp::verify() {
 }
 
 LogicalResult DenseInputGradOp::verify() {
-  auto dy = shapeOf(getOutputGrad()), w = shapeOf(getWeight()),
-       dx = shapeOf(getInputGrad());
+  auto dy = shapeOf(getOutputGrad()), w = shapeOf(getWeight());
   if (failed(expectDim(*this, "output gradient", dy, 1, w[0],
                        "the weight's dimension 0")))
     return failure();
@@ -527,3 +737,4 @@ LogicalResult RandomNormalOp::verify() {
 }
 
 LogicalResult ZerosOp::verify() { return verifyStaticResult(*this); }
+LogicalResult OnesOp::verify() { return verifyStaticResult(*this); }

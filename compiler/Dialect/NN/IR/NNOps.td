@@ -144,6 +144,123 @@ def NN_DropoutOp : NN_Op<"dropout",
   let hasVerifier = 1;
 }
 
+def NN_GlobalAvgPool2DOp : NN_Op<"global_avg_pool2d",
+    [Pure, NN_KernelAnchor,
+     DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+  let summary = "Mean over height and width, NCHW -> NCx1x1";
+  let description = [{
+    Average pooling whose window is the whole input plane; its kernels and
+    its gradient are those of `nn.avg_pool2d` with that window.
+  }];
+  let arguments = (ins NN_F32Tensor4D:$input);
+  let results = (outs NN_F32Tensor4D:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def NN_AddOp : NN_Op<"add", [Pure, NN_Epilogue, Commutative,
+     DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+  let summary = "Elementwise sum of two tensors of one shape";
+  let description = [{
+    A residual connection in the forward graph (a spec's `add` layer is a
+    chain of them), and the sum of the gradients of a value used twice.
+    Fused into the kernel that produces either operand, as an epilogue.
+  }];
+  let arguments = (ins NN_F32Tensor:$lhs, NN_F32Tensor:$rhs);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$lhs, "::mlir::Value":$rhs), [{
+      build($_builder, $_state, lhs.getType(), lhs, rhs);
+    }]>
+  ];
+}
+
+def NN_ConcatOp : NN_Op<"concat", [Pure, NN_KernelAnchor,
+     DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+  let summary = "Tensors joined along dimension 1 (channels or features)";
+  let description = [{
+    Inputs of one rank (4-D NCHW or 2-D NC) that agree in every dimension
+    but 1; the result's dimension 1 is the sum of theirs, in order.
+  }];
+  let arguments = (ins Variadic<NN_F32Tensor>:$inputs);
+  let results = (outs NN_F32Tensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def NN_BatchNormOp : NN_Op<"batch_norm",
+    [Pure, AttrSizedOperandSegments,
+     DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+  let summary = "Batch normalization as a layer (before nn-autodiff)";
+  let description = [{
+    Normalizes each channel of a 4-D input (over batch, height and width)
+    or each feature of a 2-D input (over the batch), then scales by `gamma`
+    and shifts by `beta` (each optional: Gluon's `scale` and `center`).
+    Training uses the batch's statistics and updates the running ones
+    (`running = momentum * running + (1 - momentum) * batch`, the variance
+    unbiased); evaluation uses the running statistics. nn-autodiff turns it
+    into `nn.batch_norm_train` or `nn.batch_norm_inference`.
+  }];
+  let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor1D:$running_mean,
+                       NN_F32Tensor1D:$running_var,
+                       Optional<NN_F32Tensor1D>:$gamma,
+                       Optional<NN_F32Tensor1D>:$beta,
+                       F64Attr:$momentum, F64Attr:$epsilon);
+  let results = (outs NN_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $running_mean `,` $running_var (`gamma` $gamma^)? (`beta` $beta^)?
+    `momentum` `=` $momentum `epsilon` `=` $epsilon attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_BatchNormTrainOp : NN_Op<"batch_norm_train",
+    [Pure, AttrSizedOperandSegments, NN_KernelAnchor]> {
+  let summary = "Batch normalization with the batch's statistics";
+  let description = [{
+    `output = gamma * (input - mean) * invstd + beta` with the batch mean and
+    `invstd = 1 / sqrt(biased variance + epsilon)` per channel, both
+    returned for the gradient; also the updated running statistics.
+  }];
+  let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor1D:$running_mean,
+                       NN_F32Tensor1D:$running_var,
+                       Optional<NN_F32Tensor1D>:$gamma,
+                       Optional<NN_F32Tensor1D>:$beta,
+                       F64Attr:$momentum, F64Attr:$epsilon);
+  let results = (outs NN_F32Tensor:$output, NN_F32Tensor1D:$mean,
+                      NN_F32Tensor1D:$invstd,
+                      NN_F32Tensor1D:$new_running_mean,
+                      NN_F32Tensor1D:$new_running_var);
+  let assemblyFormat = [{
+    $input `,` $running_mean `,` $running_var (`gamma` $gamma^)? (`beta` $beta^)?
+    `momentum` `=` $momentum `epsilon` `=` $epsilon attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_BatchNormInferenceOp : NN_Op<"batch_norm_inference",
+    [Pure, AttrSizedOperandSegments, NN_KernelAnchor]> {
+  let summary = "Batch normalization with the running statistics";
+  let description = [{
+    `output = gamma * (input - mean) / sqrt(var + epsilon) + beta`, per
+    channel (a 4-D input) or feature (2-D).
+  }];
+  let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor1D:$mean,
+                       NN_F32Tensor1D:$var,
+                       Optional<NN_F32Tensor1D>:$gamma,
+                       Optional<NN_F32Tensor1D>:$beta, F64Attr:$epsilon);
+  let results = (outs NN_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $mean `,` $var (`gamma` $gamma^)? (`beta` $beta^)?
+    `epsilon` `=` $epsilon attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Loss and metrics
 //===----------------------------------------------------------------------===//
@@ -349,12 +466,39 @@ def NN_SoftmaxCrossEntropyGradOp : NN_Op<"softmax_cross_entropy_grad",
   let hasVerifier = 1;
 }
 
-def NN_AddOp : NN_Op<"add", [Pure, NN_Epilogue,
-     Commutative, SameOperandsAndResultType]> {
-  let summary = "Elementwise sum (gradient accumulation)";
-  let arguments = (ins NN_F32Tensor:$lhs, NN_F32Tensor:$rhs);
-  let results = (outs NN_F32Tensor:$result);
-  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+def NN_BatchNormGradOp : NN_Op<"batch_norm_grad",
+    [Pure, NN_KernelAnchor]> {
+  let summary = "Gradient of nn.batch_norm_train";
+  let description = [{
+    With `xhat = (input - mean) * invstd` and `M` elements per channel:
+    `beta_grad = sum(output_grad)`, `gamma_grad = sum(output_grad * xhat)`,
+    `input_grad = gamma * invstd / M * (M * output_grad - beta_grad -
+    xhat * gamma_grad)` (gamma = 1 when absent).
+  }];
+  let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor:$output_grad,
+                       NN_F32Tensor1D:$mean, NN_F32Tensor1D:$invstd,
+                       Optional<NN_F32Tensor1D>:$gamma);
+  let results = (outs NN_F32Tensor:$input_grad, NN_F32Tensor1D:$gamma_grad,
+                      NN_F32Tensor1D:$beta_grad);
+  let assemblyFormat = [{
+    $input `,` $output_grad `,` $mean `,` $invstd (`gamma` $gamma^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_SliceOp : NN_Op<"slice", [Pure, NN_KernelAnchor]> {
+  let summary = "A range of dimension 1; the gradient of concat";
+  let description = [{
+    `output[n, c, ...] = input[n, offset + c, ...]` for `c` below the
+    result's dimension 1; every other dimension is the input's.
+  }];
+  let arguments = (ins NN_F32Tensor:$input, I64Attr:$offset);
+  let results = (outs NN_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `offset` `=` $offset attr-dict `:` type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
 }
 
 def NN_ReshapeOp : NN_Op<"reshape", [Pure]> {
@@ -461,6 +605,15 @@ def NN_RandomNormalOp : NN_Op<"random_normal",
   let assemblyFormat = [{
     $seed `stddev` `=` $stddev `stream` `=` $stream attr-dict `:` type($output)
   }];
+  let hasVerifier = 1;
+}
+
+def NN_OnesOp : NN_Op<"ones",
+    [Pure, NN_KernelAnchor]> {
+  let summary = "A tensor of ones (batch norm's gamma and running variance)";
+  let arguments = (ins);
+  let results = (outs NN_F32Tensor:$output);
+  let assemblyFormat = "attr-dict `:` type($output)";
   let hasVerifier = 1;
 }
 

@@ -30,9 +30,12 @@ namespace {
 /// @forward's calling convention: parameters, then images, seed, step.
 constexpr unsigned kForwardDataArgs = 3;
 
+/// A parameter or buffer: an argument of @forward before the images.
 struct Param {
   std::string name;
   RankedTensorType type;
+  unsigned forwardArg; // its position in @forward
+  bool ones;           // nn.init = "ones": starts at 1 (batch norm)
 };
 
 /// Adds an argument or result name to the function being built.
@@ -48,9 +51,9 @@ struct Signature {
 class StepBuilder {
 public:
   StepBuilder(ModuleOp module, func::FuncOp forward, func::FuncOp loss,
-              ArrayRef<Param> params)
+              ArrayRef<Param> params, ArrayRef<Param> buffers)
       : module(module), forward(forward), loss(loss), params(params),
-        b(module.getContext()) {}
+        buffers(buffers), b(module.getContext()) {}
 
   /// Creates `func.func @name` with the given signatures and names, with an
   /// entry block; the builder is left at its start.
@@ -69,14 +72,24 @@ public:
 
   /// Clones the forward graph and the loss. Returns (loss, correct); the
   /// cloned ops are recorded in `ops` (in order) for the backward sweep.
-  std::pair<Value, Value> emitForward(ValueRange paramValues, Value images,
+  /// `training` picks batch norm's mode; `newBuffers` receives each
+  /// buffer's value after the step (updated running statistics).
+  std::pair<Value, Value> emitForward(ValueRange paramValues,
+                                      ValueRange bufferValues, Value images,
                                       Value labels, Value seed, Value step,
-                                      bool dropout) {
+                                      bool dropout, bool training) {
     IRMapping map;
     Block &fwd = forward.getBody().front();
-    for (auto [i, p] : llvm::enumerate(paramValues))
-      map.map(fwd.getArgument(i), p);
-    unsigned n = paramValues.size();
+    llvm::DenseMap<Value, unsigned> bufferIndex;
+    for (auto [p, v] : llvm::zip(params, paramValues))
+      map.map(fwd.getArgument(p.forwardArg), v);
+    for (auto [i, pair] : llvm::enumerate(llvm::zip(buffers, bufferValues))) {
+      auto [p, v] = pair;
+      map.map(fwd.getArgument(p.forwardArg), v);
+      bufferIndex[fwd.getArgument(p.forwardArg)] = i;
+    }
+    newBuffers.assign(bufferValues.begin(), bufferValues.end());
+    unsigned n = params.size() + buffers.size();
     map.map(fwd.getArgument(n), images);
     if (seed) {
       map.map(fwd.getArgument(n + 1), seed);
@@ -86,6 +99,10 @@ public:
     for (Operation &op : fwd.without_terminator()) {
       if (auto drop = dyn_cast<DropoutOp>(op); drop && !dropout) {
         map.map(drop.getOutput(), map.lookup(drop.getInput()));
+        continue;
+      }
+      if (auto bn = dyn_cast<BatchNormOp>(op)) {
+        emitBatchNorm(bn, map, bufferIndex, training);
         continue;
       }
       ops.push_back(b.clone(op, map));
@@ -103,6 +120,39 @@ public:
         labels);
     return {lossValue, correct};
   }
+
+  /// A batch norm layer in training (batch statistics; the running ones
+  /// updated) or evaluation (running statistics) mode.
+  void emitBatchNorm(BatchNormOp bn, IRMapping &map,
+                     const llvm::DenseMap<Value, unsigned> &bufferIndex,
+                     bool training) {
+    auto lookup = [&](Value v) { return v ? map.lookup(v) : Value(); };
+    Value x = map.lookup(bn.getInput()), mean = lookup(bn.getRunningMean()),
+          var = lookup(bn.getRunningVar()), gamma = lookup(bn.getGamma()),
+          beta = lookup(bn.getBeta());
+    if (!training) {
+      auto inference =
+          b.create<BatchNormInferenceOp>(bn.getLoc(), x.getType(), x, mean, var,
+                                         gamma, beta, bn.getEpsilonAttr());
+      map.map(bn.getOutput(), inference.getOutput());
+      ops.push_back(inference);
+      return;
+    }
+    Type vec = mean.getType();
+    auto train = b.create<BatchNormTrainOp>(
+        bn.getLoc(), TypeRange{x.getType(), vec, vec, vec, vec}, x, mean, var,
+        gamma, beta, bn.getMomentumAttr(), bn.getEpsilonAttr());
+    map.map(bn.getOutput(), train.getOutput());
+    ops.push_back(train);
+    if (auto it = bufferIndex.find(bn.getRunningMean());
+        it != bufferIndex.end())
+      newBuffers[it->second] = train.getNewRunningMean();
+    if (auto it = bufferIndex.find(bn.getRunningVar()); it != bufferIndex.end())
+      newBuffers[it->second] = train.getNewRunningVar();
+  }
+
+  /// The buffers after the last emitForward.
+  ArrayRef<Value> updatedBuffers() const { return newBuffers; }
 
   /// Reverse sweep over the ops of the last emitForward. Returns the
   /// gradient of each of `paramValues` (zeros for an unused parameter).
@@ -132,7 +182,9 @@ public:
                    root.getLoc(), root.getLogits(), root.getLabels()));
 
     for (Operation *op : llvm::reverse(ArrayRef(ops).drop_back())) {
-      if (op->getNumResults() != 1)
+      // Result 0 is the differentiable one (batch norm's others are
+      // statistics).
+      if (op->getNumResults() == 0)
         continue;
       Value dy = grads.lookup(op->getResult(0));
       if (!dy)
@@ -162,9 +214,10 @@ public:
 private:
   ModuleOp module;
   func::FuncOp forward, loss;
-  ArrayRef<Param> params;
+  ArrayRef<Param> params, buffers;
   OpBuilder b;
   SmallVector<Operation *> ops;
+  SmallVector<Value> newBuffers;
 };
 
 /// The optimizer read from the module's `nn.optimizer` attribute.
@@ -230,21 +283,26 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
         return signalPassFailure();
       }
 
-    SmallVector<Param> params;
-    unsigned numParams = forward.getNumArguments() - kForwardDataArgs;
-    for (unsigned i = 0; i < numParams; ++i) {
+    // Parameters are trained; buffers (nn.buffer) are carried from step to
+    // step without a gradient.
+    SmallVector<Param> params, buffers;
+    unsigned numWeights = forward.getNumArguments() - kForwardDataArgs;
+    for (unsigned i = 0; i < numWeights; ++i) {
       auto name = forward.getArgAttrOfType<StringAttr>(i, "nn.name");
-      params.push_back({name ? name.str() : "param" + std::to_string(i),
-                        cast<RankedTensorType>(forward.getArgumentTypes()[i])});
+      auto init = forward.getArgAttrOfType<StringAttr>(i, "nn.init");
+      Param p{name ? name.str() : "param" + std::to_string(i),
+              cast<RankedTensorType>(forward.getArgumentTypes()[i]), i,
+              init && init.getValue() == "ones"};
+      (forward.getArgAttr(i, "nn.buffer") ? buffers : params).push_back(p);
     }
     Optimizer opt =
         Optimizer::from(module->getAttrOfType<DictionaryAttr>("nn.optimizer"));
-    StepBuilder sb(module, forward, loss, params);
+    StepBuilder sb(module, forward, loss, params, buffers);
 
-    if (failed(buildInit(sb, params, module)) ||
-        failed(buildGradients(sb, params, forward, loss)) ||
-        failed(buildTrainStep(sb, params, opt, forward, loss)) ||
-        failed(buildEvalStep(sb, params, forward, loss)))
+    if (failed(buildInit(sb, params, buffers, module)) ||
+        failed(buildGradients(sb, params, buffers, forward, loss)) ||
+        failed(buildTrainStep(sb, params, buffers, opt, forward, loss)) ||
+        failed(buildEvalStep(sb, params, buffers, forward, loss)))
       return signalPassFailure();
     forward.erase();
     loss.erase();
@@ -256,7 +314,7 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
   }
 
   LogicalResult buildInit(StepBuilder &sb, ArrayRef<Param> params,
-                          ModuleOp module) {
+                          ArrayRef<Param> buffers, ModuleOp module) {
     OpBuilder &b = sb.builder();
     auto init = module->getAttrOfType<DictionaryAttr>("nn.initializer");
     std::string type = "xavier", distribution = "uniform";
@@ -273,7 +331,7 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     }
     Signature args, results;
     args.add(b.getI64Type(), "seed");
-    for (const Param &p : params)
+    for (const Param &p : llvm::concat<const Param>(params, buffers))
       results.add(p.type, p.name);
     auto func = sb.createFunc("init", args, results);
     Value seed = func.getArgument(0);
@@ -281,6 +339,10 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     for (auto [i, p] : llvm::enumerate(params)) {
       Location loc = func.getLoc();
       auto shape = p.type.getShape();
+      if (p.ones) { // batch norm's gamma
+        values.push_back(b.create<OnesOp>(loc, p.type));
+        continue;
+      }
       if (shape.size() < 2) { // biases start at zero
         values.push_back(b.create<ZerosOp>(loc, p.type));
         continue;
@@ -302,6 +364,10 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
         values.push_back(b.create<RandomUniformOp>(
             loc, p.type, seed, b.getF64FloatAttr(scale), stream));
     }
+    for (const Param &p : buffers) // running mean 0, running variance 1
+      values.push_back(p.ones
+                           ? Value(b.create<OnesOp>(func.getLoc(), p.type))
+                           : Value(b.create<ZerosOp>(func.getLoc(), p.type)));
     b.create<func::ReturnOp>(func.getLoc(), values);
     return success();
   }
@@ -325,21 +391,23 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
   }
 
   LogicalResult buildGradients(StepBuilder &sb, ArrayRef<Param> params,
-                               func::FuncOp forward, func::FuncOp loss) {
+                               ArrayRef<Param> buffers, func::FuncOp forward,
+                               func::FuncOp loss) {
     OpBuilder &b = sb.builder();
     Signature args, results;
-    for (const Param &p : params)
+    for (const Param &p : llvm::concat<const Param>(params, buffers))
       args.add(p.type, p.name);
     addDataArgs(args, forward, loss, b, /*withLr=*/false);
     addMetricResults(results, loss, b);
     for (const Param &p : params)
       results.add(p.type, p.name + ".grad");
     auto func = sb.createFunc("gradients", args, results);
-    unsigned n = params.size();
+    unsigned n = params.size(), d = n + buffers.size();
     ValueRange paramValues = func.getArguments().take_front(n);
     auto [lossValue, correct] = sb.emitForward(
-        paramValues, func.getArgument(n), func.getArgument(n + 1),
-        func.getArgument(n + 2), func.getArgument(n + 3), !disableDropout);
+        paramValues, func.getArguments().slice(n, buffers.size()),
+        func.getArgument(d), func.getArgument(d + 1), func.getArgument(d + 2),
+        func.getArgument(d + 3), !disableDropout, /*training=*/true);
     auto grads = sb.emitBackward(paramValues);
     if (failed(grads))
       return failure();
@@ -350,8 +418,8 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
   }
 
   LogicalResult buildTrainStep(StepBuilder &sb, ArrayRef<Param> params,
-                               const Optimizer &opt, func::FuncOp forward,
-                               func::FuncOp loss) {
+                               ArrayRef<Param> buffers, const Optimizer &opt,
+                               func::FuncOp forward, func::FuncOp loss) {
     OpBuilder &b = sb.builder();
     auto stateNames = opt.stateNames();
     Signature args, results;
@@ -360,6 +428,8 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     for (const Param &p : params)
       for (StringRef s : stateNames)
         args.add(p.type, p.name + "." + s.str());
+    for (const Param &p : buffers)
+      args.add(p.type, p.name);
     addDataArgs(args, forward, loss, b, /*withLr=*/true);
     addMetricResults(results, loss, b);
     for (const Param &p : params)
@@ -367,17 +437,23 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     for (const Param &p : params)
       for (StringRef s : stateNames)
         results.add(p.type, p.name + "." + s.str());
+    for (const Param &p : buffers)
+      results.add(p.type, p.name);
     auto func = sb.createFunc("train_step", args, results);
 
     unsigned n = params.size(), ns = stateNames.size();
     ValueRange paramValues = func.getArguments().take_front(n);
     ValueRange state = func.getArguments().slice(n, n * ns);
-    unsigned d = n + n * ns;
+    ValueRange bufferValues =
+        func.getArguments().slice(n + n * ns, buffers.size());
+    unsigned d = n + n * ns + buffers.size();
     Value images = func.getArgument(d), labels = func.getArgument(d + 1),
           lr = func.getArgument(d + 2), seed = func.getArgument(d + 3),
           step = func.getArgument(d + 4);
-    auto [lossValue, correct] = sb.emitForward(paramValues, images, labels,
-                                               seed, step, !disableDropout);
+    auto [lossValue, correct] =
+        sb.emitForward(paramValues, bufferValues, images, labels, seed, step,
+                       !disableDropout, /*training=*/true);
+    SmallVector<Value> newBuffers(sb.updatedBuffers());
     auto grads = sb.emitBackward(paramValues);
     if (failed(grads))
       return failure();
@@ -410,24 +486,28 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     SmallVector<Value> rets = {lossValue, correct};
     rets.append(newParams);
     rets.append(newState);
+    rets.append(newBuffers);
     b.create<func::ReturnOp>(func.getLoc(), rets);
     return success();
   }
 
   LogicalResult buildEvalStep(StepBuilder &sb, ArrayRef<Param> params,
-                              func::FuncOp forward, func::FuncOp loss) {
+                              ArrayRef<Param> buffers, func::FuncOp forward,
+                              func::FuncOp loss) {
     OpBuilder &b = sb.builder();
     Signature args, results;
-    for (const Param &p : params)
+    for (const Param &p : llvm::concat<const Param>(params, buffers))
       args.add(p.type, p.name);
     args.add(imagesType(forward), "images");
     args.add(loss.getArgumentTypes()[1], "labels");
     addMetricResults(results, loss, b);
     auto func = sb.createFunc("eval_step", args, results);
-    unsigned n = params.size();
+    unsigned n = params.size(), d = n + buffers.size();
     auto [lossValue, correct] = sb.emitForward(
-        func.getArguments().take_front(n), func.getArgument(n),
-        func.getArgument(n + 1), Value(), Value(), /*dropout=*/false);
+        func.getArguments().take_front(n),
+        func.getArguments().slice(n, buffers.size()), func.getArgument(d),
+        func.getArgument(d + 1), Value(), Value(), /*dropout=*/false,
+        /*training=*/false);
     b.create<func::ReturnOp>(func.getLoc(), ValueRange{lossValue, correct});
     return success();
   }

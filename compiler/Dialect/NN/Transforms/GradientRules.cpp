@@ -61,6 +61,44 @@ LogicalResult emitOperandGradients(OpBuilder &b, Operation *op, Value dy,
               pool.getPaddingAttr());
         return success();
       })
+      .Case([&](GlobalAvgPool2DOp pool) {
+        // The mean over the plane is average pooling with the plane as window.
+        auto in = cast<RankedTensorType>(typeOf(0)).getShape();
+        auto plane = b.getDenseI64ArrayAttr({in[2], in[3]});
+        if (need(0))
+          grads[0] = b.create<AvgPool2DGradOp>(loc, typeOf(0), dy, plane, plane,
+                                               b.getDenseI64ArrayAttr({0, 0}));
+        return success();
+      })
+      .Case([&](BatchNormTrainOp bn) {
+        // One kernel gives all three; unneeded ones are left unused.
+        Value mean = bn.getMean(), invstd = bn.getInvstd();
+        auto grad = b.create<BatchNormGradOp>(
+            loc, TypeRange{typeOf(0), mean.getType(), mean.getType()},
+            bn.getInput(), dy, mean, invstd, bn.getGamma());
+        for (unsigned i = 0; i < bn->getNumOperands(); ++i) {
+          Value operand = bn->getOperand(i);
+          if (!need(i))
+            continue;
+          if (operand == bn.getInput())
+            grads[i] = grad.getInputGrad();
+          else if (operand == bn.getGamma())
+            grads[i] = grad.getGammaGrad();
+          else if (operand == bn.getBeta())
+            grads[i] = grad.getBetaGrad();
+        }
+        return success();
+      })
+      .Case([&](ConcatOp concat) {
+        int64_t offset = 0;
+        for (unsigned i = 0; i < concat->getNumOperands(); ++i) {
+          if (need(i))
+            grads[i] = b.create<SliceOp>(loc, typeOf(i), dy,
+                                         b.getI64IntegerAttr(offset));
+          offset += cast<RankedTensorType>(typeOf(i)).getDimSize(1);
+        }
+        return success();
+      })
       .Case<FlattenOp, ReshapeOp>([&](Operation *) {
         if (need(0))
           grads[0] = b.create<ReshapeOp>(loc, typeOf(0), dy);

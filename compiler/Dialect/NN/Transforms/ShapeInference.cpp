@@ -68,9 +68,31 @@ struct ShapeInferencePass
                          << batch;
       return signalPassFailure();
     }
-    for (auto func : module.getOps<func::FuncOp>())
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.getSymName() == "loss")
+        takeLogitsFromForward(module, func);
       if (failed(inferFunction(func, batch)))
         return signalPassFailure();
+    }
+  }
+
+  /// @loss takes @forward's result: the number of classes may be known only
+  /// once @forward's shapes are (a network that ends in flatten).
+  static void takeLogitsFromForward(ModuleOp module, func::FuncOp loss) {
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    if (!forward || forward.getNumResults() != 1 ||
+        loss.getNumArguments() == 0 || loss.isExternal())
+      return;
+    auto logits = dyn_cast<RankedTensorType>(forward.getResultTypes()[0]);
+    BlockArgument arg = loss.getArgument(0);
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (!logits || !type || logits.getRank() != type.getRank() ||
+        !logits.hasStaticShape())
+      return;
+    SmallVector<int64_t> shape(type.getShape());
+    for (int64_t i = 1; i < type.getRank(); ++i) // the batch stays as it is
+      shape[i] = logits.getDimSize(i);
+    arg.setType(RankedTensorType::get(shape, type.getElementType()));
   }
 
   LogicalResult inferFunction(func::FuncOp func, int64_t batch) {

@@ -1,0 +1,134 @@
+//===- Norm.h - Batch normalization: statistics, normalize, gradient ------===//
+//
+// Two passes each: per-channel sums in double, in a fixed order (runs
+// repeat bit for bit), then one per-channel map y = scale * x + shift
+// over the flat tensor in chunks, each handed to the fused epilogue.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ALEXC_RUNTIME_CPU_NORM_H
+#define ALEXC_RUNTIME_CPU_NORM_H
+
+#include "runtime/KernelAbi.h"
+#include "runtime/cpu/Elementwise.h"
+
+#include <cmath>
+#include <vector>
+
+namespace alexc::cpu {
+
+using abi::NormGeom;
+
+/// out[i] = a[c] * p[i] + b[c] (+ k[c] * q[i] when q is given) over the
+/// flat tensor, c the channel of i; the epilogue runs on each chunk.
+template <typename Epi>
+void channelMap(const NormGeom &g, const float *p, const float *q,
+                const float *a, const float *b, const float *k, float *out,
+                Epi &&epilogue) {
+  int64_t n = g.N * g.C * g.inner;
+  constexpr int64_t chunk = 1 << 14;
+#pragma omp parallel for schedule(static)
+  for (int64_t begin = 0; begin < n; begin += chunk) {
+    int64_t end = std::min(n, begin + chunk);
+    for (int64_t i = begin; i < end;) {
+      // One run of a single channel: a plane, or part of one.
+      int64_t c = g.channelOf(i),
+              stop = std::min(end, (i / g.inner + 1) * g.inner);
+      float ac = a[c], bc = b[c], kc = k ? k[c] : 0.f;
+      if (q)
+        for (; i < stop; ++i)
+          out[i] = ac * p[i] + kc * q[i] + bc;
+      else
+        for (; i < stop; ++i)
+          out[i] = ac * p[i] + bc;
+    }
+    epilogue(begin, end);
+  }
+}
+
+/// Sum over channel c of f(flat index), in double, in a fixed order.
+template <typename F> double channelSum(const NormGeom &g, int64_t c, F f) {
+  double s = 0;
+  for (int64_t n = 0; n < g.N; ++n) {
+    int64_t base = (n * g.C + c) * g.inner;
+    for (int64_t i = 0; i < g.inner; ++i)
+      s += f(base + i);
+  }
+  return s;
+}
+
+/// Training mode: batch statistics (mean, invstd, each may be null), the
+/// running statistics updated into newMean/newVar (may be null), y = the
+/// normalized x into `out` (may be null).
+template <typename Epi>
+void batchNormTrain(const NormGeom &g, const float *x, const float *runMean,
+                    const float *runVar, const float *gamma, const float *beta,
+                    double momentum, double eps, float *mean, float *invstd,
+                    float *newMean, float *newVar, float *out, Epi &&epilogue) {
+  std::vector<float> scale(g.C), shift(g.C);
+  double count = double(g.count());
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < g.C; ++c) {
+    double m =
+        channelSum(g, c, [&](int64_t i) { return double(x[i]); }) / count;
+    double sq = channelSum(g, c, [&](int64_t i) {
+      double d = x[i] - m;
+      return d * d;
+    });
+    float is = float(1.0 / std::sqrt(sq / count + eps));
+    abi::normAffine(float(m), is, gamma, beta, c, scale[c], shift[c]);
+    if (mean)
+      mean[c] = float(m), invstd[c] = is;
+    if (newMean)
+      newMean[c] = abi::runningUpdate(runMean[c], momentum, m);
+    if (newVar)
+      newVar[c] = abi::runningUpdate(runVar[c], momentum,
+                                     count > 1 ? sq / (count - 1) : sq);
+  }
+  if (out)
+    channelMap(g, x, nullptr, scale.data(), shift.data(), nullptr, out,
+               epilogue);
+}
+
+/// Evaluation mode: the running statistics.
+template <typename Epi>
+void batchNormInference(const NormGeom &g, const float *x, const float *mean,
+                        const float *var, const float *gamma, const float *beta,
+                        double eps, float *out, Epi &&epilogue) {
+  std::vector<float> scale(g.C), shift(g.C);
+  for (int64_t c = 0; c < g.C; ++c)
+    abi::normAffine(mean[c], float(1.0 / std::sqrt(double(var[c]) + eps)),
+                    gamma, beta, c, scale[c], shift[c]);
+  channelMap(g, x, nullptr, scale.data(), shift.data(), nullptr, out, epilogue);
+}
+
+/// dgamma, dbeta (each may be null) and dx = a * dy + k * x + b per
+/// channel: the gradient of batchNormTrain's output (NNOps.td).
+template <typename Epi>
+void batchNormGrad(const NormGeom &g, const float *x, const float *dy,
+                   const float *mean, const float *invstd, const float *gamma,
+                   float *dgamma, float *dbeta, float *out, Epi &&epilogue) {
+  std::vector<float> a(g.C), b(g.C), k(g.C);
+  double count = double(g.count());
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < g.C; ++c) {
+    double m = mean[c], is = invstd[c];
+    double db = channelSum(g, c, [&](int64_t i) { return double(dy[i]); });
+    double dg = channelSum(
+        g, c, [&](int64_t i) { return double(dy[i]) * (x[i] - m) * is; });
+    if (dgamma)
+      dgamma[c] = float(dg);
+    if (dbeta)
+      dbeta[c] = float(db);
+    double gi = (gamma ? gamma[c] : 1.0) * is;
+    double kc = -gi * is * dg / count;
+    a[c] = float(gi);
+    k[c] = float(kc);
+    b[c] = float(-gi * db / count - kc * m);
+  }
+  if (out)
+    channelMap(g, dy, x, a.data(), b.data(), k.data(), out, epilogue);
+}
+
+} // namespace alexc::cpu
+
+#endif
