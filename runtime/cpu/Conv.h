@@ -14,6 +14,7 @@
 #include "runtime/cpu/DirectConv.h"
 #include "runtime/cpu/Elementwise.h"
 #include "runtime/cpu/Gemm.h"
+#include "runtime/cpu/GroupedConv.h"
 #include "runtime/cpu/Reduce.h"
 #include "runtime/cpu/Winograd.h"
 
@@ -533,16 +534,21 @@ void forEachGroupShare(int64_t N, int64_t G, Body &&body) {
   }
 }
 
-/// Images per group: the count (up to 8, no more than each thread's share,
-/// and at most about 24 MB of tiles per thread) for which a thread's share
-/// of the images takes the fewest GEMM columns, its groups' tiles rounded up
-/// to whole 32-column slivers (the smallest such count on a tie).
+/// Images per group: the count (up to 8, or up to 64 tiles for small
+/// planes: a 3x3 output is one tile per image; no more than each thread's
+/// share, at most about 24 MB of tiles per thread, and few enough for the
+/// plans' 32-bit offsets) for which a thread's share of the images takes
+/// the fewest GEMM columns, its groups' tiles rounded up to whole 32-column
+/// slivers (the smallest such count on a tie).
 template <int R> int64_t winogradGroup(const ConvGeom &g, int64_t tiles) {
   int64_t a2 = WinogradMatrices<R>::kA * WinogradMatrices<R>::kA;
   int64_t bytesPerImage = a2 * (g.C + g.O) * tiles * int64_t(sizeof(float));
   int64_t share = (g.N + maxThreads() - 1) / maxThreads();
+  int64_t image = std::max(g.C * g.H * g.W, g.O * g.ohw());
   int64_t most = std::min<int64_t>(
-      {8, share, std::max<int64_t>(1, (int64_t(24) << 20) / bytesPerImage)});
+      {std::max<int64_t>(8, 64 / tiles), share,
+       std::max<int64_t>(1, (int64_t(24) << 20) / bytesPerImage),
+       std::max<int64_t>(1, ((int64_t(1) << 31) - 1) / image)});
   auto columns = [&](int64_t images) {
     return (images * tiles + kNR - 1) / kNR * kNR;
   };
@@ -716,6 +722,8 @@ void convForward(const ConvGeom &g, const float *x, const float *w,
 #endif
   static thread_local PrepackedA packed;
   packed.pack(g.O, g.ckk(), MatView{w, g.ckk(), 1});
+  if (groupedConvApplies(g))
+    return conv2dForwardGrouped(g, x, packed, b, y, epilogue);
   conv2dForwardPacked(g, x, packed, b, y, epilogue);
 }
 
@@ -768,6 +776,8 @@ void convInputGrad(const ConvGeom &g, const float *dy, const float *w,
     return;
   }
   packed.pack(ckk, g.O, MatView{w, 1, ckk});
+  if (groupedConvApplies(g))
+    return convInputGradGrouped(g, dy, weights, dx, epilogue);
   forEachImage(g.N, [&](int64_t n, bool parallel) {
     float *dxn = dx + n * inImage;
     const float *dyn = dy + n * g.O * ohw;
@@ -841,6 +851,8 @@ inline void convWeightGrad(const ConvGeom &g, const float *x, const float *dy,
     return g.KH == 3 ? conv2dWeightGradWinograd<3>(g, x, dy, dw, db)
                      : conv2dWeightGradWinograd<5>(g, x, dy, dw, db);
 #endif
+  if (groupedConvApplies(g))
+    return convWeightGradGrouped(g, x, dy, dw, db);
   int64_t ckk = g.ckk(), ohw = g.ohw(), wsize = g.O * ckk;
   int threads = g.N >= maxThreads() ? maxThreads() : 1;
   static thread_local std::vector<float> partialStorage;

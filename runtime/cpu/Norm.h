@@ -1,8 +1,9 @@
 //===- Norm.h - Batch normalization: statistics, normalize, gradient ------===//
 //
-// Two passes each: per-channel sums in double, in a fixed order (runs
-// repeat bit for bit), then one per-channel map y = scale * x + shift
-// over the flat tensor in chunks, each handed to the fused epilogue.
+// Two passes each: per-channel sums (vectorized within a plane, in double
+// across planes, in a fixed order: runs repeat bit for bit), then one
+// per-channel map y = scale * x + shift over the flat tensor in chunks, each
+// handed to the fused epilogue.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ALEXC_RUNTIME_CPU_NORM_H
@@ -10,6 +11,7 @@
 
 #include "runtime/KernelAbi.h"
 #include "runtime/cpu/Elementwise.h"
+#include "runtime/cpu/Reduce.h"
 
 #include <cmath>
 #include <vector>
@@ -45,14 +47,31 @@ void channelMap(const NormGeom &g, const float *p, const float *q,
   }
 }
 
-/// Sum over channel c of f(flat index), in double, in a fixed order.
-template <typename F> double channelSum(const NormGeom &g, int64_t c, F f) {
+/// sum over k < n of (p[k] - m) * (q ? q[k] : p[k] - m), in 64 independent
+/// partial sums (as sumOf), in a fixed order.
+inline float sumCentered(const float *p, const float *q, int64_t n, float m) {
+  v16 acc[4] = {}, mv = v16{} + m;
+  int64_t k = 0;
+  for (; k + 64 <= n; k += 64)
+    for (int a = 0; a < 4; ++a) {
+      v16 d = loadv(p + k + 16 * a) - mv;
+      acc[a] += d * (q ? loadv(q + k + 16 * a) : d);
+    }
+  v16 total = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  float s = 0.f;
+  for (int lane = 0; lane < 16; ++lane)
+    s += total[lane];
+  for (; k < n; ++k)
+    s += (p[k] - m) * (q ? q[k] : p[k] - m);
+  return s;
+}
+
+/// The sum over the planes of channel c of plane(offset of the plane), in
+/// double, in a fixed order.
+template <typename F> double channelSum(const NormGeom &g, int64_t c, F plane) {
   double s = 0;
-  for (int64_t n = 0; n < g.N; ++n) {
-    int64_t base = (n * g.C + c) * g.inner;
-    for (int64_t i = 0; i < g.inner; ++i)
-      s += f(base + i);
-  }
+  for (int64_t n = 0; n < g.N; ++n)
+    s += plane((n * g.C + c) * g.inner);
   return s;
 }
 
@@ -69,10 +88,10 @@ void batchNormTrain(const NormGeom &g, const float *x, const float *runMean,
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < g.C; ++c) {
     double m =
-        channelSum(g, c, [&](int64_t i) { return double(x[i]); }) / count;
+        channelSum(g, c, [&](int64_t i) { return sumOf(x + i, g.inner); }) /
+        count;
     double sq = channelSum(g, c, [&](int64_t i) {
-      double d = x[i] - m;
-      return d * d;
+      return sumCentered(x + i, nullptr, g.inner, float(m));
     });
     float is = float(1.0 / std::sqrt(sq / count + eps));
     abi::normAffine(float(m), is, gamma, beta, c, scale[c], shift[c]);
@@ -112,9 +131,11 @@ void batchNormGrad(const NormGeom &g, const float *x, const float *dy,
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < g.C; ++c) {
     double m = mean[c], is = invstd[c];
-    double db = channelSum(g, c, [&](int64_t i) { return double(dy[i]); });
-    double dg = channelSum(
-        g, c, [&](int64_t i) { return double(dy[i]) * (x[i] - m) * is; });
+    double db =
+        channelSum(g, c, [&](int64_t i) { return sumOf(dy + i, g.inner); });
+    double dg = is * channelSum(g, c, [&](int64_t i) {
+                  return sumCentered(x + i, dy + i, g.inner, float(m));
+                });
     if (dgamma)
       dgamma[c] = float(dg);
     if (dbeta)

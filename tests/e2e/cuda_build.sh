@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The CUDA target: generated CUDA for LeNet, AlexNet and a graph (GRAPH: a
-# spec with concat, add and padded pooling) goes through nvcc and links
-# with cuBLAS and cuDNN into executables that, on a machine without a
+# The CUDA target: generated CUDA for LeNet, AlexNet and graphs (GRAPH...:
+# specs with concat, add, padded pooling, batch norm) goes through nvcc and
+# links with cuBLAS and cuDNN into executables that, on a machine without a
 # usable GPU, say so and train on the CPU. Skipped (77) without nvcc.
-# usage: cuda_build.sh ALEXC MODELS_DIR WORKDIR GRAPH
+# usage: cuda_build.sh ALEXC MODELS_DIR WORKDIR GRAPH...
 set -u
-alexc=$1 models=$2 work=$3 graph=$4
+alexc=$1 models=$2 work=$3
+shift 3
+graphs=("$@")
 nvcc=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 [[ -z "$nvcc" ]] && { echo "no nvcc: skipped"; exit 77; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
@@ -13,8 +15,12 @@ set -e
 "$alexc" "$models/lenet.json" --target all -o lenet_all --keep-sources src
 "$alexc" "$models/alexnet.json" --target all -o alexnet_all
 grep -q "__device__ __forceinline__ void operator()" src/lenet_cuda.cu
-"$alexc" "$graph" --target all -o graph_all --keep-sources graph_src
-grep -q "copyBlocks(BlockCopy" graph_src/*_cuda.cu
+for graph in "${graphs[@]}"; do
+  name=$(basename "$graph" .json)
+  "$alexc" "$graph" --target all -o "${name}_all" --keep-sources "${name}_src"
+done
+grep -q "copyBlocks(BlockCopy" inception_src/inception_cuda.cu
+grep -q "batchNormGrad(NormGeom" batchnorm_src/batchnorm_cuda.cu
 if nvidia-smi >/dev/null 2>&1; then
   echo "a GPU is present: tools/gpu_check.sh is the GPU test"; exit 0
 fi

@@ -1,7 +1,7 @@
 //===- ReferenceStep.cpp - One training step in the reference interpreter -===//
 //
 //   alexc-reference-step SPEC IN.safetensors OUT.safetensors
-//       [--batch-size N] [--disable-dropout] [--skip-gradients]
+//       [--batch-size N] [--disable-dropout] [--skip-gradients] [--double]
 //
 // Compiles SPEC through nn-autodiff, then runs in float32 with the reference
 // interpreter:
@@ -30,8 +30,6 @@
 
 using namespace mlir;
 namespace cl = llvm::cl;
-using Value32 = alexc::interp::RtValue<float>;
-using Tensor32 = alexc::ref::Tensor<float>;
 
 static cl::opt<std::string> specPath(cl::Positional, cl::Required,
                                      cl::desc("<spec.json>"));
@@ -45,6 +43,10 @@ static cl::opt<bool> skipGradients("skip-gradients", cl::init(false),
                                    cl::desc("Run only @train_step"));
 static cl::opt<bool> disableDropout("disable-dropout", cl::init(false),
                                     cl::desc("Train without dropout"));
+static cl::opt<bool> inDouble(
+    "double", cl::init(false),
+    cl::desc("Compute in double (the inputs and outputs stay float32): "
+             "tells float32 rounding from a wrong result in deep networks"));
 
 static int fail(const std::string &msg) {
   llvm::errs() << "alexc-reference-step: error: " << msg << "\n";
@@ -65,14 +67,17 @@ static std::vector<int64_t> shapeOf(Type t) {
   return {s.begin(), s.end()};
 }
 
-static alexc::rt::StoredTensor store(const Tensor32 &t) {
-  return alexc::rt::StoredTensor::fromFloat(t.shape, t.data.data());
+template <typename T>
+static alexc::rt::StoredTensor store(const alexc::ref::Tensor<T> &t) {
+  std::vector<float> data(t.data.begin(), t.data.end());
+  return alexc::rt::StoredTensor::fromFloat(t.shape, data.data());
 }
 
 /// Builds the argument list of `f` from the named inputs; state tensors
 /// (not in the inputs) start at zero.
+template <typename T>
 static bool gatherArgs(func::FuncOp f, const alexc::rt::Safetensors &in,
-                       float lr, std::vector<Value32> &args,
+                       float lr, std::vector<alexc::interp::RtValue<T>> &args,
                        std::string &error) {
   for (unsigned i = 0; i < f.getNumArguments(); ++i) {
     std::string name = argName(f, i);
@@ -81,15 +86,15 @@ static bool gatherArgs(func::FuncOp f, const alexc::rt::Safetensors &in,
       int64_t v = 0;
       if (auto it = in.tensors.find(name); it != in.tensors.end())
         v = int64_t(it->second.toFloat().at(0));
-      args.push_back(Value32::integer(v));
+      args.push_back(alexc::interp::RtValue<T>::integer(v));
       continue;
     }
     if (name == "lr") {
-      args.push_back(Value32::scalar(lr));
+      args.push_back(alexc::interp::RtValue<T>::scalar(T(lr)));
       continue;
     }
     auto it = in.tensors.find(name);
-    Tensor32 t(shapeOf(type));
+    alexc::ref::Tensor<T> t(shapeOf(type));
     if (it == in.tensors.end()) {
       if (name.find('.') == std::string::npos ||
           in.tensors.count(name.substr(0, name.rfind('.'))) == 0) {
@@ -103,8 +108,42 @@ static bool gatherArgs(func::FuncOp f, const alexc::rt::Safetensors &in,
       error = "input '" + name + "' has the wrong shape";
       return false;
     }
-    t.data = it->second.toFloat();
+    std::vector<float> data = it->second.toFloat();
+    t.data.assign(data.begin(), data.end());
     args.push_back(std::move(t));
+  }
+  return true;
+}
+
+/// Runs @gradients and @train_step in precision T; results go to `out`.
+template <typename T>
+static bool runSteps(ModuleOp module, const alexc::rt::Safetensors &in,
+                     float lr, alexc::rt::Safetensors &out,
+                     std::string &error) {
+  for (StringRef fname : {"gradients", "train_step"}) {
+    if (skipGradients && fname == "gradients")
+      continue;
+    auto f = module.lookupSymbol<func::FuncOp>(fname);
+    std::vector<alexc::interp::RtValue<T>> args;
+    if (!gatherArgs(f, in, lr, args, error))
+      return false;
+    auto results = alexc::interp::interpret<T>(f, std::move(args));
+    if (!results) {
+      error = llvm::toString(results.takeError());
+      return false;
+    }
+    for (unsigned i = 0; i < results->size(); ++i) {
+      std::string name = resultName(f, i);
+      const alexc::ref::Tensor<T> &t = (*results)[i].tensor();
+      if (fname == "train_step") {
+        if (name == "loss" || name == "correct")
+          continue;
+        // Updated parameters share their input's name; mark them.
+        if (in.tensors.count(name))
+          name += ".updated";
+      }
+      out.tensors[name] = store(t);
+    }
   }
   return true;
 }
@@ -137,29 +176,10 @@ int main(int argc, char **argv) {
     return fail(error);
 
   float lr = float(spec.optimizer.learningRate);
-  for (StringRef fname : {"gradients", "train_step"}) {
-    if (skipGradients && fname == "gradients")
-      continue;
-    auto f = module->lookupSymbol<func::FuncOp>(fname);
-    std::vector<Value32> args;
-    if (!gatherArgs(f, in, lr, args, error))
-      return fail(error);
-    auto results = alexc::interp::interpret<float>(f, std::move(args));
-    if (!results)
-      return fail(llvm::toString(results.takeError()));
-    for (unsigned i = 0; i < results->size(); ++i) {
-      std::string name = resultName(f, i);
-      const Tensor32 &t = (*results)[i].tensor();
-      if (fname == "train_step") {
-        if (name == "loss" || name == "correct")
-          continue;
-        // Updated parameters share their input's name; mark them.
-        if (in.tensors.count(name))
-          name += ".updated";
-      }
-      out.tensors[name] = store(t);
-    }
-  }
+  bool ok = inDouble ? runSteps<double>(*module, in, lr, out, error)
+                     : runSteps<float>(*module, in, lr, out, error);
+  if (!ok)
+    return fail(error);
   if (!alexc::rt::writeSafetensors(outPath, out, error))
     return fail(error);
   return 0;

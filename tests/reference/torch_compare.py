@@ -153,7 +153,7 @@ def rel_error(ours, ref, floor=0.0):
     return err / scale if scale > 0 else err
 
 
-def run_ours(tool, spec, batch, inputs, workdir, tag, skip_gradients):
+def run_ours(tool, spec, batch, inputs, workdir, tag, skip_gradients, double=False):
     spec_path = os.path.join(workdir, f"{tag}.json")
     with open(spec_path, "w") as f:
         json.dump(spec, f)
@@ -163,6 +163,8 @@ def run_ours(tool, spec, batch, inputs, workdir, tag, skip_gradients):
     cmd = [tool, spec_path, in_path, out_path, f"--batch-size={batch}", "--disable-dropout"]
     if skip_gradients:
         cmd.append("--skip-gradients")
+    if double:
+        cmd.append("--double")
     subprocess.run(cmd, check=True)
     return read_safetensors(out_path)
 
@@ -173,6 +175,9 @@ def main():
     ap.add_argument("--tool", required=True, help="path to alexc-reference-step")
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--double", action="store_true",
+                    help="both sides compute in double from the same float32 inputs: deep networks "
+                         "with batch norm at small batches amplify float32 rounding past the tolerance")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -187,6 +192,8 @@ def main():
         labels[-1] = -1  # a padding row: ignored by both losses
     params = {k: v.detach().clone() for k, v in model.state_dict().items()}
     inputs = dict(params, images=images, labels=labels)
+    if args.double:
+        model, images = model.double(), images.double()
 
     # Gradients.
     start = time.time()
@@ -223,7 +230,8 @@ def main():
         for i, (tag, opt_spec, make_opt) in enumerate(optimizers):
             s = copy.deepcopy(spec)
             s["optimizer"] = opt_spec
-            ours = run_ours(args.tool, s, args.batch, inputs, workdir, tag, skip_gradients=i > 0)
+            ours = run_ours(args.tool, s, args.batch, inputs, workdir, tag, skip_gradients=i > 0,
+                            double=args.double)
             if i == 0:
                 ours_loss = ours["loss"].item()
                 check("loss", ours["loss"].reshape(()), loss.detach())
@@ -239,12 +247,12 @@ def main():
             # that say nothing about the optimizer.
             ref = copy.deepcopy(model)
             for (k, p) in ref.named_parameters():
-                p.grad = ours_grads[k].clone()
+                p.grad = ours_grads[k].clone().to(p.dtype)
             make_opt(ref.parameters()).step()
             # Parameters after the update, and batch norm's running
             # statistics after the step's forward pass.
             for k, v in ref.state_dict().items():
-                if v.dtype == torch.float32:
+                if v.dtype.is_floating_point:
                     check(f"{tag}-step {k}", ours[k + ".updated"], v)
     elapsed = time.time() - start
 
