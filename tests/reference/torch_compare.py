@@ -76,7 +76,11 @@ class SpecNet(torch.nn.Module):
 
     def __init__(self, spec):
         super().__init__()
-        self.nodes = []  # (module or None, function, input indices, activation)
+        # (module name or None, function of (module, inputs), input indices,
+        # activation). The functions look their module up when they run,
+        # so that copy.deepcopy gives a network that computes with its own
+        # parameters.
+        self.nodes = []
         shape = (1, spec["input"]["channels"], spec["input"]["height"], spec["input"]["width"])
         probes = {-1: torch.zeros(shape)}
         counts, index = {}, {}
@@ -109,25 +113,25 @@ class SpecNet(torch.nn.Module):
             elif kind == "dense":
                 # Gluon's Dense flattens a 4-D input.
                 m = torch.nn.Linear(probe[0].numel(), layer["units"], bias=layer.get("use_bias", True))
-                fn = (lambda lin: lambda xs: lin(torch.flatten(xs[0], 1)))(m)
+                fn = lambda mod, xs: mod(torch.flatten(xs[0], 1))
             elif kind == "flatten":
-                fn = lambda xs: torch.flatten(xs[0], 1)
+                fn = lambda mod, xs: torch.flatten(xs[0], 1)
             elif kind in self.ACTS:
-                fn = (lambda a: lambda xs: a(xs[0]))(self.ACTS[kind])
+                fn = (lambda a: lambda mod, xs: a(xs[0]))(self.ACTS[kind])
             elif kind == "dropout":
-                fn = lambda xs: xs[0]  # compared with dropout disabled
+                fn = lambda mod, xs: xs[0]  # compared with dropout disabled
             elif kind == "add":
-                fn = lambda xs: sum(xs[1:], xs[0])
+                fn = lambda mod, xs: sum(xs[1:], xs[0])
             elif kind == "concat":
-                fn = lambda xs: torch.cat(xs, 1)
+                fn = lambda mod, xs: torch.cat(xs, 1)
             else:
                 raise ValueError(kind)
-            if m is not None and any(True for _ in m.parameters()):
+            if m is not None:
                 self.add_module(name, m)
             if fn is None:
-                fn = (lambda mod: lambda xs: mod(xs[0]))(m)
+                fn = lambda mod, xs: mod(xs[0])
             act = self.ACTS.get(layer.get("activation") or "")
-            self.nodes.append((fn, inputs, act))
+            self.nodes.append((name if m is not None else None, fn, inputs, act))
             with torch.no_grad():
                 if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
                     m.eval()  # the probe must not move the running statistics
@@ -136,8 +140,8 @@ class SpecNet(torch.nn.Module):
                     m.train()
 
     def run_node(self, i, values):
-        fn, inputs, act = self.nodes[i]
-        y = fn([values[j] for j in inputs])
+        name, fn, inputs, act = self.nodes[i]
+        y = fn(self._modules[name] if name else None, [values[j] for j in inputs])
         return act(y) if act is not None else y
 
     def forward(self, x):
