@@ -876,22 +876,7 @@ inline void convWeightGrad(const ConvGeom &g, const float *x, const float *dy,
     for (int64_t o = 0; o < g.O; ++o)
       pb[o] += sumOf(dyn + o * ohw, ohw);
   });
-  const float *base = partial;
-  size_t stride = size_t(wsize + g.O);
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < wsize; ++i) {
-    float s = 0.f;
-    for (int t = 0; t < threads; ++t)
-      s += base[t * stride + i];
-    dw[i] = s;
-  }
-  if (db)
-    for (int64_t o = 0; o < g.O; ++o) {
-      float s = 0.f;
-      for (int t = 0; t < threads; ++t)
-        s += base[t * stride + wsize + o];
-      db[o] = s;
-    }
+  addThreadPartials(partial, threads, size_t(wsize + g.O), wsize, g.O, dw, db);
 }
 
 } // namespace alexc::cpu

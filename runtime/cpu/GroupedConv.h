@@ -171,20 +171,7 @@ inline void convWeightGradGrouped(const abi::ConvGeom &g, const float *x,
     for (int64_t o = 0; o < g.O; ++o)
       pw[wsize + o] += sumOf(dyg + o * cols, cols);
   });
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < wsize; ++i) {
-    float s = 0.f;
-    for (int t = 0; t < threads; ++t)
-      s += partial[t * stride + i];
-    dw[i] = s;
-  }
-  if (db)
-    for (int64_t o = 0; o < g.O; ++o) {
-      float s = 0.f;
-      for (int t = 0; t < threads; ++t)
-        s += partial[t * stride + wsize + o];
-      db[o] = s;
-    }
+  addThreadPartials(partial, threads, stride, wsize, g.O, dw, db);
 }
 
 } // namespace alexc::cpu

@@ -31,6 +31,27 @@ inline float sumOf(const float *p, int64_t n) {
   return s;
 }
 
+/// dw = the sum over threads of each thread's partial weight gradient, and
+/// db (when set) of its O bias sums stored after them; thread t's block
+/// starts at partial[t * stride]. Added in thread order: runs repeat.
+inline void addThreadPartials(const float *partial, int threads, size_t stride,
+                              int64_t wsize, int64_t O, float *dw, float *db) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < wsize; ++i) {
+    float s = 0.f;
+    for (int t = 0; t < threads; ++t)
+      s += partial[t * stride + i];
+    dw[i] = s;
+  }
+  if (db)
+    for (int64_t o = 0; o < O; ++o) {
+      float s = 0.f;
+      for (int t = 0; t < threads; ++t)
+        s += partial[t * stride + wsize + o];
+      db[o] = s;
+    }
+}
+
 /// Column sums for a standalone bias gradient: [N, O, inner] -> [O].
 inline void biasGrad(int64_t N, int64_t O, int64_t inner, const float *dy,
                      float *db) {
