@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Frontend/ModelSpec.h"
+#include "Frontend/JsonLocations.h"
+#include "Frontend/ModelLanguage.h"
 
 #include <algorithm>
 #include <fstream>
@@ -18,8 +20,10 @@ using json = nlohmann::json;
 namespace alexc {
 namespace {
 
+/// A failed check: its message and the JSON pointer of what it is about.
 struct SpecError {
   std::string message;
+  std::string pointer;
 };
 
 /// Levenshtein distance, for "did you mean" hints on misspelt keys.
@@ -51,12 +55,15 @@ std::string describe(const json &v) {
 /// ("layer 'conv1' (conv2d, #0)", "optimizer", or "" for the top level).
 class ObjectReader {
 public:
-  ObjectReader(const json &obj, std::string context, std::string prefix = "")
-      : obj(obj), context(std::move(context)), prefix(std::move(prefix)) {}
+  ObjectReader(const json &obj, std::string context, std::string pointer,
+               std::string prefix = "")
+      : obj(obj), context(std::move(context)), pointer(std::move(pointer)),
+        prefix(std::move(prefix)) {}
 
   [[noreturn]] void fail(const std::string &key, const std::string &msg) const {
     std::string where = context.empty() ? "" : context + ": ";
-    throw SpecError{where + "field '" + prefix + key + "' " + msg};
+    throw SpecError{where + "field '" + prefix + key + "' " + msg,
+                    has(key) ? childPointer(pointer, key) : pointer};
   }
 
   bool has(const std::string &key) const { return obj.contains(key); }
@@ -87,7 +94,7 @@ public:
           msg += " " + a;
         msg += ")";
       }
-      throw SpecError{msg};
+      throw SpecError{msg, childPointer(pointer, key)};
     }
   }
 
@@ -174,12 +181,14 @@ public:
     const json &v = at(key);
     if (!v.is_object())
       fail(key, "must be an object, got " + describe(v));
-    return ObjectReader(v, context, prefix + key + ".");
+    return ObjectReader(v, context, childPointer(pointer, key),
+                        prefix + key + ".");
   }
 
 private:
   const json &obj;
   std::string context;
+  std::string pointer; // of `obj` in the document
   std::string prefix;
 };
 
@@ -225,12 +234,17 @@ std::vector<std::string> readInputs(const ObjectReader &r) {
   return names;
 }
 
+std::string layerPointer(int64_t index) {
+  return "/layers/" + std::to_string(index);
+}
+
 LayerSpec parseLayer(const json &v, int64_t index,
                      std::map<std::string, int> &typeCounts,
                      std::vector<std::string> &inputNames) {
   std::string anon = "layer #" + std::to_string(index);
   if (!v.is_object())
-    throw SpecError{anon + ": must be an object, got " + describe(v)};
+    throw SpecError{anon + ": must be an object, got " + describe(v),
+                    layerPointer(index)};
   // Until the type is known, a layer is named by its name when it has one.
   if (auto name = v.find("name");
       name != v.end() && name->is_string() && !name->get<std::string>().empty())
@@ -238,7 +252,7 @@ LayerSpec parseLayer(const json &v, int64_t index,
            std::to_string(index) + ")";
   LayerSpec l;
   l.index = index;
-  ObjectReader first(v, anon);
+  ObjectReader first(v, anon, layerPointer(index));
   first.require("type");
   std::vector<std::string> kinds;
   for (auto &[k, _] : kLayerKinds)
@@ -252,7 +266,7 @@ LayerSpec parseLayer(const json &v, int64_t index,
   if (l.name == kDataInput)
     first.fail("name", "'data' is reserved for the network's input");
 
-  ObjectReader r(v, layerContext(l));
+  ObjectReader r(v, layerContext(l), layerPointer(index));
   inputNames = readInputs(r);
   std::vector<std::string> keys = {"name", "type", "inputs"};
   auto allow = [&](std::initializer_list<const char *> more) {
@@ -340,9 +354,12 @@ bool joinsInputs(LayerKind kind) {
 void resolveInputs(LayerSpec &l, const std::vector<std::string> &names,
                    const std::map<std::string, int64_t> &indexOf) {
   std::string where = layerContext(l) + ": ";
+  std::string at = layerPointer(l.index) + (names.empty() ? "" : "/inputs");
   if (names.empty())
     l.inputs = {l.index - 1};
-  for (const std::string &n : names) {
+  for (size_t k = 0; k < names.size(); ++k) {
+    const std::string &n = names[k];
+    std::string at = layerPointer(l.index) + "/inputs/" + std::to_string(k);
     if (n == kDataInput) {
       l.inputs.push_back(-1);
       continue;
@@ -350,22 +367,26 @@ void resolveInputs(LayerSpec &l, const std::vector<std::string> &names,
     auto it = indexOf.find(n);
     if (it == indexOf.end())
       throw SpecError{where + "input '" + n +
-                      "' is not the name of a layer (nor 'data', the "
-                      "network's input)"};
+                          "' is not the name of a layer (nor 'data', the "
+                          "network's input)",
+                      at};
     if (it->second >= l.index)
       throw SpecError{where + "input '" + n + "' is layer #" +
-                      std::to_string(it->second) +
-                      ", which does not come before it; inputs must be "
-                      "earlier layers"};
+                          std::to_string(it->second) +
+                          ", which does not come before it; inputs must be "
+                          "earlier layers",
+                      at};
     l.inputs.push_back(it->second);
   }
   size_t count = l.inputs.size();
   if (joinsInputs(l.kind) && count < 2)
     throw SpecError{where + "field 'inputs' must name two or more layers for " +
-                    l.type + ", got " + std::to_string(count)};
+                        l.type + ", got " + std::to_string(count),
+                    at};
   if (!joinsInputs(l.kind) && count != 1)
     throw SpecError{where + "field 'inputs' must name one layer for " + l.type +
-                    ", got " + std::to_string(count)};
+                        ", got " + std::to_string(count),
+                    at};
 }
 
 /// The name of input `i` of `l` as the spec writes it.
@@ -388,37 +409,42 @@ void checkGraph(const ModelSpec &spec) {
       if (rankOf(i) != in)
         throw SpecError{
             layerContext(l) + ": inputs '" + inputName(spec, l.inputs[0]) +
-            "' (" + std::to_string(in) + "-D) and '" + inputName(spec, i) +
-            "' (" + std::to_string(rankOf(i)) + "-D) have different ranks"};
+                "' (" + std::to_string(in) + "-D) and '" + inputName(spec, i) +
+                "' (" + std::to_string(rankOf(i)) + "-D) have different ranks",
+            layerPointer(l.index)};
     }
     bool needsSpatial =
         l.kind == LayerKind::Conv2D || l.kind == LayerKind::MaxPool2D ||
         l.kind == LayerKind::AvgPool2D || l.kind == LayerKind::GlobalAvgPool2D;
     if (needsSpatial && in != 4)
       throw SpecError{layerContext(l) +
-                      ": needs a 4-D input (channels, height, width) but "
-                      "its input '" +
-                      inputName(spec, l.inputs[0]) +
-                      "' has been flattened (by a dense or flatten layer)"};
+                          ": needs a 4-D input (channels, height, width) but "
+                          "its input '" +
+                          inputName(spec, l.inputs[0]) +
+                          "' has been flattened (by a dense or flatten layer)",
+                      layerPointer(l.index)};
     rank[l.index] =
         l.kind == LayerKind::Dense || l.kind == LayerKind::Flatten ? 2 : in;
   }
   for (const LayerSpec &l : spec.layers)
     if (l.index + 1 < int64_t(spec.layers.size()) && users[l.index] == 0)
       throw SpecError{layerContext(l) +
-                      ": its result is used by no layer; every layer but "
-                      "the last (the network's output) must be an input of "
-                      "another"};
+                          ": its result is used by no layer; every layer but "
+                          "the last (the network's output) must be an input of "
+                          "another",
+                      layerPointer(l.index)};
   if (rank.back() != 2)
     throw SpecError{layerContext(spec.layers.back()) +
-                    ": the last layer must give [batch, classes]; end the "
-                    "network with a dense layer"};
+                        ": the last layer must give [batch, classes]; end the "
+                        "network with a dense layer",
+                    layerPointer(spec.layers.back().index)};
 }
 
 void parseSpec(const json &root, ModelSpec &spec) {
   if (!root.is_object())
-    throw SpecError{"the spec must be a JSON object, got " + describe(root)};
-  ObjectReader r(root, "");
+    throw SpecError{"the spec must be a JSON object, got " + describe(root),
+                    ""};
+  ObjectReader r(root, "", "");
   r.checkKeys({"name", "input", "layers", "loss", "initializer", "optimizer",
                "batch_size", "epochs", "data"},
               "the spec");
@@ -450,8 +476,9 @@ void parseSpec(const json &root, ModelSpec &spec) {
     auto [it, inserted] = seen.emplace(l.name, l.index);
     if (!inserted)
       throw SpecError{layerContext(l) + ": field 'name' '" + l.name +
-                      "' is already used by layer #" +
-                      std::to_string(it->second)};
+                          "' is already used by layer #" +
+                          std::to_string(it->second),
+                      layerPointer(l.index) + "/name"};
     spec.layers.push_back(std::move(l));
   }
   for (LayerSpec &l : spec.layers)
@@ -532,27 +559,93 @@ void parseSpec(const json &root, ModelSpec &spec) {
   }
 }
 
+/// Validates a parsed document; failures carry the location of the value
+/// they are about.
+bool validateSpecDocument(const json &root, const SpecLocations &locations,
+                          ModelSpec &spec, SpecDiagnostic &diag) {
+  try {
+    spec = ModelSpec();
+    parseSpec(root, spec);
+    for (LayerSpec &l : spec.layers)
+      l.loc = findLocation(locations, layerPointer(l.index));
+    return true;
+  } catch (const SpecError &e) {
+    diag = {e.message, findLocation(locations, e.pointer)};
+  } catch (const std::exception &e) {
+    diag = {std::string("invalid spec: ") + e.what(), {}};
+  }
+  return false;
+}
+
+bool readJsonSpec(const std::string &text, ModelSpec &spec,
+                  SpecDiagnostic &diag) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error &e) {
+    // what() is "[json.exception.parse_error.101] parse error at line L,
+    // column C: ..."; the location goes in front, so keep what follows.
+    std::string what = e.what();
+    size_t colon = what.find(": ", what.find("] "));
+    size_t tag = what.find("] ");
+    std::string detail = colon != std::string::npos ? what.substr(colon + 2)
+                         : tag != std::string::npos ? what.substr(tag + 2)
+                                                    : what;
+    diag = {"not valid JSON: " + detail,
+            locationOfOffset(text, e.byte > 0 ? e.byte - 1 : 0)};
+    return false;
+  }
+  return validateSpecDocument(root, locateJsonValues(text), spec, diag);
+}
+
 } // namespace
+
+std::vector<std::string> layerTypeNames() {
+  std::vector<std::string> names;
+  for (const auto &[name, kind] : kLayerKinds)
+    names.push_back(name);
+  return names;
+}
+
+std::string nearestName(const std::string &word,
+                        const std::vector<std::string> &names) {
+  std::string best;
+  size_t bestDistance = 3;
+  for (const std::string &n : names)
+    if (size_t d = editDistance(word, n); d < bestDistance)
+      bestDistance = d, best = n;
+  return best;
+}
+
+SpecFormat specFormatOf(const std::string &path) {
+  size_t dot = path.rfind('.');
+  return dot != std::string::npos && path.substr(dot) == ".nn"
+             ? SpecFormat::Language
+             : SpecFormat::Json;
+}
+
+bool readModelSpec(const std::string &text, SpecFormat format, ModelSpec &spec,
+                   SpecDiagnostic &diag) {
+  if (format == SpecFormat::Json)
+    return readJsonSpec(text, spec, diag);
+  json document;
+  SpecLocations locations;
+  if (!parseModelLanguage(text, document, locations, diag))
+    return false;
+  return validateSpecDocument(document, locations, spec, diag);
+}
 
 bool parseModelSpec(const std::string &text, ModelSpec &spec,
                     std::string &error) {
-  try {
-    json root = json::parse(text);
-    spec = ModelSpec();
-    parseSpec(root, spec);
+  SpecDiagnostic diag;
+  if (readModelSpec(text, SpecFormat::Json, spec, diag))
     return true;
-  } catch (const SpecError &e) {
-    error = e.message;
-  } catch (const json::parse_error &e) {
-    // what() is "[json.exception.parse_error.101] parse error at line L,
-    // column C: ..."; keep the part after the tag.
-    std::string what = e.what();
-    size_t tag = what.find("] ");
-    error = "not valid JSON: " +
-            (tag == std::string::npos ? what : what.substr(tag + 2));
-  } catch (const std::exception &e) {
-    error = std::string("invalid spec: ") + e.what();
-  }
+  // Validation messages name the layer and field; a syntax error has only
+  // its position to go by.
+  error = diag.message;
+  if (diag.loc.known() && error.rfind("not valid JSON", 0) == 0)
+    error += " (line " + std::to_string(diag.loc.line) + ", column " +
+             std::to_string(diag.loc.col) + ")";
   return false;
 }
 
@@ -565,10 +658,12 @@ bool loadModelSpec(const std::string &path, ModelSpec &spec,
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  if (!parseModelSpec(buffer.str(), spec, error)) {
-    error = path + ": " + error;
+  SpecDiagnostic diag;
+  if (!readModelSpec(buffer.str(), specFormatOf(path), spec, diag)) {
+    error = formatDiagnostic(path, buffer.str(), diag.loc, diag.message);
     return false;
   }
+  spec.sourcePath = path;
   return true;
 }
 

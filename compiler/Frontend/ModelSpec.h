@@ -1,11 +1,15 @@
 //===- ModelSpec.h - The JSON model spec ------------------------*- C++ -*-===//
 //
-// The model spec as plain data, parsed and validated from JSON. The schema
-// is documented in docs/spec.md. This library has no MLIR dependency.
+// The model spec as plain data, parsed and validated from JSON or from the
+// model language (both read into one JSON document, checked by one
+// validator). The schema is documented in docs/spec.md, the language in
+// docs/language.md. This library has no MLIR dependency.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ALEXC_FRONTEND_MODELSPEC_H
 #define ALEXC_FRONTEND_MODELSPEC_H
+
+#include "Frontend/SourceLocation.h"
 
 #include <cstdint>
 #include <string>
@@ -56,6 +60,7 @@ struct LayerSpec {
   // momentum) * batch statistic; `center` adds beta, `scale` gamma.
   double momentum = 0.9, epsilon = 1e-5;
   bool center = true, scale = true;
+  SourceLoc loc; // where the layer is written in the spec file
 };
 
 struct InitializerSpec {
@@ -89,14 +94,42 @@ struct ModelSpec {
   int64_t batchSize = 128;
   int64_t epochs = 5;
   DataSpec data;
+  std::string sourcePath; // the file it was read from, when it was
 };
+
+/// The two ways of writing a spec: JSON (docs/spec.md) and the model
+/// language (docs/language.md, files ending in .nn).
+enum class SpecFormat { Json, Language };
+
+/// The reader for a file: `.nn` is the model language, anything else JSON.
+SpecFormat specFormatOf(const std::string &path);
+
+/// One error of a spec: its message (naming the layer and field) and where
+/// in the text it is.
+struct SpecDiagnostic {
+  std::string message;
+  SourceLoc loc;
+};
+
+/// The layer types ("conv2d", "max_pool2d", ...), sorted.
+std::vector<std::string> layerTypeNames();
+
+/// The name in `names` nearest to a misspelt `word` (at most two edits
+/// away), or "" when none is that close.
+std::string nearestName(const std::string &word,
+                        const std::vector<std::string> &names);
+
+/// Parses and validates a spec written in either form.
+bool readModelSpec(const std::string &text, SpecFormat format, ModelSpec &spec,
+                   SpecDiagnostic &diag);
 
 /// Parses and validates a spec. On failure returns false and sets `error` to
 /// one message that names the layer (name and index) and the field.
 bool parseModelSpec(const std::string &text, ModelSpec &spec,
                     std::string &error);
 
-/// Reads `path` and parses it; errors are prefixed with the path.
+/// Reads `path` in the form its suffix says and parses it; an error is
+/// "path:line:col: error: message" with the source line and a caret.
 bool loadModelSpec(const std::string &path, ModelSpec &spec,
                    std::string &error);
 

@@ -112,7 +112,9 @@ private:
 
   /// The ops of one layer on its inputs; returns its result.
   Value buildLayer(const LayerSpec &l, ArrayRef<Value> inputs) {
-    Location loc = nn::makeLayerLoc(&ctx, {l.name, l.type, l.index});
+    Location loc =
+        nn::makeLayerLoc(&ctx, {l.name, l.type, l.index, spec.sourcePath,
+                                l.loc.line, l.loc.col});
     Block *entry = &forward.getBody().front();
     Value x = inputs[0];
     auto strides = b.getDenseI64ArrayAttr({l.strides.h, l.strides.w});

@@ -1,6 +1,8 @@
 //===- alexc.cpp - The alexc compiler driver ------------------------------===//
 //
-//   alexc SPEC.json -o NAME            build a training executable
+//   alexc SPEC -o NAME                 build a training executable (SPEC:
+//                                     JSON, or the model language in .nn)
+//   alexc SPEC --emit=json|spec        the spec converted to either form
 //   alexc SPEC.json --emit=mlir|cpp|dot  print the IR (any stage), the C++
 //                                     or the compiled graph
 //   alexc SPEC.json --stats            counts, memory plan, FLOPs
@@ -10,11 +12,13 @@
 #include "Codegen/CppEmitter.h"
 #include "Codegen/CudaEmitter.h"
 #include "Codegen/DotEmitter.h"
+#include "Dialect/NN/IR/LayerInfo.h"
 #include "Dialect/NN/IR/NNOps.h"
 #include "Driver/Pipeline.h"
 #include "Driver/Stats.h"
 #include "Driver/Toolchain.h"
 #include "Frontend/ModelSpec.h"
+#include "Frontend/SpecWriter.h"
 #include "Interpreter/InterpreterExecutor.h"
 #include "runtime/Trainer.h"
 
@@ -42,10 +46,12 @@ namespace {
 
 cl::OptionCategory category("alexc options");
 
-cl::opt<std::string> specPath(cl::Positional, cl::desc("<model spec .json>"),
+cl::opt<std::string> specPath(cl::Positional,
+                              cl::desc("<model spec: .json, or .nn for the "
+                                       "model language>"),
                               cl::Required, cl::cat(category));
 
-enum class Emit { None, MLIR, Cpp, Cuda, Dot };
+enum class Emit { None, MLIR, Cpp, Cuda, Dot, Json, Spec };
 cl::opt<Emit>
     emit("emit", cl::desc("Print an intermediate form instead of building"),
          cl::init(Emit::None),
@@ -54,7 +60,10 @@ cl::opt<Emit>
                     clEnumValN(Emit::Cuda, "cuda", "the generated CUDA source"),
                     clEnumValN(Emit::Dot, "dot",
                                "the compiled graph as Graphviz dot (layers and "
-                               "shapes, kernels as clusters)")),
+                               "shapes, kernels as clusters)"),
+                    clEnumValN(Emit::Json, "json", "the spec as JSON"),
+                    clEnumValN(Emit::Spec, "spec",
+                               "the spec in the model language (.nn)")),
          cl::cat(category));
 
 cl::opt<std::string> dotFunction(
@@ -150,6 +159,42 @@ bool interpretMode = false;
 int fail(const std::string &message) {
   llvm::errs() << "alexc: error: " << message << "\n";
   return 1;
+}
+
+/// An error in the spec: "spec:line:col: error: message", the line and a
+/// caret; without a line, "alexc: error: spec: message".
+int reportAt(const std::string &specText, alexc::SourceLoc loc,
+             const std::string &message, const char *severity = "error") {
+  if (!loc.known())
+    return fail(specPath + ": " + message);
+  llvm::errs() << alexc::formatDiagnostic(specPath, specText, loc, message,
+                                          severity);
+  return 1;
+}
+
+/// A verifier's "'nn.conv2d' op MESSAGE" names the layer instead, as the
+/// spec's user wrote it.
+std::string layerMessage(Diagnostic &diag) {
+  std::string message = diag.str();
+  auto info = alexc::nn::getLayerInfo(diag.getLocation());
+  size_t op = message.find("' op ");
+  if (!info || message.rfind("'nn.", 0) != 0 || op == std::string::npos)
+    return message;
+  return "layer '" + info->name + "' (" + info->type + ", #" +
+         std::to_string(info->index) + "): " + message.substr(op + 5);
+}
+
+/// The spec position an op's location carries, if any.
+alexc::SourceLoc specLocation(Location loc) {
+  alexc::SourceLoc out;
+  loc->walk([&](Location l) {
+    if (auto file = dyn_cast<FileLineColLoc>(l)) {
+      out = {int64_t(file.getLine()), int64_t(file.getColumn())};
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return out;
 }
 
 bool readFile(const std::string &path, std::string &text) {
@@ -378,18 +423,21 @@ void splitArguments(int argc, char **argv, std::vector<char *> &args,
 }
 
 /// Reads the spec (with --batch-size applied) and its hash.
-int loadSpec(alexc::ModelSpec &spec, std::string &hash) {
-  std::string specText, error;
+int loadSpec(alexc::ModelSpec &spec, std::string &specText, std::string &hash) {
   if (!readFile(specPath, specText))
     return fail(specPath + ": cannot open the spec file");
-  if (!alexc::parseModelSpec(specText, spec, error))
-    return fail(specPath + ": " + error);
+  alexc::SpecDiagnostic diag;
+  if (!alexc::readModelSpec(specText, alexc::specFormatOf(specPath), spec,
+                            diag))
+    return reportAt(specText, diag.loc, diag.message);
+  spec.sourcePath = specPath;
   if (batchSize < 0)
     return fail("--batch-size must be positive");
   if (batchSize > 0)
     spec.batchSize = batchSize;
-  hash = alexc::codegen::hashSpec(specText + "\nbatch " +
-                                  std::to_string(spec.batchSize));
+  // The canonical form: a checkpoint resumes under the same model written
+  // in the other form, reformatted, or with comments changed.
+  hash = alexc::codegen::hashSpec(alexc::writeSpecJson(spec));
   return 0;
 }
 
@@ -399,6 +447,9 @@ const char *const kOverview =
     "                                               ./alexnet_train --help\n"
     "  alexc models/alexnet.json --emit=mlir        print the planned IR\n"
     "  alexc models/alexnet.json --emit=cpp         print the generated C++\n"
+    "  alexc models/alexnet.nn --emit=json          the spec in the other\n"
+    "                                               form (--emit=spec: the\n"
+    "                                               model language)\n"
     "  alexc models/alexnet.json --stats            op and kernel counts,\n"
     "                                               memory plan, FLOPs\n"
     "  alexc models/lenet.json --interpret [FLAGS]  train in the reference\n"
@@ -417,17 +468,26 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(int(args.size()), args.data(), kOverview);
 
   alexc::ModelSpec spec;
-  std::string hash;
-  if (int rc = loadSpec(spec, hash))
+  std::string specText, hash;
+  if (int rc = loadSpec(spec, specText, hash))
     return rc;
+  if (emit == Emit::Json || emit == Emit::Spec)
+    return emitToOutput([&](raw_ostream &os) {
+      os << (emit == Emit::Json ? alexc::writeSpecJson(spec)
+                                : alexc::writeSpecLanguage(spec));
+    });
   MLIRContext ctx;
   ctx.printOpOnDiagnostic(false);
-  // Diagnostics from verifiers and passes: one line each, naming the spec.
+  // Diagnostics from verifiers and passes: at the layer's line in the spec
+  // when the op came from one, else one line naming the spec.
   ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
-    llvm::errs() << "alexc: "
-                 << (diag.getSeverity() == DiagnosticSeverity::Error ? "error"
-                                                                     : "note")
-                 << ": " << specPath << ": " << diag << "\n";
+    bool error = diag.getSeverity() == DiagnosticSeverity::Error;
+    alexc::SourceLoc at = specLocation(diag.getLocation());
+    if (at.known())
+      reportAt(specText, at, layerMessage(diag), error ? "error" : "note");
+    else
+      llvm::errs() << "alexc: " << (error ? "error" : "note") << ": "
+                   << specPath << ": " << diag << "\n";
     for (Diagnostic &note : diag.getNotes())
       llvm::errs() << "alexc: note: " << note << "\n";
     return success();

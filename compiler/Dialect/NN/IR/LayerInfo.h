@@ -2,7 +2,8 @@
 //
 // The frontend gives every op it builds a location that records the layer of
 // the spec it implements: a FusedLoc whose metadata is
-// `{index = 7 : i64, type = "max_pool2d"}` around `NameLoc("pool3")`.
+// `{index = 7 : i64, type = "max_pool2d"}` around `NameLoc("pool3")`, whose
+// child is the layer's file:line:col in the spec when it is known.
 // Diagnostics of later passes use it to name the layer the way the user
 // wrote it.
 //
@@ -21,6 +22,10 @@ struct LayerInfo {
   std::string name; // "pool3"
   std::string type; // "max_pool2d", the spec's layer type
   int64_t index;    // position in the spec's "layers" array
+  // Where the layer is written (line 0: unknown); carried as a
+  // FileLineColLoc inside the NameLoc, for diagnostics with a caret.
+  std::string file = "";
+  int64_t line = 0, col = 0;
 };
 
 /// Location for an op implementing spec layer `info`.

@@ -24,7 +24,12 @@ Location alexc::nn::makeLayerLoc(MLIRContext *ctx, const LayerInfo &info) {
   auto meta = b.getDictionaryAttr(
       {b.getNamedAttr("index", b.getI64IntegerAttr(info.index)),
        b.getNamedAttr("type", b.getStringAttr(info.type))});
-  return FusedLoc::get({NameLoc::get(b.getStringAttr(info.name))}, meta, ctx);
+  Location name = NameLoc::get(b.getStringAttr(info.name));
+  if (info.line > 0)
+    name =
+        NameLoc::get(b.getStringAttr(info.name),
+                     FileLineColLoc::get(ctx, info.file, info.line, info.col));
+  return FusedLoc::get({name}, meta, ctx);
 }
 
 std::optional<LayerInfo> alexc::nn::getLayerInfo(Location loc) {

@@ -1,0 +1,121 @@
+//===- JsonLocations.cpp - Where each value of a JSON document starts -----===//
+#include "Frontend/JsonLocations.h"
+
+namespace alexc {
+namespace {
+
+class JsonScanner {
+public:
+  JsonScanner(const std::string &text, SpecLocations &out)
+      : text(text), out(out) {}
+
+  void value(const std::string &pointer) {
+    skipSpace();
+    if (pos >= text.size())
+      return;
+    char c = text[pos];
+    if (c == '{')
+      object(pointer);
+    else if (c == '[')
+      array(pointer);
+    else if (c == '"')
+      string();
+    else
+      while (pos < text.size() && !isDelimiter(text[pos]))
+        advance();
+  }
+
+private:
+  static bool isDelimiter(char c) {
+    return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' ||
+           c == '\t' || c == '\r';
+  }
+
+  void advance() {
+    if (text[pos++] == '\n')
+      line++, col = 1;
+    else
+      col++;
+  }
+
+  void skipSpace() {
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\n' ||
+                                 text[pos] == '\t' || text[pos] == '\r'))
+      advance();
+  }
+
+  /// Reads a string literal; returns its contents (escapes kept simple:
+  /// \uXXXX is kept as written, which only matters for odd key names).
+  std::string string() {
+    std::string s;
+    advance(); // opening quote
+    while (pos < text.size() && text[pos] != '"') {
+      if (text[pos] == '\\' && pos + 1 < text.size()) {
+        advance();
+        char e = text[pos];
+        s += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+      } else {
+        s += text[pos];
+      }
+      advance();
+    }
+    if (pos < text.size())
+      advance(); // closing quote
+    return s;
+  }
+
+  void object(const std::string &pointer) {
+    advance(); // {
+    while (true) {
+      skipSpace();
+      if (pos >= text.size() || text[pos] == '}')
+        break;
+      SourceLoc at{line, col};
+      std::string key = string();
+      std::string child = childPointer(pointer, key);
+      out[child] = at;
+      skipSpace();
+      if (pos < text.size() && text[pos] == ':')
+        advance();
+      value(child);
+      skipSpace();
+      if (pos < text.size() && text[pos] == ',')
+        advance();
+    }
+    if (pos < text.size())
+      advance();
+  }
+
+  void array(const std::string &pointer) {
+    advance(); // [
+    for (size_t i = 0;; ++i) {
+      skipSpace();
+      if (pos >= text.size() || text[pos] == ']')
+        break;
+      std::string child = pointer + "/" + std::to_string(i);
+      out[child] = SourceLoc{line, col};
+      value(child);
+      skipSpace();
+      if (pos < text.size() && text[pos] == ',')
+        advance();
+    }
+    if (pos < text.size())
+      advance();
+  }
+
+  const std::string &text;
+  SpecLocations &out;
+  size_t pos = 0;
+  int64_t line = 1, col = 1;
+};
+
+} // namespace
+
+SpecLocations locateJsonValues(const std::string &text) {
+  SpecLocations out;
+  JsonScanner scanner(text, out);
+  scanner.value("");
+  return out;
+}
+
+} // namespace alexc
