@@ -85,6 +85,17 @@ bool loadSplit(const std::string &folder, const std::string &prefix,
   out.count = bigEndian(raw.data() + 4);
   out.rows = bigEndian(raw.data() + 8);
   out.cols = bigEndian(raw.data() + 12);
+  // Bounds that no image dataset comes near keep the size below in 64 bits.
+  constexpr int64_t kMaxSide = 1 << 16;
+  if (out.count == 0 || out.rows == 0 || out.cols == 0 || out.rows > kMaxSide ||
+      out.cols > kMaxSide) {
+    error = imagesPath + ": the header announces " + std::to_string(out.count) +
+            " images of " + std::to_string(out.rows) + "x" +
+            std::to_string(out.cols) +
+            "; expected at least one image, each side 1.." +
+            std::to_string(kMaxSide);
+    return false;
+  }
   uint64_t need = uint64_t(out.count) * out.rows * out.cols;
   if (raw.size() - 16 < need) {
     error = imagesPath + ": truncated: the header announces " +

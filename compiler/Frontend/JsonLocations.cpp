@@ -14,6 +14,11 @@ public:
     if (pos >= text.size())
       return;
     char c = text[pos];
+    if ((c == '{' || c == '[') && ++depth > kMaxDepth) {
+      skipNested(); // no spec is this deep: no positions, no deep recursion
+      --depth;
+      return;
+    }
     if (c == '{')
       object(pointer);
     else if (c == '[')
@@ -23,12 +28,30 @@ public:
     else
       while (pos < text.size() && !isDelimiter(text[pos]))
         advance();
+    if (c == '{' || c == '[')
+      --depth;
   }
 
 private:
   static bool isDelimiter(char c) {
     return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' ||
            c == '\t' || c == '\r';
+  }
+
+  static constexpr int kMaxDepth = 32;
+
+  /// Skips one object or array, however deep, without recursing.
+  void skipNested() {
+    int open = 0;
+    do {
+      char c = text[pos];
+      if (c == '"') {
+        string();
+        continue;
+      }
+      open += c == '{' || c == '[' ? 1 : c == '}' || c == ']' ? -1 : 0;
+      advance();
+    } while (open > 0 && pos < text.size());
   }
 
   void advance() {
@@ -107,6 +130,7 @@ private:
   SpecLocations &out;
   size_t pos = 0;
   int64_t line = 1, col = 1;
+  int depth = 0;
 };
 
 } // namespace

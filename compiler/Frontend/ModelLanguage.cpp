@@ -36,6 +36,10 @@ const std::vector<std::string> &positionalParameters(const std::string &type) {
 
 namespace {
 
+/// Pointer depth past which lists are refused (no field nests lists; the
+/// limit keeps the recursive parser's stack small on any input).
+constexpr long kMaxListDepth = 8;
+
 struct LanguageError {
   std::string message;
   SourceLoc loc;
@@ -174,9 +178,15 @@ private:
         throw LanguageError{"this string has no closing '\"'", at};
       if (peek() == '\\') {
         advance();
-        if (peek() != '"' && peek() != '\\')
-          throw LanguageError{"only \\\" and \\\\ are escapes in strings",
+        const std::string escapes = "\"\\ntr";
+        if (escapes.find(peek()) == std::string::npos || peek() == '\0')
+          throw LanguageError{"the escapes in strings are \\\", \\\\, "
+                              "\\n, \\t and \\r",
                               SourceLoc{line, col - 1}};
+        char c = peek();
+        s += c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
+        advance();
+        continue;
       }
       s += peek();
       advance();
@@ -290,7 +300,11 @@ void Parser::header() {
   for (size_t start = 0; start <= shape.text.size();) {
     size_t end = shape.text.find('x', start);
     end = end == std::string::npos ? shape.text.size() : end;
-    dims.push_back(std::stoll(shape.text.substr(start, end - start)));
+    try {
+      dims.push_back(std::stoll(shape.text.substr(start, end - start)));
+    } catch (const std::out_of_range &) {
+      fail(shape, "a dimension of " + shape.text + " is too large");
+    }
     start = end + 1;
   }
   if (dims.size() != 3)
@@ -423,7 +437,11 @@ json Parser::value(const std::string &pointer) {
         fail(t, "the integer " + t.text + " is too large");
       }
     }
-    return std::stod(t.text);
+    try {
+      return std::stod(t.text);
+    } catch (const std::out_of_range &) {
+      fail(t, "the number " + t.text + " is out of range");
+    }
   case Token::String:
     return t.text;
   case Token::Ident:
@@ -434,6 +452,9 @@ json Parser::value(const std::string &pointer) {
     return t.text;
   case Token::Punct:
     if (t.text == "(" || t.text == "[") {
+      if (std::count(pointer.begin(), pointer.end(), '/') > kMaxListDepth)
+        fail(t, "lists nest at most " + std::to_string(kMaxListDepth - 2) +
+                    " deep here");
       const char *close = t.text == "(" ? ")" : "]";
       json list = json::array();
       while (!isPunct(close)) {

@@ -594,6 +594,15 @@ bool readJsonSpec(const std::string &text, ModelSpec &spec,
     diag = {"not valid JSON: " + detail,
             locationOfOffset(text, e.byte > 0 ? e.byte - 1 : 0)};
     return false;
+  } catch (const json::exception &e) {
+    // A number past double's range: "[json.exception.out_of_range.406]
+    // number overflow parsing '1E999'".
+    std::string what = e.what();
+    size_t tag = what.find("] ");
+    diag = {"not valid JSON: " +
+                (tag == std::string::npos ? what : what.substr(tag + 2)),
+            {}};
+    return false;
   }
   return validateSpecDocument(root, locateJsonValues(text), spec, diag);
 }

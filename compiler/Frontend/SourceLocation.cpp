@@ -1,6 +1,8 @@
 //===- SourceLocation.cpp - Positions in a spec file ----------------------===//
 #include "Frontend/SourceLocation.h"
 
+#include <algorithm>
+
 namespace alexc {
 
 SourceLoc findLocation(const SpecLocations &locations, std::string pointer) {
@@ -50,9 +52,19 @@ std::string formatDiagnostic(const std::string &path, const std::string &text,
   size_t end = text.find('\n', begin);
   std::string line = text.substr(
       begin, end == std::string::npos ? std::string::npos : end - begin);
+  // A long line is shown as a window around the column.
+  int64_t col = loc.col;
+  constexpr int64_t kHalf = 70;
+  if (int64_t(line.size()) > 2 * kHalf) {
+    int64_t start = std::max<int64_t>(0, col - 1 - kHalf);
+    bool cutEnd = start + 2 * kHalf < int64_t(line.size());
+    line = (start > 0 ? "..." : "") + line.substr(start, 2 * kHalf) +
+           (cutEnd ? "..." : "");
+    col = col - start + (start > 0 ? 3 : 0);
+  }
   // Tabs stay tabs under the caret so that it lines up in a terminal.
   std::string pad;
-  for (int64_t i = 0; i + 1 < loc.col && i < int64_t(line.size()); ++i)
+  for (int64_t i = 0; i + 1 < col && i < int64_t(line.size()); ++i)
     pad += line[i] == '\t' ? '\t' : ' ';
   return out + line + "\n" + pad + "^\n";
 }

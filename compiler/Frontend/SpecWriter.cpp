@@ -163,7 +163,11 @@ std::string languageName(const std::string &s) {
     return s;
   std::string q = "\"";
   for (char c : s)
-    q += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+    q += c == '"' || c == '\\' ? std::string("\\") + c
+         : c == '\n'           ? std::string("\\n")
+         : c == '\t'           ? std::string("\\t")
+         : c == '\r'           ? std::string("\\r")
+                               : std::string(1, c);
   return q + "\"";
 }
 

@@ -107,6 +107,11 @@ TEST(ModelSpecErrors, NotJsonReportsLineAndColumn) {
   EXPECT_NE(e.find("column"), std::string::npos) << e;
 }
 
+TEST(ModelSpecErrors, NumberPastDoubleRangeIsAnError) {
+  EXPECT_EQ(errorOfText("{\"name\": 1e999}"),
+            "not valid JSON: number overflow parsing '1e999'");
+}
+
 TEST(ModelSpecErrors, TopLevelNotObject) {
   EXPECT_NE(errorOfText("[1, 2]").find("must be a JSON object, got array"),
             std::string::npos);
