@@ -259,6 +259,9 @@ private:
     int64_t batches = (trainCount + c.batchSize - 1) / c.batchSize;
     for (int sig : {SIGINT, SIGTERM, SIGUSR1})
       std::signal(sig, onStopSignal);
+    // Past a file-size limit (ulimit -f) a write fails with EFBIG, which
+    // the checkpoint writer reports, instead of killing the process.
+    std::signal(SIGXFSZ, SIG_IGN);
     bool stoppedEarly = false;
     for (; p.epoch < epochs && !stoppedEarly; ++p.epoch) {
       auto epochStart = std::chrono::steady_clock::now();

@@ -209,7 +209,7 @@ public:
   void spec() {
     doc = json::object();
     header();
-    expect("{", "to open the model's layers");
+    locate("/layers", expect("{", "to open the model's layers"));
     doc["layers"] = json::array();
     while (!isPunct("}")) {
       if (peek().kind == Token::End)

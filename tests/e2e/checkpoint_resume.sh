@@ -2,7 +2,8 @@
 # Checkpoints: 2 steps + resume 2 steps is bitwise the same as 4 steps
 # straight; a resumed epoch prints the same line as an uninterrupted one;
 # Ctrl-C saves a checkpoint that resumes, SIGTERM and SIGUSR1 too;
-# --save-every checkpoints left by kill -9 resume exactly; --interpret follows the compiled
+# --save-every checkpoints left by kill -9 resume exactly; a full disk is an
+# error that keeps the previous checkpoint; --interpret follows the compiled
 # executable's losses.
 # usage: checkpoint_resume.sh LENET_TRAIN ALEXC SPEC WORKDIR
 set -u
@@ -83,6 +84,15 @@ for kill_no in $(seq 10); do
 done
 "$exe" $q --steps 2 --save-every 1 > /dev/null 2> noevery.err
 check "--save-every without --save is refused: $(cat noevery.err)" "grep -q 'needs --save' noevery.err"
+
+# A full disk (here a file-size limit): a clear error and exit status 1,
+# the previous checkpoint untouched, no temporary file left behind.
+cp straight.safetensors full.safetensors
+before=$(md5sum < full.safetensors)
+(ulimit -f 64; "$exe" $q --resume half.safetensors --steps 4 --save full.safetensors > /dev/null 2> full.err)
+rc=$?
+check "a write past the file-size limit fails with exit 1 (got $rc): $(tail -1 full.err)" "[[ $rc -eq 1 ]] && grep -q 'full.safetensors: cannot write: File too large' full.err"
+check "the previous checkpoint is intact and no temporary file is left" "[[ \"\$(md5sum < full.safetensors)\" == \"$before\" && ! -e full.safetensors.tmp ]]"
 
 # The interpreter runs the same loop on the IR: same losses.
 "$exe" $q --no-shuffle --steps 3 --log compiled.jsonl > /dev/null
