@@ -113,7 +113,7 @@ private:
       return failure();
     std::string text;
     llvm::raw_string_ostream s(text);
-    s << "[&](int64_t b, int64_t e) {\n"
+    s << "EpilogueRef([&](int64_t b, int64_t e) {\n"
       << masks
       << "    for (int64_t i = b; i < e; ++i) {\n      float v = " << source
       << "[i];\n";
@@ -121,7 +121,7 @@ private:
     StringRef(*code).split(lines, '\n', -1, false);
     for (StringRef line : lines)
       s << "      " << line << "\n";
-    s << "    }\n  }";
+    s << "    }\n  })";
     return text;
   }
 

@@ -59,12 +59,13 @@ def main():
                         "--limit-train", str(args.images), "--epochs", "1", "--log", log, "--quiet"],
                        check=True)
         epochs = [json.loads(line) for line in open(log) if '"epoch"' in line]
-        ours = epochs[-1]["test_acc"]
+        ours, our_loss = epochs[-1]["test_acc"], epochs[-1]["train_loss"]
 
     size = (spec["input"]["height"], spec["input"]["width"])
     images, labels = load_idx(args.data, "train", args.images)
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     model.train()
+    loss_sum = 0.0
     for b in range(0, args.images, batch):
         x, y = resized(images[b:b + batch], size), labels[b:b + batch]
         if len(y) < batch:  # padded as alexc pads the last batch
@@ -72,8 +73,10 @@ def main():
             x = torch.cat([x, torch.zeros((pad,) + tuple(x.shape[1:]))])
             y = torch.cat([y, torch.full((pad,), -1, dtype=y.dtype)])
         opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), y, ignore_index=-1).backward()
+        loss = torch.nn.functional.cross_entropy(model(x), y, ignore_index=-1)
+        loss.backward()
         opt.step()
+        loss_sum += loss.item() * min(batch, args.images - b)
     model.eval()
     test_images, test_labels = load_idx(args.data, "t10k", 10000)
     correct = 0
@@ -83,6 +86,7 @@ def main():
                         == test_labels[b:b + batch]).sum().item()
     theirs = correct / 10000
     print(f"{spec['name']}: one epoch on the first {args.images} images at batch {batch}: "
+          f"training loss ours {our_loss:.4f}, torch {loss_sum / args.images:.4f}; "
           f"test accuracy ours {ours:.4f}, torch {theirs:.4f}, difference {abs(ours - theirs):.4f}")
     if not abs(ours - theirs) <= args.tolerance:
         print("FAILED")
