@@ -61,6 +61,11 @@ private:
       col++;
   }
 
+  void skipIf(char c) {
+    if (pos < text.size() && text[pos] == c)
+      advance();
+  }
+
   void skipSpace() {
     while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\n' ||
                                  text[pos] == '\t' || text[pos] == '\r'))
@@ -98,15 +103,12 @@ private:
       std::string child = childPointer(pointer, key);
       out[child] = at;
       skipSpace();
-      if (pos < text.size() && text[pos] == ':')
-        advance();
+      skipIf(':');
       value(child);
       skipSpace();
-      if (pos < text.size() && text[pos] == ',')
-        advance();
+      skipIf(',');
     }
-    if (pos < text.size())
-      advance();
+    skipIf('}');
   }
 
   void array(const std::string &pointer) {
@@ -119,11 +121,9 @@ private:
       out[child] = SourceLoc{line, col};
       value(child);
       skipSpace();
-      if (pos < text.size() && text[pos] == ',')
-        advance();
+      skipIf(',');
     }
-    if (pos < text.size())
-      advance();
+    skipIf(']');
   }
 
   const std::string &text;
