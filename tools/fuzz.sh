@@ -16,16 +16,7 @@ shift || true
 TARGETS=("$@")
 ((${#TARGETS[@]})) || TARGETS=(spec_json spec_language safetensors tuning_cache idx)
 
-PACKAGES=(clang-19 libclang-rt-19-dev libomp-19-dev)
-missing=()
-for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "Missing Debian packages: ${missing[*]} (sudo apt-get install -y ${missing[*]})" >&2
-    exit 1
-  fi
-  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
-fi
+source tools/clang19.sh
 
 BUILD=build-fuzz
 cmake -G Ninja -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
