@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -29,7 +30,11 @@ namespace {
 /// CUDA's part of each kernel call (KernelTarget.h).
 class CudaTarget : public KernelTarget {
 public:
-  explicit CudaTarget(const FunctionLocations &locs) : locs(locs) {}
+  /// `functors` maps each epilogue functor's text to its type name, across
+  /// the file: kernels whose epilogues read the same way share one type.
+  CudaTarget(const FunctionLocations &locs,
+             llvm::StringMap<std::string> &functors)
+      : locs(locs), functors(functors) {}
 
   std::string functionHeader(const std::string &name) override {
     return "static void " + name +
@@ -62,8 +67,10 @@ public:
   }
 
 private:
-  /// Declares `struct NAME_Epi` and returns the brace initializer that
-  /// builds it from the frame.
+  /// Declares `struct EpilogueN`, unless an identical functor exists, and
+  /// returns the brace initializer that builds it from the frame. Sharing
+  /// the type keeps nvcc from compiling each kernel template once per call
+  /// (GoogLeNet has 200 calls but a dozen distinct epilogues).
   FailureOr<std::string> declareFunctor(const KernelCall &call,
                                         const std::string &name,
                                         raw_ostream &os, bool storeStart) {
@@ -81,18 +88,24 @@ private:
                          {"sc->seed", "sc->step", "sc->dropout"}, storeStart);
     if (failed(code))
       return failure();
-    std::string type = name + "_Epi";
-    os << "struct " << type << " {\n";
+    std::string body;
+    llvm::raw_string_ostream bs(body);
     for (auto &[v, p] : pointers)
-      os << "  float *" << p << ";\n";
-    os << "  const StepScalars *sc;\n"
+      bs << "  float *" << p << ";\n";
+    bs << "  const StepScalars *sc;\n"
        << "  __device__ __forceinline__ void operator()(int64_t i, float v) "
           "const {\n";
     llvm::SmallVector<StringRef> lines;
     StringRef(*code).split(lines, '\n', -1, false);
     for (StringRef line : lines)
-      os << "    " << line << "\n";
-    os << "    (void)sc;\n  }\n};\n";
+      bs << "    " << line << "\n";
+    bs << "    (void)sc;\n  }\n};\n";
+    auto [it, isNew] = functors.try_emplace(
+        body, "Epilogue" + std::to_string(functors.size()));
+    const std::string &type = it->second;
+    if (isNew)
+      os << "// First used by " << name << ".\nstruct " << type << " {\n"
+         << body;
     std::string init = type + "{";
     for (auto &[v, p] : pointers)
       init += "const_cast<float *>(" + locs.pointer(v) + "), ";
@@ -100,6 +113,7 @@ private:
   }
 
   const FunctionLocations &locs;
+  llvm::StringMap<std::string> &functors;
 };
 
 class CudaEmitter {
@@ -108,7 +122,7 @@ public:
 
   LogicalResult emitFunction(func::FuncOp func) {
     FunctionLocations locs(func);
-    CudaTarget target(locs);
+    CudaTarget target(locs, functors);
     std::string fname = func.getSymName().str();
     os << "\n//===--- @" << fname << " ---===//\n";
     std::vector<std::pair<std::string, KernelCall>> kernels;
@@ -144,6 +158,7 @@ public:
 private:
   raw_ostream &os;
   std::vector<std::string> functions;
+  llvm::StringMap<std::string> functors;
 };
 
 } // namespace
