@@ -30,6 +30,7 @@ ModelConfig configFromDescriptor(const ModelDescriptor &m) {
   c.optimizer = m.optimizer;
   c.dataset = m.dataset;
   c.batchSize = m.batchSize;
+  c.globalBatch = m.globalBatch;
   c.channels = m.channels;
   c.height = m.height;
   c.width = m.width;
@@ -103,6 +104,7 @@ public:
   }
 
   std::string device() const override { return "cpu"; }
+  bool dataParallel() const override { return true; }
 
   void initialize(uint64_t seed) override {
     std::vector<void *> args(init->numArgs, nullptr), results;
@@ -115,7 +117,11 @@ public:
             0.f,
             seed,
             0,
-            0};
+            0,
+            0,
+            0,
+            0,
+            nullptr};
     // Optimizer state starts at zero; @init then sets what it returns
     // (parameters, and batch norm's running statistics).
     for (int i = 0; i < model.numState; ++i) {
@@ -249,7 +255,11 @@ private:
             lr,
             seed,
             step,
-            dropout ? 1 : 0};
+            dropout ? 1 : 0,
+            dp.rows,
+            dp.rowOffset,
+            dp.lossRows,
+            dp.sync};
     run(fn, f);
     return r;
   }

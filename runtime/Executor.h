@@ -11,6 +11,7 @@
 #define ALEXC_RUNTIME_EXECUTOR_H
 
 #include "runtime/Data.h"
+#include "runtime/Model.h"
 
 #include <cstdint>
 #include <memory>
@@ -34,7 +35,10 @@ struct NamedShape {
 /// What the training loop needs to know about a compiled model.
 struct ModelConfig {
   std::string name, specHash, optimizer, dataset;
-  int64_t batchSize = 0, channels = 0, height = 0, width = 0, classes = 0;
+  /// Rows of one compiled step, and of a training step over all ranks (the
+  /// spec's batch_size; more when built with alexc --ranks N).
+  int64_t batchSize = 0, globalBatch = 0;
+  int64_t channels = 0, height = 0, width = 0, classes = 0;
   int64_t resize = 0, epochs = 0;
   double learningRate = 0;
   std::vector<NamedShape> params, state;
@@ -47,6 +51,15 @@ struct ModelConfig {
 struct StepResult {
   float loss = 0; // mean over the labelled rows of the batch
   int32_t correct = 0;
+};
+
+/// Where the next steps' rows sit (Frame's fields of the same names): how
+/// many hold examples (the rest pad the compiled batch), and in
+/// data-parallel training the first row's index in the global batch, the
+/// global batch's rows and the gradient hooks. Zeros: all rows, one process.
+struct StepPlacement {
+  int64_t rows = 0, rowOffset = 0, lossRows = 0;
+  const GradientSync *sync = nullptr;
 };
 
 class Executor {
@@ -83,6 +96,13 @@ public:
   /// Per-kernel times of the last steps, when the backend can measure them.
   virtual std::string profileReport() { return ""; }
   virtual void setProfiling(bool) {}
+  /// Only backends whose steps honour StepPlacement take part in
+  /// data-parallel training.
+  virtual bool dataParallel() const { return false; }
+  void setStepPlacement(const StepPlacement &s) { dp = s; }
+
+protected:
+  StepPlacement dp;
 };
 
 } // namespace alexc::rt

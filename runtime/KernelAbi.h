@@ -40,9 +40,15 @@ enum class PoolKind : int32_t { Max, Avg };
 
 /// Batch normalization over N x C x inner: statistics per channel c over
 /// the N * inner elements (inner = H * W for 4-D inputs, 1 for 2-D).
+/// A batch norm over N x C x inner. The statistics and gradients cover the
+/// first `rows` images, those holding examples (a step's padding rows stay
+/// out; 0 or N: all); the normalized output covers all N.
 struct NormGeom {
   int64_t N, C, inner;
-  ALEXC_HD int64_t count() const { return N * inner; }
+  ALEXC_HD int64_t statRows(int64_t rows) const {
+    return rows > 0 && rows < N ? rows : N;
+  }
+  ALEXC_HD int64_t count(int64_t rows) const { return statRows(rows) * inner; }
   ALEXC_HD int64_t channelOf(int64_t i) const { return (i / inner) % C; }
 };
 

@@ -14,7 +14,7 @@
 
 namespace alexc::rt {
 
-constexpr int kModelAbiVersion = 1;
+constexpr int kModelAbiVersion = 2;
 
 enum ElementType : int32_t { kF32 = 0, kI32 = 1, kI64 = 2 };
 
@@ -24,6 +24,15 @@ struct TensorInfo {
   int32_t rank; // 0 for scalars
   int64_t shape[4];
   int64_t numElements;
+};
+
+/// Data-parallel training: the compiled step reports each gradient as soon
+/// as the kernel that completes it has run (`ready`, in place: the sum over
+/// ranks replaces it), and waits for all of them before the optimizer.
+struct GradientSync {
+  void *context;
+  void (*ready)(void *context, float *gradient, int64_t count);
+  void (*wait)(void *context);
 };
 
 /// Everything one call of a compiled function reads and writes. `args` and
@@ -40,6 +49,16 @@ struct Frame {
   uint64_t seed;
   uint64_t step;
   int32_t dropout; // 0: dropout layers pass everything through
+  /// The rows that hold examples; the rest pad the batch and stay out of
+  /// batch norm's statistics (0: all).
+  int64_t rows;
+  /// Data-parallel steps: the global index of this step's first row (it
+  /// keys the dropout masks), the labelled rows of the global batch (the
+  /// loss is their mean; 0: this batch's labelled rows), and the gradient
+  /// hooks (null: gradients stay local).
+  int64_t rowOffset;
+  int64_t lossRows;
+  const GradientSync *sync;
 };
 
 typedef void (*KernelFn)(const Frame &);
@@ -69,7 +88,8 @@ struct ModelDescriptor {
   const char *name;
   const char *specHash; // hex digest of the spec text
   const char *backend;  // "cpu"
-  int64_t batchSize, channels, height, width, classes;
+  int64_t batchSize;    // rows of one compiled step (of one rank)
+  int64_t channels, height, width, classes;
   int64_t resize; // 0: none
   int64_t epochs;
   double learningRate;
@@ -81,6 +101,7 @@ struct ModelDescriptor {
   const TensorInfo *state;
   int32_t numFunctions;
   const FunctionInfo *functions;
+  int64_t globalBatch; // the spec's batch_size: rows of a step over all ranks
 };
 
 } // namespace alexc::rt

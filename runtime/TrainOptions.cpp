@@ -76,9 +76,13 @@ void printHelp(const char *program, const ModelConfig &c) {
       "  --eval-only               evaluate the test set and exit\n"
       "  --profile                 print the time of every kernel at the end\n"
       "  --quiet                   no progress bar or notes\n"
-      "  --help                    this text\n",
-      program, c.name.c_str(), c.batchSize, c.channels, c.height, c.width,
-      c.classes, c.dataset.c_str(), c.epochs, c.learningRate);
+      "  --help                    this text\n"
+      "\nData-parallel training: mpirun -np N %s [options] splits each "
+      "step's\n%" PRId64 " rows over N processes (CPU; build with alexc "
+      "--ranks N so that each\nstep takes its share; docs/distributed.md).\n",
+      program, c.name.c_str(), c.globalBatch, c.channels, c.height, c.width,
+      c.classes, c.dataset.c_str(), c.epochs, c.learningRate, program,
+      c.globalBatch);
 }
 
 bool parseInt(const std::string &s, int64_t &out) {

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Trainer.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/Communicator.h"
 #include "runtime/Data.h"
 #include "runtime/Safetensors.h"
 #include "runtime/TrainOptions.h"
@@ -133,8 +134,9 @@ struct EvalResult {
 
 class Run {
 public:
-  Run(const ModelConfig &c, const TrainOptions &o, Executor &ex)
-      : c(c), o(o), ex(ex), progressLine(o.quiet) {}
+  Run(const ModelConfig &c, const TrainOptions &o, Executor &ex,
+      Communicator &comm)
+      : c(c), o(o), ex(ex), comm(comm), progressLine(o.quiet) {}
 
   int main() {
     std::string error;
@@ -176,6 +178,8 @@ public:
       if (!o.init.empty() && !loadTensors(o.init, ex, c, nullptr, error))
         return fail(error);
     }
+    if (comm.size() > 1)
+      shareRankZerosTensors();
     if (!o.log.empty()) {
       log.open(o.log, std::ios::app);
       if (!log)
@@ -188,13 +192,20 @@ public:
         ex.uploadDataset(true, train, plan);
       ex.uploadDataset(false, test, plan);
     }
-    if (!o.quiet)
+    if (!o.quiet && comm.size() > 1)
+      std::fprintf(stderr,
+                   "note: training '%s' on %d ranks (%s), %" PRId64
+                   " rows per step in all\n",
+                   c.name.c_str(), comm.size(), ex.device().c_str(),
+                   c.globalBatch);
+    else if (!o.quiet)
       std::fprintf(stderr, "note: training '%s' on %s\n", c.name.c_str(),
                    ex.device().c_str());
 
     if (o.evalOnly) {
       EvalResult r = evaluate();
-      std::printf("Test loss : %.6f, Test acc : %.6f\n", r.loss, r.acc);
+      if (comm.rank() == 0)
+        std::printf("Test loss : %.6f, Test acc : %.6f\n", r.loss, r.acc);
       return 0;
     }
     return trainLoop();
@@ -210,24 +221,71 @@ private:
       std::fprintf(stderr, "note: %s\n", msg.c_str());
   }
 
+  /// Every rank starts from rank 0's parameters, optimizer state and
+  /// running statistics (the same seed gives the same ones anyway; a file
+  /// read on each node might not).
+  void shareRankZerosTensors() {
+    std::vector<float> data;
+    for (const auto *list : {&c.params, &c.state})
+      for (const NamedShape &t : *list) {
+        data.resize(size_t(t.numElements()));
+        ex.readTensor(t.name, data.data());
+        comm.broadcast(data.data(), t.numElements());
+        ex.writeTensor(t.name, data.data());
+      }
+  }
+
+  /// Fills this rank's share of the global batch `order[0, n)` and sets up
+  /// the step; returns the share.
+  RowShare prepareShare(const Dataset &data, const int64_t *order, int64_t n,
+                        bool training) {
+    RowShare share = rowShare(n, comm.rank(), comm.size());
+    StepPlacement step;
+    step.rows = share.count;
+    step.rowOffset = share.offset;
+    step.lossRows = n;
+    if (training && comm.size() > 1)
+      step.sync = comm.gradientSync();
+    ex.setStepPlacement(step);
+    if (!ex.gathersOnDevice())
+      fillBatch(data, plan, order + share.offset, share.count, c.batchSize,
+                images.data(), labels.data());
+    return share;
+  }
+
+  /// Sums a step's loss (each rank's is its rows' share of the mean),
+  /// correct count and `flag` over ranks.
+  void sumOverRanks(StepResult &r, int &flag) {
+    if (comm.size() == 1)
+      return;
+    double v[3] = {double(r.loss), double(r.correct), double(flag)};
+    comm.sum(v, 3);
+    r.loss = float(v[0]);
+    r.correct = int32_t(v[1]);
+    flag = int(v[2]);
+  }
+
   EvalResult evaluate() {
     double lossSum = 0;
     int64_t correct = 0;
     std::vector<int64_t> order(testCount);
     std::iota(order.begin(), order.end(), 0);
-    int64_t batches = (testCount + c.batchSize - 1) / c.batchSize;
+    const int64_t G = c.globalBatch;
+    int64_t batches = (testCount + G - 1) / G;
     progressLine.start("test", p.epoch, batches, /*plain=*/false);
     for (int64_t b = 0; b < batches; ++b) {
-      int64_t n = std::min(c.batchSize, testCount - b * c.batchSize);
+      int64_t n = std::min(G, testCount - b * G);
       StepResult r;
       auto t0 = std::chrono::steady_clock::now();
-      if (ex.gathersOnDevice()) {
-        r = ex.evalStepIndices(order.data() + b * c.batchSize, n);
-      } else {
-        fillBatch(test, plan, order.data() + b * c.batchSize, n, c.batchSize,
-                  images.data(), labels.data());
+      RowShare share =
+          prepareShare(test, order.data() + b * G, n, /*training=*/false);
+      if (ex.gathersOnDevice())
+        r = ex.evalStepIndices(order.data() + b * G + share.offset,
+                               share.count);
+      else
         r = ex.evalStep(images.data(), labels.data());
-      }
+      int noFlag = 0;
+      sumOverRanks(r, noFlag);
       if (log)
         log << "{\"type\": \"eval_step\", \"epoch\": " << p.epoch
             << ", \"batch\": " << b << ", \"ms\": "
@@ -237,13 +295,15 @@ private:
             << "}\n";
       lossSum += double(r.loss) * n;
       correct += r.correct;
-      progressLine.update(b + 1, lossSum / ((b * c.batchSize) + n),
-                          double(correct) / ((b * c.batchSize) + n));
+      progressLine.update(b + 1, lossSum / ((b * G) + n),
+                          double(correct) / ((b * G) + n));
     }
     return {lossSum / double(testCount), double(correct) / double(testCount)};
   }
 
   bool checkpoint(const std::string &path) {
+    if (comm.rank() != 0)
+      return true; // rank 0 writes for all
     std::string error;
     if (!saveCheckpoint(path, ex, c, p, error)) {
       std::fprintf(stderr, "error: %s\n", error.c_str());
@@ -256,7 +316,8 @@ private:
   int trainLoop() {
     int64_t epochs = o.epochs >= 0 ? o.epochs : c.epochs;
     float lr = float(o.lr > 0 ? o.lr : c.learningRate);
-    int64_t batches = (trainCount + c.batchSize - 1) / c.batchSize;
+    const int64_t G = c.globalBatch;
+    int64_t batches = (trainCount + G - 1) / G;
     for (int sig : {SIGINT, SIGTERM, SIGUSR1})
       std::signal(sig, onStopSignal);
     // Past a file-size limit (ulimit -f) a write fails with EFBIG, which
@@ -276,18 +337,21 @@ private:
           break;
         }
         int64_t b = p.batchInEpoch;
-        int64_t n = std::min(c.batchSize, trainCount - b * c.batchSize);
+        int64_t n = std::min(G, trainCount - b * G);
         auto t0 = std::chrono::steady_clock::now();
         StepResult r;
-        if (ex.gathersOnDevice()) {
-          r = ex.trainStepIndices(order.data() + b * c.batchSize, n, lr, p.seed,
-                                  uint64_t(p.step), o.dropout);
-        } else {
-          fillBatch(train, plan, order.data() + b * c.batchSize, n, c.batchSize,
-                    images.data(), labels.data());
+        RowShare share =
+            prepareShare(train, order.data() + b * G, n, /*training=*/true);
+        if (ex.gathersOnDevice())
+          r = ex.trainStepIndices(order.data() + b * G + share.offset,
+                                  share.count, lr, p.seed, uint64_t(p.step),
+                                  o.dropout);
+        else
           r = ex.trainStep(images.data(), labels.data(), lr, p.seed,
                            uint64_t(p.step), o.dropout);
-        }
+        // Every rank stops at the same step when any was asked to.
+        int stop = stopSignal;
+        sumOverRanks(r, stop);
         double stepMs = std::chrono::duration<double, std::milli>(
                             std::chrono::steady_clock::now() - t0)
                             .count();
@@ -309,6 +373,13 @@ private:
         p.correct += r.correct;
         p.count += n;
         ++p.step;
+        int64_t reduceCalls = 0;
+        double syncMs = 1e3 * comm.takeWaitSeconds(&reduceCalls);
+        if (log && comm.size() > 1)
+          log << "{\"type\": \"sync\", \"step\": " << p.step - 1
+              << ", \"ranks\": " << comm.size()
+              << ", \"allreduce_calls\": " << reduceCalls
+              << ", \"wait_ms\": " << syncMs << "}\n";
         if (log)
           log << "{\"type\": \"step\", \"step\": " << p.step - 1
               << ", \"epoch\": " << p.epoch << ", \"loss\": " << r.loss
@@ -317,13 +388,15 @@ private:
               << std::endl; // a reader following the log sees every step
         progressLine.update(b + 1, p.lossSum / p.count,
                             double(p.correct) / p.count);
-        if (int sig = stopSignal) {
+        if (stop) {
+          int sig = stopSignal ? int(stopSignal) : SIGTERM;
           ++p.batchInEpoch;
           std::string path =
               o.save.empty() ? c.name + ".interrupted.safetensors" : o.save;
-          std::fprintf(stderr, "\n%s at step %" PRId64 "; ", signalName(sig),
-                       p.step);
-          if (checkpoint(path))
+          if (comm.rank() == 0)
+            std::fprintf(stderr, "\n%s at step %" PRId64 "; ", signalName(sig),
+                         p.step);
+          if (checkpoint(path) && comm.rank() == 0)
             std::fprintf(stderr, "saved %s (continue with --resume %s)\n",
                          path.c_str(), path.c_str());
           return 128 + sig;
@@ -345,9 +418,11 @@ private:
       double trainLoss = p.count ? p.lossSum / p.count : 0;
       double trainAcc = p.count ? double(p.correct) / p.count : 0;
       double ips = trainSeconds > 0 ? p.count / trainSeconds : 0;
-      std::printf("Epoch %" PRId64 ". Loss : %.6f, Train acc : %.6f, Test acc "
-                  ": %.6f, Time : %.1f s, %.1f images/s\n",
-                  p.epoch, trainLoss, trainAcc, test.acc, seconds, ips);
+      if (comm.rank() == 0)
+        std::printf("Epoch %" PRId64
+                    ". Loss : %.6f, Train acc : %.6f, Test acc "
+                    ": %.6f, Time : %.1f s, %.1f images/s\n",
+                    p.epoch, trainLoss, trainAcc, test.acc, seconds, ips);
       std::fflush(stdout);
       if (log)
         log << "{\"type\": \"epoch\", \"epoch\": " << p.epoch
@@ -370,7 +445,7 @@ private:
     }
     if (stoppedEarly && !o.save.empty() && !checkpoint(o.save))
       return 1;
-    if (o.profile) {
+    if (o.profile && comm.rank() == 0) {
       std::string report = ex.profileReport();
       if (!report.empty())
         std::printf("\nPer-kernel time (--profile):%s", report.c_str());
@@ -381,6 +456,7 @@ private:
   const ModelConfig &c;
   const TrainOptions &o;
   Executor &ex;
+  Communicator &comm;
   Dataset train, test;
   ResizePlan plan;
   int64_t trainCount = 0, testCount = 0;
@@ -391,6 +467,61 @@ private:
   std::string lastCheckpoint;
   ProgressLine progressLine;
 };
+
+/// The executor for --device (auto: the GPU when one is usable and the run
+/// has one rank, else the CPU).
+std::unique_ptr<Executor> createExecutor(const ModelConfig &config,
+                                         const TrainOptions &o,
+                                         const ExecutorFactory &factory,
+                                         std::string &error) {
+  const DeviceOptions &dev = o.deviceOptions;
+  if (o.device != "auto")
+    return factory(o.device, dev, error);
+  if (!config.hasCuda)
+    return factory("cpu", dev, error);
+  std::unique_ptr<Executor> ex = factory("cuda", dev, error);
+  if (!ex) {
+    if (!o.quiet)
+      std::fprintf(stderr, "note: %s; training on the CPU\n", error.c_str());
+    ex = factory("cpu", dev, error);
+  }
+  return ex;
+}
+
+/// Data-parallel runs: each rank's share must fit the compiled step; only
+/// rank 0 talks, logs and writes checkpoints. False after an error.
+bool checkRanks(const ModelConfig &config, Communicator &comm,
+                TrainOptions &o) {
+  int64_t share = rowShare(config.globalBatch, 0, comm.size()).count;
+  if (share > config.batchSize) {
+    if (comm.rank() == 0)
+      std::fprintf(stderr,
+                   "error: %d ranks take up to %" PRId64 " of the %" PRId64
+                   " rows of a step each, but this "
+                   "executable's step takes %" PRId64
+                   ": build it with alexc --ranks %d\n",
+                   comm.size(), share, config.globalBatch, config.batchSize,
+                   comm.size());
+    std::fflush(stderr);
+    double barrier = 0; // every rank stops after rank 0 has said why
+    comm.sum(&barrier, 1);
+    return false;
+  }
+  if (comm.rank() == 0 && !o.quiet && share < config.batchSize)
+    std::fprintf(stderr,
+                 "note: each rank computes %" PRId64 " rows for its %" PRId64
+                 " (the rest padding): alexc --ranks %d builds a step that "
+                 "fits\n",
+                 config.batchSize, share, comm.size());
+  if (comm.rank() != 0) {
+    o.quiet = true;
+    o.log.clear();
+    o.profile = false;
+  }
+  if (o.device == "auto")
+    o.device = "cpu";
+  return true;
+}
 
 } // namespace
 
@@ -414,26 +545,28 @@ int trainMain(int argc, char **argv, const ModelConfig &config,
   if (o.threads > 0)
     omp_set_num_threads(int(o.threads));
 #endif
-  std::unique_ptr<Executor> ex;
-  const DeviceOptions &dev = o.deviceOptions;
-  if (o.device == "auto" && !config.hasCuda) {
-    ex = factory("cpu", dev, error);
-  } else if (o.device == "auto") {
-    ex = factory("cuda", dev, error);
-    if (!ex) {
-      if (!o.quiet)
-        std::fprintf(stderr, "note: %s; training on the CPU\n", error.c_str());
-      ex = factory("cpu", dev, error);
-    }
-  } else {
-    ex = factory(o.device, dev, error);
-  }
-  if (!ex) {
-    std::fprintf(stderr, "error: --device %s: %s\n", o.device.c_str(),
-                 error.c_str());
+  std::unique_ptr<Communicator> comm = startCommunicator(error);
+  if (!comm) {
+    std::fprintf(stderr, "error: %s\n", error.c_str());
     return 1;
   }
-  return Run(config, o, *ex).main();
+  if (comm->size() > 1 && !checkRanks(config, *comm, o))
+    comm->abort(1);
+  std::unique_ptr<Executor> ex = createExecutor(config, o, factory, error);
+  if (!ex || (comm->size() > 1 && !ex->dataParallel())) {
+    std::fprintf(stderr, "error: --device %s: %s\n", o.device.c_str(),
+                 ex ? "data-parallel training runs on the CPU (NCCL ranks "
+                      "on GPUs are not built yet)"
+                    : error.c_str());
+    if (comm->size() > 1)
+      comm->abort(1);
+    return 1;
+  }
+  int rc = Run(config, o, *ex, *comm).main();
+  // One rank's error stops them all instead of leaving them waiting.
+  if (comm->size() > 1 && rc != 0 && rc < 128)
+    comm->abort(rc);
+  return rc;
 }
 
 } // namespace alexc::rt

@@ -63,8 +63,22 @@ public:
       return rc.seed ? locs.scalar(rc.seed) : "0";
     case FrameUse::LrAndStep:
       return "f.lr, f.step";
+    case FrameUse::LossRows:
+      return "f.lossRows";
+    case FrameUse::Rows:
+      return "f.rows";
     }
     return "";
+  }
+  std::string waitForGradients(const KernelCall &) override {
+    return "  if (f.sync)\n    f.sync->wait(f.sync->context);\n";
+  }
+  std::string gradientsCompleted(const KernelCall &call) override {
+    std::string s;
+    for (auto &[pointer, count] : call.completedGradients)
+      s += "  if (f.sync)\n    f.sync->ready(f.sync->context, " + pointer +
+           ", " + std::to_string(count) + ");\n";
+    return s;
   }
 
   /// The output pointer and the epilogue lambda over [b, e) of the flat
@@ -95,16 +109,24 @@ public:
 private:
   FailureOr<std::string> rangeLambda(const KernelCall &call,
                                      const std::string &source) {
-    // Dropout keep bits are drawn for the whole range before the loop.
+    // Dropout keep bits are drawn for the whole range before the loop,
+    // keyed by the element's index in the global batch (a data-parallel
+    // rank's rows start at f.rowOffset), so masks do not depend on ranks.
     std::string masks;
     ChainNames names{"f.seed", "f.step", "f.dropout", nullptr};
     int maskCount = 0;
+    auto type = cast<RankedTensorType>(call.chainStart.getType());
+    std::string first =
+        "f.rowOffset * " +
+        std::to_string(type.getNumElements() /
+                       std::max<int64_t>(1, type.getDimSize(0)));
     names.keep = [&](int64_t stream, float rate) {
       std::string name = "keep" + std::to_string(maskCount++);
-      masks += "    DropoutMask " + name + "(f.dropout, f.seed, f.step, " +
-               std::to_string(stream) + "u, b, e, " + floatLiteral(rate) +
-               ");\n";
-      return name + ".test(i)";
+      masks += "    const int64_t " + name + "First = " + first + ";\n" +
+               "    DropoutMask " + name + "(f.dropout, f.seed, f.step, " +
+               std::to_string(stream) + "u, " + name + "First + b, " + name +
+               "First + e, " + floatLiteral(rate) + ");\n";
+      return name + ".test(" + name + "First + i)";
     };
     auto code = elementwiseChain(
         call.launch, call.chain, call.chainStart,
@@ -266,13 +288,13 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
      << quoted(specHash) << ", \"cpu\",\n"
      << llvm::formatv(
             "      {0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9},\n",
-            spec.batchSize, spec.channels, spec.height, spec.width, numClasses,
-            spec.data.resize, spec.epochs,
+            spec.stepBatch(), spec.channels, spec.height, spec.width,
+            numClasses, spec.data.resize, spec.epochs,
             llvm::formatv("{0:e17}", spec.optimizer.learningRate).str(),
             quoted(spec.optimizer.type), quoted(spec.data.dataset))
      << "      " << numParams << ", train_step_args, " << numState
      << ", train_step_args + " << numParams << ",\n"
-     << "      " << funcs.size() << ", functions};\n"
+     << "      " << funcs.size() << ", functions, " << spec.batchSize << "};\n"
      << "  return &model;\n}\n";
   return success();
 }

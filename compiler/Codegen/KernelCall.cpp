@@ -49,7 +49,8 @@ public:
               nn::BatchNormGradOp>([&](Operation *op) { return norm(op); })
         .Case<nn::SoftmaxCrossEntropyOp, nn::CountCorrectOp,
               nn::SoftmaxCrossEntropyGradOp>([&](Operation *) {
-          add("softmaxCrossEntropy", {lossArgs(call.launch, locs)});
+          add("softmaxCrossEntropy", {lossArgs(call.launch, locs)}).frame =
+              FrameUse::LossRows;
           return success();
         })
         .Case([&](nn::BiasGradOp op) {
@@ -197,7 +198,8 @@ private:
            ptrOrNull(o.getBeta()), literal(o.getMomentum()),
            literal(o.getEpsilon()), ptrIfStored(o.getMean()),
            ptrIfStored(o.getInvstd()), ptrIfStored(o.getNewRunningMean()),
-           ptrIfStored(o.getNewRunningVar())});
+           ptrIfStored(o.getNewRunningVar())})
+          .frame = FrameUse::Rows;
     } else if (auto o = dyn_cast<nn::BatchNormInferenceOp>(op)) {
       add("batchNormInference",
           {geom, ptr(o.getInput()), ptr(o.getMean()), ptr(o.getVar()),
@@ -208,7 +210,8 @@ private:
       add("batchNormGrad",
           {geom, ptr(g.getInput()), ptr(g.getOutputGrad()), ptr(g.getMean()),
            ptr(g.getInvstd()), ptrOrNull(g.getGamma()),
-           ptrIfStored(g.getGammaGrad()), ptrIfStored(g.getBetaGrad())});
+           ptrIfStored(g.getGammaGrad()), ptrIfStored(g.getBetaGrad())})
+          .frame = FrameUse::Rows;
     }
     // CUDA keeps each channel's coefficients in scratch.
     call.scratchFloats = 3 * shapeOf(op->getOperand(0))[1];
@@ -279,6 +282,19 @@ FailureOr<KernelCall> describeLaunch(kernel::LaunchOp launch,
   launch.walk([&](nn::KernelOp op) { call.flops += op.getFlops(); });
   if (failed(Describer(call, locs).describe()))
     return failure();
+  auto isOptimizer = [](Operation *user) {
+    auto l = dyn_cast<kernel::LaunchOp>(user);
+    return l && l.getKind() == nn::KernelKind::Optimizer;
+  };
+  if (launch.getKind() == nn::KernelKind::Optimizer) {
+    call.waitsForGradients = true;
+    return call;
+  }
+  for (Value r : launch.getResults())
+    if (llvm::any_of(r.getUsers(), isOptimizer))
+      call.completedGradients.push_back(
+          {locs.pointer(r),
+           cast<RankedTensorType>(r.getType()).getNumElements()});
   return call;
 }
 

@@ -25,6 +25,8 @@ enum class FrameUse {
   None,      // nothing (CUDA still passes its frame: stream, handles)
   Seed,      // the initialization seed
   LrAndStep, // the learning rate and the step (optimizer)
+  LossRows,  // the rows the loss is averaged over (data-parallel steps)
+  Rows,      // the step's rows holding examples (batch norm's statistics)
 };
 
 /// How a call's output reaches the fused epilogue chain.
@@ -62,6 +64,11 @@ struct KernelCall {
   int variants = 1;                           // CUDA: generated, cuBLAS, cuDNN
   int64_t scratchFloats = 0;                  // CUDA: the kernel's scratch need
   double flops = 0;                           // of its convolutions and GEMMs
+  /// Gradients the optimizer reads that this launch completes (pointer,
+  /// elements), and whether it is the first launch that reads them: the
+  /// points where data-parallel steps sum gradients over ranks.
+  std::vector<std::pair<std::string, int64_t>> completedGradients;
+  bool waitsForGradients = false;
 };
 
 /// Describes a planned launch; fails (with an error on the op) for an

@@ -21,6 +21,8 @@ LogicalResult printKernel(const KernelCall &call, const std::string &name,
     b << "  " << target.copyStatement(c.dst, c.src, std::to_string(c.bytes))
       << "\n";
   b << call.setup;
+  if (call.waitsForGradients)
+    b << target.waitForGradients(call);
   auto epilogue = target.epilogueArguments(call, name, os, b);
   if (failed(epilogue))
     return failure();
@@ -37,6 +39,8 @@ LogicalResult printKernel(const KernelCall &call, const std::string &name,
       b << ", " << frame;
     b << ");\n";
   }
+  if (!call.completedGradients.empty())
+    b << target.gradientsCompleted(call);
   os << target.functionHeader(name) << body << "}\n";
   return success();
 }

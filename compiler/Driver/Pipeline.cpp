@@ -19,7 +19,7 @@ OwningOpRef<ModuleOp> compileSpec(MLIRContext &ctx, const ModelSpec &spec,
   PassManager pm(&ctx);
   if (options.stopAfter >= Stage::Shapes)
     pm.addPass(nn::createNNShapeInference(
-        nn::NNShapeInferenceOptions{spec.batchSize}));
+        nn::NNShapeInferenceOptions{spec.stepBatch()}));
   if (options.stopAfter >= Stage::Autodiff)
     pm.addPass(
         nn::createNNAutodiff(nn::NNAutodiffOptions{options.disableDropout}));

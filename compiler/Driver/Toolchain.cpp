@@ -80,6 +80,12 @@ bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
   args.push_back(runtime.libDir + "/libalexc_runtime.a");
   args.push_back("-lz");
   args.push_back("-fopenmp");
+#ifdef ALEXC_MPI_LIBRARIES
+  llvm::SmallVector<llvm::StringRef> mpi;
+  llvm::StringRef(ALEXC_MPI_LIBRARIES).split(mpi, ';', -1, false);
+  for (llvm::StringRef lib : mpi)
+    args.push_back(lib.str());
+#endif
   for (const std::string &f : req.linkFlags)
     args.push_back(f);
   return run(args, error);

@@ -95,6 +95,11 @@ struct ModelSpec {
   int64_t epochs = 5;
   DataSpec data;
   std::string sourcePath; // the file it was read from, when it was
+  /// Data-parallel training (alexc --ranks N): each rank's step takes
+  /// ceil(batch_size / N) rows. Not part of the spec (nor of its hash), so
+  /// checkpoints move between executables built for different N.
+  int64_t ranks = 1;
+  int64_t stepBatch() const { return (batchSize + ranks - 1) / ranks; }
 };
 
 /// The two ways of writing a spec: JSON (docs/spec.md) and the model

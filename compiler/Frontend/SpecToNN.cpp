@@ -21,7 +21,7 @@ public:
   OwningOpRef<ModuleOp> build() {
     OwningOpRef<ModuleOp> module =
         ModuleOp::create(b.getUnknownLoc(), StringRef(spec.name));
-    (*module)->setAttr("nn.batch_size", b.getI64IntegerAttr(spec.batchSize));
+    (*module)->setAttr("nn.batch_size", b.getI64IntegerAttr(spec.stepBatch()));
     (*module)->setAttr("nn.epochs", b.getI64IntegerAttr(spec.epochs));
     (*module)->setAttr("nn.initializer", initializerAttr());
     (*module)->setAttr("nn.optimizer", optimizerAttr());

@@ -24,7 +24,8 @@ rt::ModelConfig configFromModule(ModuleOp module, const ModelSpec &spec,
   c.specHash = specHash;
   c.optimizer = spec.optimizer.type;
   c.dataset = spec.data.dataset;
-  c.batchSize = spec.batchSize;
+  c.batchSize = spec.stepBatch();
+  c.globalBatch = spec.batchSize;
   c.channels = spec.channels;
   c.height = spec.height;
   c.width = spec.width;

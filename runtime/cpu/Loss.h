@@ -13,15 +13,20 @@
 
 namespace alexc::cpu {
 
-/// Mean softmax cross-entropy over rows with a label >= 0, the number of
-/// correct argmaxes, and (when dlogits is set) the gradient of the mean.
+/// Softmax cross-entropy over rows with a label >= 0 divided by `meanRows`
+/// (0: the number of such rows; a data-parallel rank divides by the
+/// global batch's), the number of correct argmaxes, and (when dlogits is
+/// set) the gradient of that mean.
 inline void softmaxCrossEntropy(int64_t N, int64_t K, const float *logits,
                                 const int32_t *labels, float *loss,
-                                int32_t *correct, float *dlogits) {
+                                int32_t *correct, float *dlogits,
+                                int64_t meanRows = 0) {
   double sum = 0;
   int64_t count = 0, right = 0;
   for (int64_t n = 0; n < N; ++n)
     count += labels[n] >= 0;
+  if (meanRows > 0)
+    count = meanRows;
   for (int64_t n = 0; n < N; ++n) {
     rt::LossRow r =
         rt::softmaxCrossEntropyRow(logits + n * K, K, labels[n], count,

@@ -21,11 +21,12 @@ namespace alexc::cpu {
 using abi::NormGeom;
 
 /// out[i] = a[c] * p[i] + b[c] (+ k[c] * q[i] when q is given) over the
-/// flat tensor, c the channel of i; the epilogue runs on each chunk.
+/// flat tensor, c the channel of i; the epilogue runs on each chunk. Images
+/// from `zeroFrom` on get 0 instead (the gradient of padding rows).
 template <typename Epi>
 void channelMap(const NormGeom &g, const float *p, const float *q,
                 const float *a, const float *b, const float *k, float *out,
-                Epi &&epilogue) {
+                Epi &&epilogue, int64_t zeroFrom) {
   int64_t n = g.N * g.C * g.inner;
   constexpr int64_t chunk = 1 << 14;
 #pragma omp parallel for schedule(static)
@@ -36,7 +37,10 @@ void channelMap(const NormGeom &g, const float *p, const float *q,
       int64_t c = g.channelOf(i),
               stop = std::min(end, (i / g.inner + 1) * g.inner);
       float ac = a[c], bc = b[c], kc = k ? k[c] : 0.f;
-      if (q)
+      if (i / (g.C * g.inner) >= zeroFrom)
+        for (; i < stop; ++i)
+          out[i] = 0.f;
+      else if (q)
         for (; i < stop; ++i)
           out[i] = ac * p[i] + kc * q[i] + bc;
       else
@@ -66,31 +70,35 @@ inline float sumCentered(const float *p, const float *q, int64_t n, float m) {
   return s;
 }
 
-/// The sum over the planes of channel c of plane(offset of the plane), in
-/// double, in a fixed order.
-template <typename F> double channelSum(const NormGeom &g, int64_t c, F plane) {
+/// The sum over the planes of channel c in the first `rows` images of
+/// plane(offset of the plane), in double, in a fixed order.
+template <typename F>
+double channelSum(const NormGeom &g, int64_t rows, int64_t c, F plane) {
   double s = 0;
-  for (int64_t n = 0; n < g.N; ++n)
+  for (int64_t n = 0; n < rows; ++n)
     s += plane((n * g.C + c) * g.inner);
   return s;
 }
 
-/// Training mode: batch statistics (mean, invstd, each may be null), the
-/// running statistics updated into newMean/newVar (may be null), y = the
-/// normalized x into `out` (may be null).
+/// Training mode: batch statistics of the first `rows` images (mean,
+/// invstd, each may be null), the running statistics updated into
+/// newMean/newVar (may be null), y = the normalized x into `out` (may be
+/// null).
 template <typename Epi>
 void batchNormTrain(const NormGeom &g, const float *x, const float *runMean,
                     const float *runVar, const float *gamma, const float *beta,
                     double momentum, double eps, float *mean, float *invstd,
-                    float *newMean, float *newVar, float *out, Epi &&epilogue) {
+                    float *newMean, float *newVar, float *out, Epi &&epilogue,
+                    int64_t rows) {
   std::vector<float> scale(g.C), shift(g.C);
-  double count = double(g.count());
+  const int64_t R = g.statRows(rows);
+  double count = double(g.count(rows));
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < g.C; ++c) {
     double m =
-        channelSum(g, c, [&](int64_t i) { return sumOf(x + i, g.inner); }) /
+        channelSum(g, R, c, [&](int64_t i) { return sumOf(x + i, g.inner); }) /
         count;
-    double sq = channelSum(g, c, [&](int64_t i) {
+    double sq = channelSum(g, R, c, [&](int64_t i) {
       return sumCentered(x + i, nullptr, g.inner, float(m));
     });
     float is = float(1.0 / std::sqrt(sq / count + eps));
@@ -105,7 +113,7 @@ void batchNormTrain(const NormGeom &g, const float *x, const float *runMean,
   }
   if (out)
     channelMap(g, x, nullptr, scale.data(), shift.data(), nullptr, out,
-               epilogue);
+               epilogue, g.N);
 }
 
 /// Evaluation mode: the running statistics.
@@ -117,23 +125,27 @@ void batchNormInference(const NormGeom &g, const float *x, const float *mean,
   for (int64_t c = 0; c < g.C; ++c)
     abi::normAffine(mean[c], float(1.0 / std::sqrt(double(var[c]) + eps)),
                     gamma, beta, c, scale[c], shift[c]);
-  channelMap(g, x, nullptr, scale.data(), shift.data(), nullptr, out, epilogue);
+  channelMap(g, x, nullptr, scale.data(), shift.data(), nullptr, out, epilogue,
+             g.N);
 }
 
 /// dgamma, dbeta (each may be null) and dx = a * dy + k * x + b per
-/// channel: the gradient of batchNormTrain's output (NNOps.td).
+/// channel: the gradient of batchNormTrain's output (NNOps.td) over the
+/// first `rows` images; the padding images' dx is 0.
 template <typename Epi>
 void batchNormGrad(const NormGeom &g, const float *x, const float *dy,
                    const float *mean, const float *invstd, const float *gamma,
-                   float *dgamma, float *dbeta, float *out, Epi &&epilogue) {
+                   float *dgamma, float *dbeta, float *out, Epi &&epilogue,
+                   int64_t rows) {
   std::vector<float> a(g.C), b(g.C), k(g.C);
-  double count = double(g.count());
+  const int64_t R = g.statRows(rows);
+  double count = double(g.count(rows));
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < g.C; ++c) {
     double m = mean[c], is = invstd[c];
     double db =
-        channelSum(g, c, [&](int64_t i) { return sumOf(dy + i, g.inner); });
-    double dg = is * channelSum(g, c, [&](int64_t i) {
+        channelSum(g, R, c, [&](int64_t i) { return sumOf(dy + i, g.inner); });
+    double dg = is * channelSum(g, R, c, [&](int64_t i) {
                   return sumCentered(x + i, dy + i, g.inner, float(m));
                 });
     if (dgamma)
@@ -147,7 +159,7 @@ void batchNormGrad(const NormGeom &g, const float *x, const float *dy,
     b[c] = float(-gi * db / count - kc * m);
   }
   if (out)
-    channelMap(g, dy, x, a.data(), b.data(), k.data(), out, epilogue);
+    channelMap(g, dy, x, a.data(), b.data(), k.data(), out, epilogue, R);
 }
 
 } // namespace alexc::cpu

@@ -242,7 +242,7 @@ private:
 
   void setScalars(float lr, uint64_t seed, uint64_t step, bool dropout) {
     ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream)); // host buffer reuse
-    *hostScalars = rt::StepScalars{lr, dropout ? 1 : 0, seed, step};
+    *hostScalars = rt::StepScalars{lr, dropout ? 1 : 0, seed, step, dp.rows};
     ALEXC_CUDA_CHECK(cudaMemcpyAsync(scalars, hostScalars,
                                      sizeof(rt::StepScalars),
                                      cudaMemcpyHostToDevice, stream));

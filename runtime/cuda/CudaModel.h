@@ -23,6 +23,7 @@ struct StepScalars {
   int32_t dropout;
   uint64_t seed;
   uint64_t step;
+  int64_t rows; // the step's rows holding examples (0: all)
 };
 
 /// The lowest precision the library GEMMs and convolutions may compute in

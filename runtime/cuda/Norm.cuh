@@ -3,7 +3,9 @@
 // One block per channel sums in double and reduces in a fixed tree, so a
 // run repeats bit for bit; a map over the tensor then applies each
 // channel's y = a * p + k * q + b (coefficients in the frame's scratch)
-// and hands every value to the fused epilogue.
+// and hands every value to the fused epilogue. The statistics and
+// gradients cover the images that hold examples (the step scalars' `rows`,
+// read on the device because the step is replayed as a CUDA graph).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ALEXC_RUNTIME_CUDA_NORM_CUH
@@ -32,11 +34,18 @@ __device__ inline double blockSum(double v) {
   return total;
 }
 
-/// This thread's share of f(flat index) over channel c.
+/// The step's rows holding examples (null scalars: all).
+__device__ inline int64_t rowsOf(const rt::StepScalars *sc) {
+  return sc ? sc->rows : 0;
+}
+
+/// This thread's share of f(flat index) over channel c in the first
+/// `rows` images.
 template <class F>
-__device__ inline double channelPartial(const NormGeom &g, int64_t c, F f) {
+__device__ inline double channelPartial(const NormGeom &g, int64_t rows,
+                                        int64_t c, F f) {
   double s = 0;
-  for (int64_t j = threadIdx.x; j < g.count(); j += kNormThreads) {
+  for (int64_t j = threadIdx.x; j < g.count(rows); j += kNormThreads) {
     int64_t n = j / g.inner, i = j % g.inner;
     s += f((n * g.C + c) * g.inner + i);
   }
@@ -49,13 +58,14 @@ __global__ void __launch_bounds__(kNormThreads)
                          const float *runVar, const float *gamma,
                          const float *beta, double momentum, double eps,
                          float *mean, float *invstd, float *newMean,
-                         float *newVar, float *coef) {
-  int64_t c = blockIdx.x;
-  double count = double(g.count());
-  double m =
-      blockSum(channelPartial(g, c, [&](int64_t i) { return double(x[i]); })) /
-      count;
-  double sq = blockSum(channelPartial(g, c, [&](int64_t i) {
+                         float *newVar, float *coef,
+                         const rt::StepScalars *sc) {
+  int64_t c = blockIdx.x, rows = rowsOf(sc);
+  double count = double(g.count(rows));
+  double m = blockSum(channelPartial(g, rows, c,
+                                     [&](int64_t i) { return double(x[i]); })) /
+             count;
+  double sq = blockSum(channelPartial(g, rows, c, [&](int64_t i) {
     double d = x[i] - m;
     return d * d;
   }));
@@ -77,13 +87,13 @@ __global__ void __launch_bounds__(kNormThreads)
     batchNormGradStatsKernel(NormGeom g, const float *x, const float *dy,
                              const float *mean, const float *invstd,
                              const float *gamma, float *dgamma, float *dbeta,
-                             float *coef) {
-  int64_t c = blockIdx.x;
-  double m = mean[c], is = invstd[c], count = double(g.count());
-  double db =
-      blockSum(channelPartial(g, c, [&](int64_t i) { return double(dy[i]); }));
+                             float *coef, const rt::StepScalars *sc) {
+  int64_t c = blockIdx.x, rows = rowsOf(sc);
+  double m = mean[c], is = invstd[c], count = double(g.count(rows));
+  double db = blockSum(
+      channelPartial(g, rows, c, [&](int64_t i) { return double(dy[i]); }));
   double dg = blockSum(channelPartial(
-      g, c, [&](int64_t i) { return double(dy[i]) * (x[i] - m) * is; }));
+      g, rows, c, [&](int64_t i) { return double(dy[i]) * (x[i] - m) * is; }));
   if (threadIdx.x != 0)
     return;
   if (dgamma)
@@ -108,18 +118,21 @@ __global__ void batchNormInferenceCoefKernel(NormGeom g, const float *mean,
                     beta, c, coef[c], coef[g.C + c]);
 }
 
-/// Element i: coef[c] * p[i] + coef[C + c] (+ coef[2C + c] * q[i]).
+/// Element i: coef[c] * p[i] + coef[C + c] (+ coef[2C + c] * q[i]); with
+/// q (the gradient), 0 in the padding images.
 template <class Epi>
 __global__ void channelMapKernel(NormGeom g, const float *p, const float *q,
-                                 const float *coef, Epi epi) {
+                                 const float *coef, Epi epi,
+                                 const rt::StepScalars *sc) {
   int64_t n = g.N * g.C * g.inner;
+  int64_t zeroFrom = q ? g.statRows(rowsOf(sc)) * g.C * g.inner : n;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x) {
     int64_t c = g.channelOf(i);
     float v = coef[c] * p[i] + coef[g.C + c];
     if (q)
       v += coef[2 * g.C + c] * q[i];
-    epi(i, v);
+    epi(i, i < zeroFrom ? v : 0.f);
   }
 }
 
@@ -133,11 +146,11 @@ void batchNormTrain(const NormGeom &g, const float *x, const float *runMean,
                     const CudaFrame &f) {
   batchNormStatsKernel<<<unsigned(g.C), kNormThreads, 0, streamOf(f)>>>(
       g, x, runMean, runVar, gamma, beta, momentum, eps, mean, invstd, newMean,
-      newVar, f.scratch);
+      newVar, f.scratch, f.sc);
   ALEXC_CUDA_CHECK(cudaGetLastError());
   int64_t n = g.N * g.C * g.inner;
   channelMapKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(g, x, nullptr,
-                                                        f.scratch, epi);
+                                                        f.scratch, epi, f.sc);
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -151,7 +164,7 @@ void batchNormInference(const NormGeom &g, const float *x, const float *mean,
   ALEXC_CUDA_CHECK(cudaGetLastError());
   int64_t n = g.N * g.C * g.inner;
   channelMapKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(g, x, nullptr,
-                                                        f.scratch, epi);
+                                                        f.scratch, epi, f.sc);
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -160,11 +173,11 @@ void batchNormGrad(const NormGeom &g, const float *x, const float *dy,
                    const float *mean, const float *invstd, const float *gamma,
                    float *dgamma, float *dbeta, Epi epi, const CudaFrame &f) {
   batchNormGradStatsKernel<<<unsigned(g.C), kNormThreads, 0, streamOf(f)>>>(
-      g, x, dy, mean, invstd, gamma, dgamma, dbeta, f.scratch);
+      g, x, dy, mean, invstd, gamma, dgamma, dbeta, f.scratch, f.sc);
   ALEXC_CUDA_CHECK(cudaGetLastError());
   int64_t n = g.N * g.C * g.inner;
   channelMapKernel<<<gridFor(n), 256, 0, streamOf(f)>>>(g, dy, x, f.scratch,
-                                                        epi);
+                                                        epi, f.sc);
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -40,8 +40,15 @@ def main():
     ap.add_argument("--alexc", required=True)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--limit-train", type=int, default=0,
+                    help="train on the first N images: ceil(N / batch) steps, the last "
+                         "one partial (alexc pads it; batch norm leaves the padding out)")
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     args = ap.parse_args()
+    images_used = args.batch * args.steps
+    if args.limit_train:
+        images_used = args.limit_train
+        args.steps = -(-images_used // args.batch)
     torch.manual_seed(0)
     torch.set_num_threads(2)
     spec = json.load(open(args.spec))
@@ -57,11 +64,11 @@ def main():
         saved = os.path.join(work, "after.safetensors")
         subprocess.run([exe, "--data", args.data, "--init", init, "--no-shuffle", "--disable-dropout",
                         "--steps", str(args.steps), "--log", log, "--quiet", "--limit-test", "1",
-                        "--save", saved], check=True)
+                        "--save", saved, "--limit-train", str(images_used)], check=True)
         ours = [json.loads(line)["loss"] for line in open(log) if '"step"' in line]
         ours_tensors = read_safetensors(saved)
 
-    images, labels = load_idx(args.data, "train", args.batch * args.steps)
+    images, labels = load_idx(args.data, "train", images_used)
     size = (spec["input"]["height"], spec["input"]["width"])
     if tuple(images.shape[2:]) != size:
         images = torch.nn.functional.interpolate(images, size=size, mode="bilinear", align_corners=False)

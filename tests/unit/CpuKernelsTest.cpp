@@ -314,4 +314,60 @@ TEST(CpuKernels, DropoutMaskMatchesPerElementDraws) {
   EXPECT_LT(kept, checked);
 }
 
+/// Batch norm with the last image of the batch padding: the statistics,
+/// running statistics and gradients are those of the other images (the
+/// reference sees only them), the padding's gradient is 0, and its output
+/// finite; with rows = 0 every image counts.
+TEST(CpuKernels, BatchNormLeavesPaddingRowsOut) {
+  std::mt19937 rng(12);
+  auto firstRows = [](const T &t, int64_t rows) {
+    std::vector<int64_t> shape = t.shape;
+    shape[0] = rows;
+    T out(shape);
+    std::copy(t.data.begin(), t.data.begin() + out.data.size(),
+              out.data.begin());
+    return out;
+  };
+  auto none = [](int64_t, int64_t) {};
+  for (std::vector<int64_t> shape :
+       {std::vector<int64_t>{4, 3, 5, 7}, std::vector<int64_t>{6, 5}})
+    for (int64_t rows : {int64_t(0), shape[0] - 1}) {
+      int64_t R = rows ? rows : shape[0], C = shape[1];
+      T x = random(shape, rng), dy = random(shape, rng);
+      T xs = firstRows(x, R), dys = firstRows(dy, R);
+      T runMean = random({C}, rng), runVar = random({C}, rng, 0.5, 2),
+        gamma = random({C}, rng), beta = random({C}, rng);
+      alexc::abi::NormGeom g{shape[0], C, int64_t(x.size()) / (shape[0] * C)};
+      T refY, refMean, refInvstd, refNewMean, refNewVar;
+      ref::batchNormTrain(xs, runMean, runVar, &gamma, &beta, 0.8, 1e-3, refY,
+                          refMean, refInvstd, refNewMean, refNewVar);
+      T mean({C}), invstd({C}), newMean({C}), newVar({C}), y(shape);
+      cpu::batchNormTrain(g, x.data.data(), runMean.data.data(),
+                          runVar.data.data(), gamma.data.data(),
+                          beta.data.data(), 0.8, 1e-3, mean.data.data(),
+                          invstd.data.data(), newMean.data.data(),
+                          newVar.data.data(), y.data.data(), none, rows);
+      EXPECT_LT(relError(firstRows(y, R), refY), 1e-5);
+      EXPECT_LT(relError(mean, refMean), 1e-6);
+      EXPECT_LT(relError(invstd, refInvstd), 1e-6);
+      EXPECT_LT(relError(newMean, refNewMean), 1e-6);
+      EXPECT_LT(relError(newVar, refNewVar), 1e-6);
+      for (float v : y.data)
+        ASSERT_TRUE(std::isfinite(v));
+
+      T refDx, refDgamma, refDbeta, dx(shape, 7.f), dgamma({C}), dbeta({C});
+      ref::batchNormGrad(xs, dys, mean, invstd, &gamma, refDx, refDgamma,
+                         refDbeta);
+      cpu::batchNormGrad(g, x.data.data(), dy.data.data(), mean.data.data(),
+                         invstd.data.data(), gamma.data.data(),
+                         dgamma.data.data(), dbeta.data.data(), dx.data.data(),
+                         none, rows);
+      EXPECT_LT(relError(firstRows(dx, R), refDx), 1e-5);
+      for (size_t i = refDx.data.size(); i < dx.data.size(); ++i)
+        ASSERT_EQ(dx.data[i], 0.f) << "padding element " << i;
+      EXPECT_LT(relError(dgamma, refDgamma), 1e-5);
+      EXPECT_LT(relError(dbeta, refDbeta), 1e-5);
+    }
+}
+
 } // namespace

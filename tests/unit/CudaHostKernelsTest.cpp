@@ -360,59 +360,78 @@ TEST(CudaHostKernels, Pooling) {
   }
 }
 
+/// The first `rows` images of t.
+static T firstRows(const T &t, int64_t rows) {
+  std::vector<int64_t> shape = t.shape;
+  shape[0] = rows;
+  T out(shape);
+  std::copy(t.data.begin(), t.data.begin() + out.data.size(), out.data.begin());
+  return out;
+}
+
 /// Batch normalization's kernels as the launchers run them (one block of
 /// fibers per channel for the statistics, then the per-channel map),
-/// against the reference, on 4-D and 2-D inputs.
+/// against the reference, on 4-D and 2-D inputs; with all images holding
+/// examples, and with the last one padding (left out of the statistics and
+/// the gradient: the reference sees only the others, and its dx is 0).
 TEST(CudaHostKernels, BatchNorm) {
   std::mt19937 rng(9);
   for (std::vector<int64_t> shape :
-       {std::vector<int64_t>{3, 4, 5, 3}, std::vector<int64_t>{5, 6}}) {
-    T x = random(shape, rng), dy = random(shape, rng);
-    int64_t C = shape[1], inner = x.size() / (shape[0] * C);
-    cuda::NormGeom g{shape[0], C, inner};
-    T runMean = random({C}, rng), runVar = random({C}, rng, 0.5, 2),
-      gamma = random({C}, rng), beta = random({C}, rng);
-    T refY, refMean, refInvstd, refNewMean, refNewVar;
-    ref::batchNormTrain(x, runMean, runVar, &gamma, &beta, 0.8, 1e-3, refY,
-                        refMean, refInvstd, refNewMean, refNewVar);
-    T mean({C}), invstd({C}), newMean({C}), newVar({C}), y(shape);
-    std::vector<float> coef(3 * C);
-    cuda::launchOnHost({unsigned(C), 1, 1}, cuda::kNormThreads,
-                       cuda::batchNormStatsKernel, g, x.data.data(),
-                       runMean.data.data(), runVar.data.data(),
-                       gamma.data.data(), beta.data.data(), 0.8, 1e-3,
-                       mean.data.data(), invstd.data.data(),
-                       newMean.data.data(), newVar.data.data(), coef.data());
-    cuda::channelMapKernel(g, x.data.data(), nullptr, coef.data(),
-                           cuda::StoreTo{y.data.data()});
-    EXPECT_LT(relError(y, refY), 1e-6);
-    EXPECT_LT(relError(mean, refMean), 1e-6);
-    EXPECT_LT(relError(invstd, refInvstd), 1e-6);
-    EXPECT_LT(relError(newMean, refNewMean), 1e-6);
-    EXPECT_LT(relError(newVar, refNewVar), 1e-6);
+       {std::vector<int64_t>{3, 4, 5, 3}, std::vector<int64_t>{5, 6}})
+    for (int64_t rows : {int64_t(0), shape[0] - 1}) {
+      T x = random(shape, rng), dy = random(shape, rng);
+      int64_t C = shape[1], inner = x.size() / (shape[0] * C);
+      int64_t R = rows ? rows : shape[0];
+      cuda::NormGeom g{shape[0], C, inner};
+      rt::StepScalars sc{0.f, 0, 0, 0, rows};
+      T xs = firstRows(x, R), dys = firstRows(dy, R);
+      T runMean = random({C}, rng), runVar = random({C}, rng, 0.5, 2),
+        gamma = random({C}, rng), beta = random({C}, rng);
+      T refY, refMean, refInvstd, refNewMean, refNewVar;
+      ref::batchNormTrain(xs, runMean, runVar, &gamma, &beta, 0.8, 1e-3, refY,
+                          refMean, refInvstd, refNewMean, refNewVar);
+      T mean({C}), invstd({C}), newMean({C}), newVar({C}), y(shape);
+      std::vector<float> coef(3 * C);
+      cuda::launchOnHost(
+          {unsigned(C), 1, 1}, cuda::kNormThreads, cuda::batchNormStatsKernel,
+          g, x.data.data(), runMean.data.data(), runVar.data.data(),
+          gamma.data.data(), beta.data.data(), 0.8, 1e-3, mean.data.data(),
+          invstd.data.data(), newMean.data.data(), newVar.data.data(),
+          coef.data(), &sc);
+      cuda::channelMapKernel(g, x.data.data(), nullptr, coef.data(),
+                             cuda::StoreTo{y.data.data()}, &sc);
+      EXPECT_LT(relError(firstRows(y, R), refY), 1e-6);
+      EXPECT_LT(relError(mean, refMean), 1e-6);
+      EXPECT_LT(relError(invstd, refInvstd), 1e-6);
+      EXPECT_LT(relError(newMean, refNewMean), 1e-6);
+      EXPECT_LT(relError(newVar, refNewVar), 1e-6);
 
-    T refDx, refDgamma, refDbeta, dx(shape), dgamma({C}), dbeta({C});
-    ref::batchNormGrad(x, dy, mean, invstd, &gamma, refDx, refDgamma, refDbeta);
-    cuda::launchOnHost(
-        {unsigned(C), 1, 1}, cuda::kNormThreads, cuda::batchNormGradStatsKernel,
-        g, x.data.data(), dy.data.data(), mean.data.data(), invstd.data.data(),
-        gamma.data.data(), dgamma.data.data(), dbeta.data.data(), coef.data());
-    cuda::channelMapKernel(g, dy.data.data(), x.data.data(), coef.data(),
-                           cuda::StoreTo{dx.data.data()});
-    EXPECT_LT(relError(dx, refDx), 1e-5);
-    EXPECT_LT(relError(dgamma, refDgamma), 1e-6);
-    EXPECT_LT(relError(dbeta, refDbeta), 1e-6);
+      T refDx, refDgamma, refDbeta, dx(shape, 7.f), dgamma({C}), dbeta({C});
+      ref::batchNormGrad(xs, dys, mean, invstd, &gamma, refDx, refDgamma,
+                         refDbeta);
+      cuda::launchOnHost({unsigned(C), 1, 1}, cuda::kNormThreads,
+                         cuda::batchNormGradStatsKernel, g, x.data.data(),
+                         dy.data.data(), mean.data.data(), invstd.data.data(),
+                         gamma.data.data(), dgamma.data.data(),
+                         dbeta.data.data(), coef.data(), &sc);
+      cuda::channelMapKernel(g, dy.data.data(), x.data.data(), coef.data(),
+                             cuda::StoreTo{dx.data.data()}, &sc);
+      EXPECT_LT(relError(firstRows(dx, R), refDx), 1e-5);
+      for (size_t i = refDx.data.size(); i < dx.data.size(); ++i)
+        ASSERT_EQ(dx.data[i], 0.f) << "padding element " << i;
+      EXPECT_LT(relError(dgamma, refDgamma), 1e-6);
+      EXPECT_LT(relError(dbeta, refDbeta), 1e-6);
 
-    cuda::launchOnHost({unsigned(C), 1, 1}, 1,
-                       cuda::batchNormInferenceCoefKernel, g,
-                       runMean.data.data(), runVar.data.data(),
-                       gamma.data.data(), beta.data.data(), 1e-3, coef.data());
-    cuda::channelMapKernel(g, x.data.data(), nullptr, coef.data(),
-                           cuda::StoreTo{y.data.data()});
-    EXPECT_LT(relError(y, ref::batchNormInference(x, runMean, runVar, &gamma,
-                                                  &beta, 1e-3)),
-              1e-6);
-  }
+      cuda::launchOnHost(
+          {unsigned(C), 1, 1}, 1, cuda::batchNormInferenceCoefKernel, g,
+          runMean.data.data(), runVar.data.data(), gamma.data.data(),
+          beta.data.data(), 1e-3, coef.data());
+      cuda::channelMapKernel(g, x.data.data(), nullptr, coef.data(),
+                             cuda::StoreTo{y.data.data()}, &sc);
+      EXPECT_LT(relError(y, ref::batchNormInference(x, runMean, runVar, &gamma,
+                                                    &beta, 1e-3)),
+                1e-6);
+    }
 }
 
 /// Concat's copies and the slice of its gradient, as strided block copies.

@@ -139,6 +139,13 @@ cl::opt<int64_t> batchSize("batch-size",
                            cl::desc("Override the spec's batch_size"),
                            cl::init(0), cl::cat(category));
 
+cl::opt<int64_t>
+    ranks("ranks",
+          cl::desc("Data-parallel ranks the executable is built for: each "
+                   "rank's step takes ceil(batch_size / N) rows (default 1; "
+                   "mpirun -np N runs it)"),
+          cl::init(1), cl::cat(category));
+
 cl::opt<bool> disableDropout(
     "disable-dropout",
     cl::desc("With --emit: build the IR without dropout (executables take "
@@ -435,6 +442,11 @@ int loadSpec(alexc::ModelSpec &spec, std::string &specText, std::string &hash) {
     return fail("--batch-size must be positive");
   if (batchSize > 0)
     spec.batchSize = batchSize;
+  if (ranks < 1 || ranks > spec.batchSize)
+    return fail("--ranks must be between 1 and the batch size (" +
+                std::to_string(spec.batchSize) + "), got " +
+                std::to_string(ranks));
+  spec.ranks = ranks;
   // The canonical form: a checkpoint resumes under the same model written
   // in the other form, reformatted, or with comments changed.
   hash = alexc::codegen::hashSpec(alexc::writeSpecJson(spec));
