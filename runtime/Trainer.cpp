@@ -450,6 +450,9 @@ private:
       if (!report.empty())
         std::printf("\nPer-kernel time (--profile):%s", report.c_str());
     }
+    if (!o.log.empty())
+      note("the log's curves: plot_log.py " + o.log +
+           " -o curves.svg (in alexc's tools/, installed in share/alexc)");
     return 0;
   }
 

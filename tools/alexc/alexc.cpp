@@ -26,6 +26,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -477,6 +478,11 @@ int main(int argc, char **argv) {
   std::vector<char *> args, trainerArgs;
   splitArguments(argc, argv, args, trainerArgs);
   cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "alexc " << ALEXC_VERSION << "\n  built with MLIR "
+       << LLVM_VERSION_STRING << ", CUDA " << ALEXC_BUILT_CUDA << ", MPI "
+       << ALEXC_BUILT_MPI << "\n";
+  });
   cl::ParseCommandLineOptions(int(args.size()), args.data(), kOverview);
 
   alexc::ModelSpec spec;
