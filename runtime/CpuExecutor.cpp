@@ -90,13 +90,15 @@ public:
     init = findFunction(m, "init");
     train = findFunction(m, "train_step");
     eval = findFunction(m, "eval_step");
+    predictFn = findFunction(m, "predict"); // inference executables only
     int64_t arenaBytes = 0;
     for (int i = 0; i < m.numFunctions; ++i)
       arenaBytes = std::max(arenaBytes, m.functions[i].arenaBytes);
     arena = Buffer(arenaBytes);
     persistentTrain = Buffer(train->persistentBytes);
     persistentOther =
-        Buffer(std::max(init->persistentBytes, eval->persistentBytes));
+        Buffer(std::max({init->persistentBytes, eval->persistentBytes,
+                         predictFn ? predictFn->persistentBytes : int64_t(0)}));
     for (int i = 0; i < m.numParams; ++i)
       tensors.emplace(m.params[i].name, Buffer(m.params[i].numElements * 4));
     for (int i = 0; i < m.numState; ++i)
@@ -139,6 +141,14 @@ public:
 
   StepResult evalStep(const float *images, const int32_t *labels) override {
     return call(*eval, images, labels, 0.f, 0, 0, false, persistentOther);
+  }
+
+  bool predict(const float *images, float *logits) override {
+    if (!predictFn)
+      return false;
+    call(*predictFn, images, nullptr, 0.f, 0, 0, false, persistentOther,
+         logits);
+    return true;
   }
 
   void readTensor(const std::string &name, float *data) override {
@@ -227,7 +237,7 @@ private:
 
   StepResult call(const FunctionInfo &fn, const float *images,
                   const int32_t *labels, float lr, uint64_t seed, uint64_t step,
-                  bool dropout, Buffer &persistent) {
+                  bool dropout, Buffer &persistent, float *logits = nullptr) {
     std::vector<void *> args(fn.numArgs, nullptr), results(fn.numResults);
     for (int i = 0; i < fn.numArgs; ++i) {
       std::string name = fn.args[i].name;
@@ -245,6 +255,8 @@ private:
         results[i] = &r.loss;
       else if (name == "correct")
         results[i] = &r.correct;
+      else if (name == "logits")
+        results[i] = logits;
       else
         results[i] = tensors.at(name).data; // updated in place
     }
@@ -265,7 +277,7 @@ private:
   }
 
   const ModelDescriptor &model;
-  const FunctionInfo *init, *train, *eval;
+  const FunctionInfo *init, *train, *eval, *predictFn;
   Buffer arena, persistentTrain, persistentOther;
   std::map<std::string, Buffer> tensors;
   bool profiling = false;

@@ -69,10 +69,8 @@ std::string hex(uint32_t v) {
 
 } // namespace
 
-bool loadSplit(const std::string &folder, const std::string &prefix,
-               int64_t classes, Dataset &out, std::string &error) {
-  std::string imagesPath = folder + "/" + prefix + "-images-idx3-ubyte.gz";
-  std::string labelsPath = folder + "/" + prefix + "-labels-idx1-ubyte.gz";
+bool readIdxImages(const std::string &imagesPath, Dataset &out,
+                   std::string &error) {
   std::vector<uint8_t> raw;
   if (!readGzip(imagesPath, raw, error))
     return false;
@@ -106,7 +104,16 @@ bool loadSplit(const std::string &folder, const std::string &prefix,
     return false;
   }
   out.images.assign(raw.begin() + 16, raw.begin() + 16 + need);
+  return true;
+}
 
+bool loadSplit(const std::string &folder, const std::string &prefix,
+               int64_t classes, Dataset &out, std::string &error) {
+  std::string imagesPath = folder + "/" + prefix + "-images-idx3-ubyte.gz";
+  std::string labelsPath = folder + "/" + prefix + "-labels-idx1-ubyte.gz";
+  if (!readIdxImages(imagesPath, out, error))
+    return false;
+  std::vector<uint8_t> raw;
   if (!readGzip(labelsPath, raw, error))
     return false;
   if (raw.size() < 8 || bigEndian(raw.data()) != 0x801) {
@@ -161,11 +168,31 @@ ResizePlan planResize(int64_t inRows, int64_t inCols, int64_t outRows,
   return p;
 }
 
+void scaleImage(const uint8_t *in, const ResizePlan &plan, float *out) {
+  if (plan.inRows == plan.outRows && plan.inCols == plan.outCols) {
+    for (int64_t i = 0; i < plan.outRows * plan.outCols; ++i)
+      out[i] = float(in[i]) / 255.f;
+    return;
+  }
+  for (int64_t y = 0; y < plan.outRows; ++y) {
+    const uint8_t *r0 = in + plan.y0[y] * plan.inCols;
+    const uint8_t *r1 = r0 + plan.dy[y] * plan.inCols;
+    float h1 = plan.wy[y], h0 = 1.f - h1;
+    for (int64_t x = 0; x < plan.outCols; ++x) {
+      int32_t c0 = plan.x0[x], c1 = c0 + plan.dx[x];
+      float w1 = plan.wx[x], w0 = 1.f - w1;
+      float p00 = r0[c0] / 255.f, p01 = r0[c1] / 255.f;
+      float p10 = r1[c0] / 255.f, p11 = r1[c1] / 255.f;
+      out[y * plan.outCols + x] =
+          h0 * (w0 * p00 + w1 * p01) + h1 * (w0 * p10 + w1 * p11);
+    }
+  }
+}
+
 void fillBatch(const Dataset &data, const ResizePlan &plan,
                const int64_t *indices, int64_t count, int64_t batch,
                float *images, int32_t *labels) {
   int64_t pixels = plan.outRows * plan.outCols;
-  bool same = plan.inRows == plan.outRows && plan.inCols == plan.outCols;
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < batch; ++b) {
     float *out = images + b * pixels;
@@ -176,25 +203,7 @@ void fillBatch(const Dataset &data, const ResizePlan &plan,
     }
     int64_t idx = indices[b];
     labels[b] = data.labels[idx];
-    const uint8_t *in = data.images.data() + idx * data.rows * data.cols;
-    if (same) {
-      for (int64_t i = 0; i < pixels; ++i)
-        out[i] = float(in[i]) / 255.f;
-      continue;
-    }
-    for (int64_t y = 0; y < plan.outRows; ++y) {
-      const uint8_t *r0 = in + plan.y0[y] * plan.inCols;
-      const uint8_t *r1 = r0 + plan.dy[y] * plan.inCols;
-      float h1 = plan.wy[y], h0 = 1.f - h1;
-      for (int64_t x = 0; x < plan.outCols; ++x) {
-        int32_t c0 = plan.x0[x], c1 = c0 + plan.dx[x];
-        float w1 = plan.wx[x], w0 = 1.f - w1;
-        float p00 = r0[c0] / 255.f, p01 = r0[c1] / 255.f;
-        float p10 = r1[c0] / 255.f, p11 = r1[c1] / 255.f;
-        out[y * plan.outCols + x] =
-            h0 * (w0 * p00 + w1 * p01) + h1 * (w0 * p10 + w1 * p11);
-      }
-    }
+    scaleImage(data.images.data() + idx * data.rows * data.cols, plan, out);
   }
 }
 

@@ -37,6 +37,13 @@ struct ResizePlan {
 ResizePlan planResize(int64_t inRows, int64_t inCols, int64_t outRows,
                       int64_t outCols);
 
+/// Reads an IDX image file (magic 0x00000803; gzip-compressed or not) into
+/// `out` (no labels). Errors name the file and the problem.
+bool readIdxImages(const std::string &path, Dataset &out, std::string &error);
+
+/// One image of planResize's input size, scaled to [0, 1] and resized.
+void scaleImage(const uint8_t *in, const ResizePlan &plan, float *out);
+
 /// Writes `indices.size()` examples (scaled to [0, 1] and resized) to
 /// `images` ([batch, 1, outRows, outCols]) and their labels; rows past the
 /// given indices, up to `batch`, are zero images with label -1 (padding

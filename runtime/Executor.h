@@ -75,6 +75,9 @@ public:
                                float lr, uint64_t seed, uint64_t step,
                                bool dropout) = 0;
   virtual StepResult evalStep(const float *images, const int32_t *labels) = 0;
+  /// The logits ([batch, classes]) of a batch in evaluation mode; false
+  /// when the executable has no @predict (it was not built for inference).
+  virtual bool predict(const float *images, float *logits) { return false; }
   /// Copies a parameter or state tensor (by name) out of / into the
   /// executor; `data` has the tensor's number of elements.
   virtual void readTensor(const std::string &name, float *data) = 0;

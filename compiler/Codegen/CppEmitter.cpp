@@ -254,7 +254,8 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
         "alexc::abi::PoolKind;\n";
   Emitter emitter(os);
   SmallVector<func::FuncOp> funcs;
-  for (StringRef name : {"init", "train_step", "eval_step", "gradients"})
+  for (StringRef name :
+       {"init", "train_step", "eval_step", "gradients", "predict"})
     if (auto f = module.lookupSymbol<func::FuncOp>(name)) {
       if (failed(emitter.emitFunction(f)))
         return failure();

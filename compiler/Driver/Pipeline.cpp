@@ -21,8 +21,8 @@ OwningOpRef<ModuleOp> compileSpec(MLIRContext &ctx, const ModelSpec &spec,
     pm.addPass(nn::createNNShapeInference(
         nn::NNShapeInferenceOptions{spec.stepBatch()}));
   if (options.stopAfter >= Stage::Autodiff)
-    pm.addPass(
-        nn::createNNAutodiff(nn::NNAutodiffOptions{options.disableDropout}));
+    pm.addPass(nn::createNNAutodiff(
+        nn::NNAutodiffOptions{options.disableDropout, options.predict}));
   if (options.stopAfter >= Stage::Fused)
     pm.addPass(kernel::createKernelFusion());
   if (options.stopAfter >= Stage::Planned)

@@ -14,6 +14,7 @@ enum class Stage { Parsed, Shapes, Autodiff, Fused, Planned };
 struct PipelineOptions {
   Stage stopAfter = Stage::Planned;
   bool disableDropout = false;
+  bool predict = false; // also @predict (inference executables)
 };
 
 /// Builds the spec's module and runs the passes up to `stopAfter`. Returns

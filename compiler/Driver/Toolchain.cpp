@@ -74,15 +74,25 @@ bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
   args.push_back("-o");
   args.push_back(req.output);
   if (req.withMain && !req.shared)
-    args.push_back(runtime.libDir + "/libalexc_runtime_main.a");
+    args.push_back(runtime.libDir + (req.inference
+                                         ? "/libalexc_runtime_infer.a"
+                                         : "/libalexc_runtime_main.a"));
   for (const std::string &o : req.objects)
     args.push_back(o);
   args.push_back(runtime.libDir + "/libalexc_runtime.a");
   args.push_back("-lz");
   args.push_back("-fopenmp");
+#ifdef ALEXC_PNG_LIBRARIES
+  if (req.inference) {
+    llvm::SmallVector<llvm::StringRef> png;
+    llvm::StringRef(ALEXC_PNG_LIBRARIES).split(png, ',', -1, false);
+    for (llvm::StringRef lib : png)
+      args.push_back(lib.str());
+  }
+#endif
 #ifdef ALEXC_MPI_LIBRARIES
   llvm::SmallVector<llvm::StringRef> mpi;
-  llvm::StringRef(ALEXC_MPI_LIBRARIES).split(mpi, ';', -1, false);
+  llvm::StringRef(ALEXC_MPI_LIBRARIES).split(mpi, ',', -1, false);
   for (llvm::StringRef lib : mpi)
     args.push_back(lib.str());
 #endif

@@ -33,6 +33,7 @@ struct BuildRequest {
   std::string output;
   bool shared = false; // a shared library instead of an executable
   bool withMain = true;
+  bool inference = false; // the inference main (and libpng), not training's
   std::vector<std::string> objects;   // already compiled (the CUDA half)
   std::vector<std::string> linkFlags; // after the runtime libraries
 };

@@ -111,6 +111,17 @@ cl::opt<std::string>
                       "-fopenmp)"),
              cl::init(alexc::kDefaultCxxFlags), cl::cat(category));
 
+enum class Mode { Train, Inference };
+cl::opt<Mode> mode(
+    "mode", cl::desc("What the executable at -o does (default train)"),
+    cl::init(Mode::Train),
+    cl::values(clEnumValN(Mode::Train, "train",
+                          "train and evaluate (the whole training loop)"),
+               clEnumValN(Mode::Inference, "inference",
+                          "classify images with trained weights (--weights); "
+                          "CPU code only")),
+    cl::cat(category));
+
 enum class Target { Default, Cpu, Cuda, All };
 cl::opt<Target>
     target("target",
@@ -338,6 +349,7 @@ int buildTrainingExecutable(const Sources &src, const std::string &name,
   req.cxxflags = cxxflags;
   req.sources = {sourcePath.str().str()};
   req.output = outputPath;
+  req.inference = mode == Mode::Inference;
   auto start = std::chrono::steady_clock::now();
   bool ok = true;
   if (src.withCuda) {
@@ -396,7 +408,10 @@ int generateSources(ModuleOp module, const alexc::ModelSpec &spec,
   llvm::raw_string_ostream cppStream(src.cpp), cudaStream(src.cuda);
   if (failed(alexc::codegen::emitCpp(module, spec, hash, cppStream)))
     return 1;
-  bool haveCuda = alexc::findCuda(nvccPath, src.toolkit);
+  if (mode == Mode::Inference &&
+      (target == Target::Cuda || target == Target::All))
+    return fail("--mode=inference builds CPU code only (--target cpu)");
+  bool haveCuda = mode == Mode::Train && alexc::findCuda(nvccPath, src.toolkit);
   src.withCuda = target == Target::All || target == Target::Cuda ||
                  (target == Target::Default && haveCuda);
   if (emit == Emit::Cuda || (emit == Emit::None && src.withCuda))
@@ -406,7 +421,8 @@ int generateSources(ModuleOp module, const alexc::ModelSpec &spec,
     return fail("--target " +
                 std::string(target == Target::Cuda ? "cuda" : "all") +
                 " needs nvcc, which was not found (see --nvcc)");
-  if (emit == Emit::None && target == Target::Default && !haveCuda)
+  if (emit == Emit::None && target == Target::Default && !haveCuda &&
+      mode == Mode::Train)
     llvm::errs() << "alexc: note: nvcc not found; building CPU code only\n";
   return 0;
 }
@@ -520,6 +536,7 @@ int main(int argc, char **argv) {
   options.stopAfter =
       emit == Emit::MLIR ? emitStage.getValue() : Stage::Planned;
   options.disableDropout = disableDropout;
+  options.predict = mode == Mode::Inference;
   OwningOpRef<ModuleOp> module = alexc::compileSpec(ctx, spec, options);
   if (!module)
     return 1;

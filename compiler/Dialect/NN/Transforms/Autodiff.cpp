@@ -108,6 +108,8 @@ public:
       ops.push_back(b.clone(op, map));
     }
     Value logits = map.lookup(fwd.getTerminator()->getOperand(0));
+    if (!labels)
+      return {logits, Value()}; // @predict: no loss
 
     Block &lossBody = loss.getBody().front();
     map.map(lossBody.getArgument(0), logits);
@@ -302,7 +304,8 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     if (failed(buildInit(sb, params, buffers, module)) ||
         failed(buildGradients(sb, params, buffers, forward, loss)) ||
         failed(buildTrainStep(sb, params, buffers, opt, forward, loss)) ||
-        failed(buildEvalStep(sb, params, buffers, forward, loss)))
+        failed(buildEvalStep(sb, params, buffers, forward, loss)) ||
+        (predict && failed(buildPredict(sb, params, buffers, forward))))
       return signalPassFailure();
     forward.erase();
     loss.erase();
@@ -509,6 +512,28 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
         func.getArgument(d + 1), Value(), Value(), /*dropout=*/false,
         /*training=*/false);
     b.create<func::ReturnOp>(func.getLoc(), ValueRange{lossValue, correct});
+    return success();
+  }
+
+  /// @predict: @eval_step's forward pass (running statistics, no dropout)
+  /// without the loss; returns the logits.
+  LogicalResult buildPredict(StepBuilder &sb, ArrayRef<Param> params,
+                             ArrayRef<Param> buffers, func::FuncOp forward) {
+    OpBuilder &b = sb.builder();
+    Signature args, results;
+    for (const Param &p : llvm::concat<const Param>(params, buffers))
+      args.add(p.type, p.name);
+    args.add(imagesType(forward), "images");
+    results.add(forward.getResultTypes()[0], "logits");
+    auto func = sb.createFunc("predict", args, results);
+    unsigned n = params.size(), d = n + buffers.size();
+    Value logits = sb.emitForward(func.getArguments().take_front(n),
+                                  func.getArguments().slice(n, buffers.size()),
+                                  func.getArgument(d), Value(), Value(),
+                                  Value(), /*dropout=*/false,
+                                  /*training=*/false)
+                       .first;
+    b.create<func::ReturnOp>(func.getLoc(), logits);
     return success();
   }
 };

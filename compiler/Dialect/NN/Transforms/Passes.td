@@ -43,7 +43,10 @@ def NNAutodiff : Pass<"nn-autodiff", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"disableDropout", "disable-dropout", "bool", /*default=*/"false",
-           "Build @train_step and @gradients without dropout">
+           "Build @train_step and @gradients without dropout">,
+    Option<"predict", "predict", "bool", /*default=*/"false",
+           "Also build @predict: the evaluation forward pass, returning the "
+           "logits (inference executables)">
   ];
   let dependentDialects = ["::alexc::nn::NNDialect"];
 }

@@ -1,0 +1,163 @@
+//===- Images.cpp - Grayscale images from IDX, PNG and PGM files ----------===//
+#include "runtime/infer/Images.h"
+#include "runtime/Data.h"
+
+#include <png.h>
+
+#include <cctype>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace alexc::rt {
+namespace {
+
+constexpr int64_t kMaxSide = 1 << 16;
+
+bool readPng(const std::string &path, Image &image, std::string &error) {
+  png_image png;
+  std::memset(&png, 0, sizeof(png));
+  png.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&png, path.c_str())) {
+    error = path + ": not a readable PNG (" + png.message + ")";
+    return false;
+  }
+  if (png.width == 0 || png.height == 0 || png.width > kMaxSide ||
+      png.height > kMaxSide) {
+    png_image_free(&png);
+    error = path + ": a " + std::to_string(png.width) + "x" +
+            std::to_string(png.height) + " PNG; each side must be 1.." +
+            std::to_string(kMaxSide);
+    return false;
+  }
+  // libpng converts color, alpha and 16 bits; a 16-bit file without gamma
+  // information holds the same encoding as an 8-bit one (v * 257), not
+  // linear light.
+  png.format = PNG_FORMAT_GRAY;
+  png.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
+  image.rows = png.height;
+  image.cols = png.width;
+  image.pixels.resize(size_t(image.rows * image.cols));
+  if (!png_image_finish_read(&png, nullptr, image.pixels.data(), 0, nullptr)) {
+    error = path + ": corrupt PNG (" + png.message + ")";
+    png_image_free(&png);
+    return false;
+  }
+  return true;
+}
+
+/// The next header field of a PGM: an integer, after blanks and # comments.
+bool pgmField(const std::string &text, size_t &at, int64_t &value) {
+  for (;;) {
+    while (at < text.size() && std::isspace(uint8_t(text[at])))
+      ++at;
+    if (at < text.size() && text[at] == '#')
+      while (at < text.size() && text[at] != '\n')
+        ++at;
+    else
+      break;
+  }
+  size_t start = at;
+  value = 0;
+  while (at < text.size() && std::isdigit(uint8_t(text[at])) && at - start < 9)
+    value = value * 10 + (text[at++] - '0');
+  return at > start;
+}
+
+bool readPgm(const std::string &path, const std::string &text, Image &image,
+             std::string &error) {
+  size_t at = 2;
+  int64_t maxval = 0;
+  if (!pgmField(text, at, image.cols) || !pgmField(text, at, image.rows) ||
+      !pgmField(text, at, maxval)) {
+    error = path + ": a PGM header needs width, height and maximum value";
+    return false;
+  }
+  if (image.rows < 1 || image.cols < 1 || image.rows > kMaxSide ||
+      image.cols > kMaxSide || maxval < 1 || maxval > 65535) {
+    error = path + ": a PGM of " + std::to_string(image.cols) + "x" +
+            std::to_string(image.rows) + " with maximum " +
+            std::to_string(maxval) + "; sides must be 1.." +
+            std::to_string(kMaxSide) + ", the maximum 1..65535";
+    return false;
+  }
+  int64_t n = image.rows * image.cols, bytes = maxval > 255 ? 2 : 1;
+  image.pixels.resize(size_t(n));
+  auto scale = [&](int64_t v) {
+    return uint8_t((v * 255 + maxval / 2) / maxval);
+  };
+  if (text[1] == '5') {
+    ++at; // the one blank after the maximum
+    if (text.size() < at + size_t(n * bytes)) {
+      error = path + ": truncated PGM: " + std::to_string(n * bytes) +
+              " bytes of pixels announced, " +
+              std::to_string(text.size() > at ? text.size() - at : 0) +
+              " present";
+      return false;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const auto *p = reinterpret_cast<const uint8_t *>(text.data() + at);
+      int64_t v = bytes == 1 ? p[i] : (p[2 * i] << 8 | p[2 * i + 1]);
+      image.pixels[size_t(i)] = scale(std::min(v, maxval));
+    }
+    return true;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t v;
+    if (!pgmField(text, at, v)) {
+      error = path + ": plain PGM ends after " + std::to_string(i) + " of " +
+              std::to_string(n) + " pixels";
+      return false;
+    }
+    image.pixels[size_t(i)] = scale(std::min(v, maxval));
+  }
+  return true;
+}
+
+} // namespace
+
+bool readImages(const std::string &path, std::vector<Image> &out,
+                std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open: " + std::strerror(errno);
+    return false;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  auto starts = [&](const char *magic, size_t n) {
+    return text.size() >= n && !std::memcmp(text.data(), magic, n);
+  };
+  Image image;
+  image.file = path;
+  if (starts("\x89PNG\r\n\x1a\n", 8)) {
+    if (!readPng(path, image, error))
+      return false;
+  } else if (starts("P5", 2) || starts("P2", 2)) {
+    if (!readPgm(path, text, image, error))
+      return false;
+  } else if (starts("\x1f\x8b", 2) || starts("\0\0\x08\x03", 4)) {
+    Dataset data;
+    if (!readIdxImages(path, data, error))
+      return false;
+    for (int64_t i = 0; i < data.count; ++i) {
+      Image &m = out.emplace_back();
+      m.file = path;
+      m.index = i;
+      m.rows = data.rows;
+      m.cols = data.cols;
+      auto first = data.images.begin() + i * data.rows * data.cols;
+      m.pixels.assign(first, first + data.rows * data.cols);
+    }
+    return true;
+  } else {
+    error = path + ": not an image this program reads (IDX, PNG or PGM)";
+    return false;
+  }
+  out.push_back(std::move(image));
+  return true;
+}
+
+} // namespace alexc::rt

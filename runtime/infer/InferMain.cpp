@@ -1,0 +1,267 @@
+//===- InferMain.cpp - main() of a compiled inference executable ----------===//
+//
+// `alexc SPEC --mode=inference -o NAME` links this main: it loads trained
+// weights, reads images (IDX, PNG, PGM), resizes them as training does,
+// runs the compiled @predict over batches and prints each image's top
+// classes with their softmax probabilities, as text or JSON Lines.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/Checkpoint.h"
+#include "runtime/CpuExecutor.h"
+#include "runtime/Data.h"
+#include "runtime/infer/Images.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <numeric>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+using namespace alexc::rt;
+
+namespace {
+
+struct InferOptions {
+  std::string weights, labels;
+  std::vector<std::string> inputs;
+  int64_t top = 3, threads = 0;
+  bool json = false, help = false;
+};
+
+void printHelp(const char *program, const ModelConfig &c) {
+  std::printf(
+      "usage: %s --weights FILE [options] IMAGE...\n\n"
+      "Classifies images with the compiled model '%s' (input %" PRId64
+      "x%" PRId64 ", %" PRId64 " classes; %" PRId64
+      " images per batch).\nIMAGE: an IDX image file (gzip-compressed or "
+      "not; every image in it), a PNG or a PGM;\ncolor becomes gray, and "
+      "each image is resized to the input as in training.\n\n"
+      "  --weights FILE   trained weights: a checkpoint (--save) or a "
+      "safetensors file\n                   with the parameters (required)\n"
+      "  --top K          print the K most probable classes (default 3)\n"
+      "  --labels FILE    class names, one per line (default: "
+      "Fashion-MNIST's for 10 classes)\n"
+      "  --json           JSON Lines: {\"file\", \"index\", \"top\": "
+      "[{\"class\", \"id\", \"probability\"}]}\n"
+      "  --threads N      OpenMP threads (default: all cores)\n"
+      "  --help           this text\n",
+      program, c.name.c_str(), c.height, c.width, c.classes, c.batchSize);
+}
+
+bool parseOptions(int argc, char **argv, InferOptions &o, std::string &error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string &out) {
+      if (i + 1 >= argc) {
+        error = a + " needs a value";
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    auto count = [&](int64_t &out) {
+      std::string v;
+      if (!value(v))
+        return false;
+      char *end = nullptr;
+      long long n = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end || n < 1 || n > 1 << 20) {
+        error = a + " takes a positive integer, got '" + v + "'";
+        return false;
+      }
+      out = n;
+      return true;
+    };
+    bool ok = true;
+    if (a == "--weights")
+      ok = value(o.weights);
+    else if (a == "--labels")
+      ok = value(o.labels);
+    else if (a == "--top")
+      ok = count(o.top);
+    else if (a == "--threads")
+      ok = count(o.threads);
+    else if (a == "--json")
+      o.json = true;
+    else if (a == "--help" || a == "-h")
+      o.help = true;
+    else if (a.size() > 1 && a[0] == '-') {
+      error = "unknown option " + a + " (--help lists them)";
+      return false;
+    } else
+      o.inputs.push_back(a);
+    if (!ok)
+      return false;
+  }
+  if (!o.help && o.weights.empty())
+    error = "--weights FILE is required (the trained model's weights)";
+  else if (!o.help && o.inputs.empty())
+    error = "no images given (IDX, PNG or PGM files)";
+  return error.empty();
+}
+
+/// Class names: from --labels, Fashion-MNIST's, or "class N".
+bool classNames(const InferOptions &o, const ModelConfig &c,
+                std::vector<std::string> &names, std::string &error) {
+  if (!o.labels.empty()) {
+    std::ifstream in(o.labels);
+    if (!in) {
+      error = o.labels + ": cannot open: " + std::strerror(errno);
+      return false;
+    }
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty())
+        names.push_back(line);
+    if (int64_t(names.size()) != c.classes) {
+      error = o.labels + ": has " + std::to_string(names.size()) +
+              " names; the model has " + std::to_string(c.classes) + " classes";
+      return false;
+    }
+    return true;
+  }
+  if (c.classes == 10) {
+    names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+             "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    return true;
+  }
+  for (int64_t k = 0; k < c.classes; ++k)
+    names.push_back("class " + std::to_string(k));
+  return true;
+}
+
+/// Softmax of one row of logits, then the `top` most probable classes.
+std::vector<std::pair<int64_t, double>>
+topClasses(const float *logits, int64_t classes, int64_t top) {
+  double mx = *std::max_element(logits, logits + classes), z = 0;
+  std::vector<std::pair<int64_t, double>> p(static_cast<size_t>(classes));
+  for (int64_t k = 0; k < classes; ++k)
+    z += p[size_t(k)].second = std::exp(double(logits[k]) - mx);
+  for (int64_t k = 0; k < classes; ++k)
+    p[size_t(k)] = {k, p[size_t(k)].second / z};
+  // Ties keep the lower class first, as the training accuracy's argmax.
+  std::stable_sort(p.begin(), p.end(),
+                   [](auto &a, auto &b) { return a.second > b.second; });
+  p.resize(size_t(std::min(top, classes)));
+  return p;
+}
+
+void printPrediction(const Image &image,
+                     const std::vector<std::pair<int64_t, double>> &top,
+                     const std::vector<std::string> &names, bool json) {
+  if (json) {
+    nlohmann::json line = {{"file", image.file}};
+    if (image.index >= 0)
+      line["index"] = image.index;
+    for (auto &[k, prob] : top)
+      line["top"].push_back(
+          {{"class", names[size_t(k)]}, {"id", k}, {"probability", prob}});
+    std::printf("%s\n", line.dump().c_str());
+    return;
+  }
+  std::printf("%s", image.file.c_str());
+  if (image.index >= 0)
+    std::printf("#%" PRId64, image.index);
+  const char *sep = ": ";
+  for (auto &[k, prob] : top) {
+    std::printf("%s%s %.4f", sep, names[size_t(k)].c_str(), prob);
+    sep = ", ";
+  }
+  std::printf("\n");
+}
+
+/// Classifies `images` batch by batch and prints each one's top classes.
+void classify(Executor &ex, const ModelConfig &c,
+              const std::vector<Image> &images, const InferOptions &o,
+              const std::vector<std::string> &names) {
+  const int64_t pixels = c.height * c.width;
+  std::vector<float> batch(size_t(c.batchSize * pixels));
+  std::vector<float> logits(size_t(c.batchSize * c.classes));
+  std::map<std::pair<int64_t, int64_t>, ResizePlan> plans;
+  for (size_t first = 0; first < images.size(); first += c.batchSize) {
+    size_t n = std::min(images.size() - first, size_t(c.batchSize));
+    std::fill(batch.begin(), batch.end(), 0.f);
+    for (size_t b = 0; b < n; ++b) {
+      const Image &m = images[first + b];
+      auto key = std::make_pair(m.rows, m.cols);
+      auto it = plans.find(key);
+      if (it == plans.end())
+        it = plans.emplace(key, planResize(m.rows, m.cols, c.height, c.width))
+                 .first;
+      scaleImage(m.pixels.data(), it->second, batch.data() + b * pixels);
+    }
+    ex.setStepPlacement({int64_t(n), 0, 0, nullptr});
+    ex.predict(batch.data(), logits.data());
+    for (size_t b = 0; b < n; ++b)
+      printPrediction(
+          images[first + b],
+          topClasses(logits.data() + b * c.classes, c.classes, o.top), names,
+          o.json);
+  }
+}
+
+int run(int argc, char **argv, const ModelDescriptor &model) {
+  ModelConfig c = configFromDescriptor(model);
+  InferOptions o;
+  std::string error;
+  if (!parseOptions(argc, argv, o, error)) {
+    std::fprintf(stderr, "error: %s\n", error.c_str());
+    return 1;
+  }
+  if (o.help) {
+    printHelp(argv[0], c);
+    return 0;
+  }
+#ifdef _OPENMP
+  if (o.threads > 0)
+    omp_set_num_threads(int(o.threads));
+#endif
+  std::vector<std::string> names;
+  if (c.channels != 1) {
+    std::fprintf(stderr,
+                 "error: the model takes %" PRId64
+                 "-channel images; this program reads gray ones\n",
+                 c.channels);
+    return 1;
+  }
+  std::unique_ptr<Executor> ex = createCpuExecutor(model);
+  std::vector<Image> images;
+  if (!classNames(o, c, names, error) ||
+      !loadTensors(o.weights, *ex, c, nullptr, error))
+    return std::fprintf(stderr, "error: %s\n", error.c_str()), 1;
+  for (const std::string &path : o.inputs)
+    if (!readImages(path, images, error))
+      return std::fprintf(stderr, "error: %s\n", error.c_str()), 1;
+  classify(*ex, c, images, o, names);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  const ModelDescriptor *model = alexc_model();
+  if (model->abiVersion != kModelAbiVersion) {
+    std::fprintf(stderr, "error: model ABI %d, runtime ABI %d\n",
+                 model->abiVersion, kModelAbiVersion);
+    return 1;
+  }
+  if (!findFunction(*model, "predict")) {
+    std::fprintf(stderr, "error: this executable was not built for "
+                         "inference (alexc --mode=inference)\n");
+    return 1;
+  }
+  try {
+    return run(argc, argv, *model);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+  }
+  return 1;
+}
