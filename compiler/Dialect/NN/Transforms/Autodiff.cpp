@@ -70,7 +70,8 @@ public:
     return func;
   }
 
-  /// Clones the forward graph and the loss. Returns (loss, correct); the
+  /// Clones the forward graph and the loss. Returns (loss, correct), or
+  /// without `labels` (logits, null) and no loss; the
   /// cloned ops are recorded in `ops` (in order) for the backward sweep.
   /// `training` picks batch norm's mode; `newBuffers` receives each
   /// buffer's value after the step (updated running statistics).
@@ -109,7 +110,7 @@ public:
     }
     Value logits = map.lookup(fwd.getTerminator()->getOperand(0));
     if (!labels)
-      return {logits, Value()}; // @predict: no loss
+      return {logits, Value()}; // @predict: the logits, no loss
 
     Block &lossBody = loss.getBody().front();
     map.map(lossBody.getArgument(0), logits);
@@ -304,8 +305,9 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     if (failed(buildInit(sb, params, buffers, module)) ||
         failed(buildGradients(sb, params, buffers, forward, loss)) ||
         failed(buildTrainStep(sb, params, buffers, opt, forward, loss)) ||
-        failed(buildEvalStep(sb, params, buffers, forward, loss)) ||
-        (predict && failed(buildPredict(sb, params, buffers, forward))))
+        failed(buildEvaluation(sb, params, buffers, forward, loss)) ||
+        (predict &&
+         failed(buildEvaluation(sb, params, buffers, forward, func::FuncOp()))))
       return signalPassFailure();
     forward.erase();
     loss.erase();
@@ -494,46 +496,34 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     return success();
   }
 
-  LogicalResult buildEvalStep(StepBuilder &sb, ArrayRef<Param> params,
-                              ArrayRef<Param> buffers, func::FuncOp forward,
-                              func::FuncOp loss) {
+  /// The forward pass in evaluation mode (running statistics, no dropout):
+  /// @eval_step, returning the loss and the correct count, or without
+  /// `loss` @predict, returning the logits (inference executables).
+  LogicalResult buildEvaluation(StepBuilder &sb, ArrayRef<Param> params,
+                                ArrayRef<Param> buffers, func::FuncOp forward,
+                                func::FuncOp loss) {
     OpBuilder &b = sb.builder();
     Signature args, results;
     for (const Param &p : llvm::concat<const Param>(params, buffers))
       args.add(p.type, p.name);
     args.add(imagesType(forward), "images");
-    args.add(loss.getArgumentTypes()[1], "labels");
-    addMetricResults(results, loss, b);
-    auto func = sb.createFunc("eval_step", args, results);
+    if (loss) {
+      args.add(loss.getArgumentTypes()[1], "labels");
+      addMetricResults(results, loss, b);
+    } else {
+      results.add(forward.getResultTypes()[0], "logits");
+    }
+    auto func = sb.createFunc(loss ? "eval_step" : "predict", args, results);
     unsigned n = params.size(), d = n + buffers.size();
-    auto [lossValue, correct] = sb.emitForward(
+    auto [first, correct] = sb.emitForward(
         func.getArguments().take_front(n),
         func.getArguments().slice(n, buffers.size()), func.getArgument(d),
-        func.getArgument(d + 1), Value(), Value(), /*dropout=*/false,
-        /*training=*/false);
-    b.create<func::ReturnOp>(func.getLoc(), ValueRange{lossValue, correct});
-    return success();
-  }
-
-  /// @predict: @eval_step's forward pass (running statistics, no dropout)
-  /// without the loss; returns the logits.
-  LogicalResult buildPredict(StepBuilder &sb, ArrayRef<Param> params,
-                             ArrayRef<Param> buffers, func::FuncOp forward) {
-    OpBuilder &b = sb.builder();
-    Signature args, results;
-    for (const Param &p : llvm::concat<const Param>(params, buffers))
-      args.add(p.type, p.name);
-    args.add(imagesType(forward), "images");
-    results.add(forward.getResultTypes()[0], "logits");
-    auto func = sb.createFunc("predict", args, results);
-    unsigned n = params.size(), d = n + buffers.size();
-    Value logits = sb.emitForward(func.getArguments().take_front(n),
-                                  func.getArguments().slice(n, buffers.size()),
-                                  func.getArgument(d), Value(), Value(),
-                                  Value(), /*dropout=*/false,
-                                  /*training=*/false)
-                       .first;
-    b.create<func::ReturnOp>(func.getLoc(), logits);
+        loss ? func.getArgument(d + 1) : Value(), Value(), Value(),
+        /*dropout=*/false, /*training=*/false);
+    SmallVector<Value> rets = {first};
+    if (loss)
+      rets.push_back(correct);
+    b.create<func::ReturnOp>(func.getLoc(), rets);
     return success();
   }
 };
