@@ -119,24 +119,48 @@ bool findCuda(const std::string &hint, CudaToolkit &cuda) {
   return true;
 }
 
+bool parseCudaArchs(const std::string &list, std::vector<std::string> &codes,
+                    std::string &error) {
+  llvm::SmallVector<llvm::StringRef> parts;
+  llvm::StringRef(list).split(parts, ',', -1, false);
+  for (llvm::StringRef p : parts) {
+    p = p.trim();
+    unsigned version;
+    if (!p.consume_front("sm_") || p.getAsInteger(10, version) ||
+        version < 50) {
+      error = "--cuda-arch: '" + list +
+              "' is not a list of GPU architectures such as sm_80,sm_90";
+      return false;
+    }
+    codes.push_back("sm_" + std::to_string(version));
+  }
+  if (codes.empty()) {
+    error = "--cuda-arch: no architecture given";
+    return false;
+  }
+  llvm::sort(codes, [](const std::string &a, const std::string &b) {
+    return std::stoi(a.substr(3)) < std::stoi(b.substr(3));
+  });
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  return true;
+}
+
 bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
                       const std::string &object, const std::string &arch,
                       const RuntimePaths &runtime, BackgroundCommand &nvcc,
                       std::string &error) {
-  std::string compute = arch;
-  if (compute.rfind("sm_", 0) == 0)
-    compute = "compute_" + compute.substr(3);
-  std::vector<std::string> args = {cuda.nvcc,
-                                   "-O3",
-                                   "-std=c++17",
-                                   "-I" + runtime.includeDir,
-                                   "-gencode=arch=" + compute + ",code=" + arch,
-                                   "-gencode=arch=" + compute +
-                                       ",code=" + compute,
-                                   "-c",
-                                   source,
-                                   "-o",
-                                   object};
+  std::vector<std::string> codes;
+  if (!parseCudaArchs(arch, codes, error))
+    return false;
+  std::vector<std::string> args = {cuda.nvcc, "-O3", "-std=c++17",
+                                   "-I" + runtime.includeDir};
+  // Machine code for each architecture, and the PTX of the newest, which
+  // the driver compiles for GPUs newer than all of them.
+  for (const std::string &sm : codes)
+    args.push_back("-gencode=arch=compute_" + sm.substr(3) + ",code=" + sm);
+  std::string newest = "compute_" + codes.back().substr(3);
+  args.push_back("-gencode=arch=" + newest + ",code=" + newest);
+  args.insert(args.end(), {"-c", source, "-o", object});
   return nvcc.start(args, error);
 }
 

@@ -67,7 +67,12 @@ private:
   bool running_ = false;
 };
 
-/// Starts nvcc -c on a generated .cu file, for `arch` (e.g. sm_90) plus PTX.
+/// The architectures of a --cuda-arch list ("sm_80,sm_90,sm_100"), sorted
+/// and without repeats; false (with `error`) for anything else.
+bool parseCudaArchs(const std::string &list, std::vector<std::string> &codes,
+                    std::string &error);
+
+/// Starts nvcc -c on a generated .cu file for the --cuda-arch list `arch`.
 bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
                       const std::string &object, const std::string &arch,
                       const RuntimePaths &runtime, BackgroundCommand &nvcc,

@@ -136,10 +136,12 @@ cl::opt<Target>
                                  "C++ and CUDA in one executable")),
            cl::cat(category));
 
-cl::opt<std::string> cudaArch("cuda-arch",
-                              cl::desc("GPU architecture (default sm_90, plus "
-                                       "PTX for newer GPUs)"),
-                              cl::init("sm_90"), cl::cat(category));
+cl::opt<std::string>
+    cudaArch("cuda-arch",
+             cl::desc("GPU architectures, comma-separated (default "
+                      "sm_80,sm_90,sm_100: A100, H100, B200; plus the newest "
+                      "one's PTX for later GPUs)"),
+             cl::init("sm_80,sm_90,sm_100"), cl::cat(category));
 
 cl::opt<std::string> nvccPath("nvcc",
                               cl::desc("The CUDA compiler (default: "
@@ -417,6 +419,11 @@ int generateSources(ModuleOp module, const alexc::ModelSpec &spec,
   if (emit == Emit::Cuda || (emit == Emit::None && src.withCuda))
     if (failed(alexc::codegen::emitCuda(module, spec, cudaStream)))
       return 1;
+  std::vector<std::string> archs;
+  std::string archError;
+  if (emit == Emit::None && src.withCuda &&
+      !alexc::parseCudaArchs(cudaArch, archs, archError))
+    return fail(archError);
   if (emit == Emit::None && src.withCuda && !haveCuda)
     return fail("--target " +
                 std::string(target == Target::Cuda ? "cuda" : "all") +
