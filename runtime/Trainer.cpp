@@ -313,6 +313,41 @@ private:
     return true;
   }
 
+  /// After an epoch's steps: evaluates, prints and logs the epoch's line,
+  /// starts the next epoch's counters and writes --save. False when the
+  /// checkpoint cannot be written.
+  bool endEpoch(std::chrono::steady_clock::time_point epochStart,
+                double trainSeconds) {
+    EvalResult test = evaluate();
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - epochStart)
+                         .count();
+    double trainLoss = p.count ? p.lossSum / p.count : 0;
+    double trainAcc = p.count ? double(p.correct) / p.count : 0;
+    double ips = trainSeconds > 0 ? p.count / trainSeconds : 0;
+    if (comm.rank() == 0)
+      std::printf("Epoch %" PRId64 ". Loss : %.6f, Train acc : %.6f, Test acc "
+                  ": %.6f, Time : %.1f s, %.1f images/s\n",
+                  p.epoch, trainLoss, trainAcc, test.acc, seconds, ips);
+    std::fflush(stdout);
+    if (log)
+      log << "{\"type\": \"epoch\", \"epoch\": " << p.epoch
+          << ", \"train_loss\": " << trainLoss
+          << ", \"train_acc\": " << trainAcc << ", \"test_loss\": " << test.loss
+          << ", \"test_acc\": " << test.acc << ", \"time_s\": " << seconds
+          << ", \"images_per_s\": " << ips << "}\n"
+          << std::flush;
+    p.batchInEpoch = 0;
+    p.lossSum = 0;
+    p.correct = p.count = 0;
+    if (o.save.empty())
+      return true;
+    ++p.epoch; // the checkpoint starts the next epoch
+    bool ok = checkpoint(o.save);
+    --p.epoch;
+    return ok;
+  }
+
   int trainLoop() {
     int64_t epochs = o.epochs >= 0 ? o.epochs : c.epochs;
     float lr = float(o.lr > 0 ? o.lr : c.learningRate);
@@ -411,37 +446,8 @@ private:
       }
       if (stoppedEarly)
         break;
-      EvalResult test = evaluate();
-      double seconds = std::chrono::duration<double>(
-                           std::chrono::steady_clock::now() - epochStart)
-                           .count();
-      double trainLoss = p.count ? p.lossSum / p.count : 0;
-      double trainAcc = p.count ? double(p.correct) / p.count : 0;
-      double ips = trainSeconds > 0 ? p.count / trainSeconds : 0;
-      if (comm.rank() == 0)
-        std::printf("Epoch %" PRId64
-                    ". Loss : %.6f, Train acc : %.6f, Test acc "
-                    ": %.6f, Time : %.1f s, %.1f images/s\n",
-                    p.epoch, trainLoss, trainAcc, test.acc, seconds, ips);
-      std::fflush(stdout);
-      if (log)
-        log << "{\"type\": \"epoch\", \"epoch\": " << p.epoch
-            << ", \"train_loss\": " << trainLoss
-            << ", \"train_acc\": " << trainAcc
-            << ", \"test_loss\": " << test.loss
-            << ", \"test_acc\": " << test.acc << ", \"time_s\": " << seconds
-            << ", \"images_per_s\": " << ips << "}\n"
-            << std::flush;
-      p.batchInEpoch = 0;
-      p.lossSum = 0;
-      p.correct = p.count = 0;
-      if (!o.save.empty()) {
-        ++p.epoch; // the checkpoint starts the next epoch
-        bool ok = checkpoint(o.save);
-        --p.epoch;
-        if (!ok)
-          return 1;
-      }
+      if (!endEpoch(epochStart, trainSeconds))
+        return 1;
     }
     if (stoppedEarly && !o.save.empty() && !checkpoint(o.save))
       return 1;
