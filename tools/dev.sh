@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake ninja-build g++ llvm-19-dev llvm-19-tools libmlir-19-dev
           mlir-19-tools nlohmann-json3-dev libfmt-dev libgtest-dev zlib1g-dev
           dataset-fashion-mnist python3-torch libopenmpi-dev openmpi-bin
-          python3-matplotlib dpkg-dev libpng-dev)
+          python3-matplotlib dpkg-dev libpng-dev libonnx-dev libprotobuf-dev
+          python3-venv)
 
 install_missing() {
   local missing=()

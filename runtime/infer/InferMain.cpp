@@ -51,7 +51,8 @@ void printHelp(const char *program, const ModelConfig &c) {
       "  --labels FILE    class names, one per line (default: "
       "Fashion-MNIST's for 10 classes)\n"
       "  --json           JSON Lines: {\"file\", \"index\", \"top\": "
-      "[{\"class\", \"id\", \"probability\"}]}\n"
+      "[{\"class\", \"id\", \"probability\"}],\n"
+      "                   \"logits\": [...]}\n"
       "  --threads N      OpenMP threads (default: all cores)\n"
       "  --help           this text\n",
       program, c.name.c_str(), c.height, c.width, c.classes, c.batchSize);
@@ -154,7 +155,7 @@ topClasses(const float *logits, int64_t classes, int64_t top) {
   return p;
 }
 
-void printPrediction(const Image &image,
+void printPrediction(const Image &image, const float *logits, int64_t classes,
                      const std::vector<std::pair<int64_t, double>> &top,
                      const std::vector<std::string> &names, bool json) {
   if (json) {
@@ -164,6 +165,7 @@ void printPrediction(const Image &image,
     for (auto &[k, prob] : top)
       line["top"].push_back(
           {{"class", names[size_t(k)]}, {"id", k}, {"probability", prob}});
+    line["logits"] = std::vector<float>(logits, logits + classes);
     std::printf("%s\n", line.dump().c_str());
     return;
   }
@@ -200,11 +202,11 @@ void classify(Executor &ex, const ModelConfig &c,
     }
     ex.setStepPlacement({int64_t(n), 0, 0, nullptr});
     ex.predict(batch.data(), logits.data());
-    for (size_t b = 0; b < n; ++b)
-      printPrediction(
-          images[first + b],
-          topClasses(logits.data() + b * c.classes, c.classes, o.top), names,
-          o.json);
+    for (size_t b = 0; b < n; ++b) {
+      const float *row = logits.data() + b * c.classes;
+      printPrediction(images[first + b], row, c.classes,
+                      topClasses(row, c.classes, o.top), names, o.json);
+    }
   }
 }
 

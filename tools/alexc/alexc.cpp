@@ -5,6 +5,7 @@
 //   alexc SPEC --emit=json|spec        the spec converted to either form
 //   alexc SPEC.json --emit=mlir|cpp|dot  print the IR (any stage), the C++
 //                                     or the compiled graph
+//   alexc SPEC --emit=onnx --weights F -o M.onnx  the trained model as ONNX
 //   alexc SPEC.json --stats            counts, memory plan, FLOPs
 //   alexc SPEC.json --interpret ...    train with the reference interpreter
 //
@@ -17,9 +18,11 @@
 #include "Driver/Pipeline.h"
 #include "Driver/Stats.h"
 #include "Driver/Toolchain.h"
+#include "Export/OnnxFromNN.h"
 #include "Frontend/ModelSpec.h"
 #include "Frontend/SpecWriter.h"
 #include "Interpreter/InterpreterExecutor.h"
+#include "runtime/Safetensors.h"
 #include "runtime/Trainer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -52,7 +55,7 @@ cl::opt<std::string> specPath(cl::Positional,
                                        "model language>"),
                               cl::Required, cl::cat(category));
 
-enum class Emit { None, MLIR, Cpp, Cuda, Dot, Json, Spec };
+enum class Emit { None, MLIR, Cpp, Cuda, Dot, Json, Spec, Onnx };
 cl::opt<Emit>
     emit("emit", cl::desc("Print an intermediate form instead of building"),
          cl::init(Emit::None),
@@ -64,7 +67,10 @@ cl::opt<Emit>
                                "shapes, kernels as clusters)"),
                     clEnumValN(Emit::Json, "json", "the spec as JSON"),
                     clEnumValN(Emit::Spec, "spec",
-                               "the spec in the model language (.nn)")),
+                               "the spec in the model language (.nn)"),
+                    clEnumValN(Emit::Onnx, "onnx",
+                               "the forward graph with trained weights "
+                               "(--weights) as an ONNX model (-o)")),
          cl::cat(category));
 
 cl::opt<std::string> dotFunction(
@@ -72,6 +78,12 @@ cl::opt<std::string> dotFunction(
     cl::desc("With --emit=dot: the step to draw (eval_step, the forward "
              "pass, by default; train_step, gradients, init)"),
     cl::init("eval_step"), cl::cat(category));
+
+cl::opt<std::string>
+    weightsPath("weights",
+                cl::desc("With --emit=onnx: the trained tensors (a "
+                         "checkpoint, or the file of --save)"),
+                cl::value_desc("file"), cl::cat(category));
 
 cl::opt<Stage> emitStage(
     "emit-stage", cl::desc("With --emit=mlir: the pipeline stage to print"),
@@ -404,6 +416,46 @@ int emitToOutput(llvm::function_ref<void(raw_ostream &)> print) {
   return 0;
 }
 
+/// --emit=onnx: the shape-inferred forward graph with the tensors of
+/// --weights, checked by ONNX itself, written to -o.
+int exportOnnx(ModuleOp module, const alexc::ModelSpec &spec,
+               const std::string &hash) {
+  namespace ox = alexc::onnx_export;
+  if (weightsPath.empty())
+    return fail("--emit=onnx needs --weights FILE (a checkpoint, or the "
+                "file of --save)");
+  if (outputPath.empty())
+    return fail("--emit=onnx writes a binary file: give -o FILE.onnx");
+  if (int rc = checkOutputFolder())
+    return rc;
+  alexc::rt::Safetensors weights;
+  std::string error, bytes;
+  ox::OnnxGraph graph;
+  if (!alexc::rt::readSafetensors(weightsPath, weights, error) ||
+      !ox::buildOnnxGraph(module, weights, weightsPath, graph, error))
+    return fail(error);
+  auto saved = weights.metadata.find("spec_hash");
+  if (saved != weights.metadata.end() && saved->second != hash)
+    llvm::errs() << "alexc: note: " << weightsPath
+                 << " was saved by another spec; its tensors are taken by "
+                    "name\n";
+  graph.docString = "alexc " + spec.sourcePath + " with the weights of " +
+                    weightsPath +
+                    ". Input 'images': N x C x H x W float32, pixels / 255, "
+                    "resized bilinearly to the model's size as in training. "
+                    "Output 'logits': N x classes, before softmax.";
+  graph.metadata = {{"alexc.spec_hash", hash}, {"alexc.model", spec.name}};
+  if (!ox::writeOnnxModel(graph, ALEXC_VERSION, bytes, error))
+    return fail("--emit=onnx: " + error);
+  if (!writeFile(outputPath, bytes, error))
+    return fail(error);
+  llvm::errs() << "alexc: wrote " << outputPath << " (ONNX opset "
+               << ox::kOnnxOpset << ", " << graph.nodes.size() << " nodes, "
+               << graph.initializers.size() << " tensors, "
+               << llvm::format("%.1f", bytes.size() / 1e6) << " MB)\n";
+  return 0;
+}
+
 /// Generates the C++ and, when wanted and possible, the CUDA sources.
 int generateSources(ModuleOp module, const alexc::ModelSpec &spec,
                     const std::string &hash, Sources &src) {
@@ -486,6 +538,8 @@ const char *const kOverview =
     "  alexc models/alexnet.nn --emit=json          the spec in the other\n"
     "                                               form (--emit=spec: the\n"
     "                                               model language)\n"
+    "  alexc models/alexnet.json --emit=onnx --weights run.safetensors\n"
+    "        -o alexnet.onnx                        the trained model as ONNX\n"
     "  alexc models/alexnet.json --stats            op and kernel counts,\n"
     "                                               memory plan, FLOPs\n"
     "  alexc models/lenet.json --interpret [FLAGS]  train in the reference\n"
@@ -540,13 +594,16 @@ int main(int argc, char **argv) {
                 "or --emit, --stats, --interpret (see --help)");
 
   alexc::PipelineOptions options;
-  options.stopAfter =
-      emit == Emit::MLIR ? emitStage.getValue() : Stage::Planned;
+  options.stopAfter = emit == Emit::MLIR   ? emitStage.getValue()
+                      : emit == Emit::Onnx ? Stage::Shapes
+                                           : Stage::Planned;
   options.disableDropout = disableDropout;
   options.predict = mode == Mode::Inference;
   OwningOpRef<ModuleOp> module = alexc::compileSpec(ctx, spec, options);
   if (!module)
     return 1;
+  if (emit == Emit::Onnx)
+    return exportOnnx(*module, spec, hash);
   if (stats) {
     if (int rc = printStepStats(*module, spec))
       return rc;
