@@ -1,14 +1,13 @@
 //===- Communicator.cpp - The single rank, and MPI's ranks ----------------===//
 //
 // Gradients are summed with MPI_Iallreduce in place, as the compiled step
-// completes them: consecutive gradients that lie next to each other in the
-// persistent region (the planner lays them out in the order the backward
-// pass produces them) go out as one bucket of up to kBucketBytes, as
-// PyTorch's DDP does; each later hook call tests the requests in flight so
-// that MPI makes progress while the kernels run.
+// completes them, in buckets of neighbouring gradients (GradientBuckets.h);
+// each later hook call tests the requests in flight so that MPI makes
+// progress while the kernels run.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Communicator.h"
+#include "runtime/GradientBuckets.h"
 
 #include <chrono>
 #include <cstdio>
@@ -39,9 +38,40 @@ int launcherRanks() {
   return 0;
 }
 
-#ifdef ALEXC_HAVE_MPI
-constexpr int64_t kBucketBytes = 25 << 20;
+/// One rank on the data-parallel path (ALEXC_DATA_PARALLEL=1): the step's
+/// gradient hooks run and group buckets, whose sums over one rank are the
+/// gradients themselves; on GPUs the backend's NCCL communicator of one
+/// rank sums them. Checks that path where there is only one process.
+class SelfCommunicator : public Communicator {
+public:
+  SelfCommunicator() {
+    sync = {this, &SelfCommunicator::onReady, &SelfCommunicator::onWait};
+  }
+  bool communicates() const override { return true; }
+  const GradientSync *gradientSync() override { return &sync; }
+  double takeWaitSeconds(int64_t *calls) override {
+    *calls = bucketsIssued;
+    bucketsIssued = 0;
+    return 0;
+  }
 
+private:
+  static void onReady(void *self, float *gradient, int64_t count) {
+    auto *s = static_cast<SelfCommunicator *>(self);
+    s->buckets.add(gradient, count,
+                   [s](float *, int64_t) { ++s->bucketsIssued; });
+  }
+  static void onWait(void *self) {
+    auto *s = static_cast<SelfCommunicator *>(self);
+    s->buckets.flush([s](float *, int64_t) { ++s->bucketsIssued; });
+  }
+
+  GradientSync sync;
+  GradientBuckets buckets;
+  int64_t bucketsIssued = 0;
+};
+
+#ifdef ALEXC_HAVE_MPI
 class MpiCommunicator : public Communicator {
 public:
   MpiCommunicator() {
@@ -56,12 +86,14 @@ public:
                   MPI_COMM_WORLD);
   }
   void broadcast(float *data, int64_t count) override {
-    for (int64_t done = 0; done < count;) {
-      int n = int(std::min<int64_t>(count - done, 1 << 30));
-      MPI_Bcast(data + done, n, MPI_FLOAT, 0, MPI_COMM_WORLD);
-      done += n;
-    }
+    forIntChunks(count, [&](int64_t offset, int n) {
+      MPI_Bcast(data + offset, n, MPI_FLOAT, 0, MPI_COMM_WORLD);
+    });
   }
+  void broadcastBytes(void *data, int bytes) override {
+    MPI_Bcast(data, bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
+  }
+  bool communicates() const override { return true; }
   const GradientSync *gradientSync() override { return &sync; }
   double takeWaitSeconds(int64_t *calls) override {
     double s = waitSeconds;
@@ -85,19 +117,19 @@ private:
     static_cast<MpiCommunicator *>(self)->wait();
   }
 
+  /// Starts the all-reduce of one bucket.
+  void issue(float *bucket, int64_t count) {
+    forIntChunks(count, [&](int64_t offset, int n) {
+      inFlight.emplace_back();
+      MPI_Iallreduce(MPI_IN_PLACE, bucket + offset, n, MPI_FLOAT, MPI_SUM,
+                     MPI_COMM_WORLD, &inFlight.back());
+      ++reduceCalls;
+    });
+  }
+
   void ready(float *gradient, int64_t count) {
-    // Joins the pending bucket when it starts within the alignment padding
-    // after it (the padding is summed too, harmlessly).
-    auto *end = reinterpret_cast<char *>(pending + pendingCount);
-    auto gap = reinterpret_cast<char *>(gradient) - end;
-    if (pending && gap >= 0 && gap < 64 &&
-        (gradient + count - pending) * 4 <= kBucketBytes) {
-      pendingCount = gradient + count - pending;
-    } else {
-      flush();
-      pending = gradient;
-      pendingCount = count;
-    }
+    buckets.add(gradient, count,
+                [&](float *bucket, int64_t n) { issue(bucket, n); });
     if (!inFlight.empty()) {
       int done;
       MPI_Testall(int(inFlight.size()), inFlight.data(), &done,
@@ -105,22 +137,9 @@ private:
     }
   }
 
-  void flush() {
-    for (int64_t done = 0; done < pendingCount;) {
-      int n = int(std::min<int64_t>(pendingCount - done, 1 << 30));
-      inFlight.emplace_back();
-      MPI_Iallreduce(MPI_IN_PLACE, pending + done, n, MPI_FLOAT, MPI_SUM,
-                     MPI_COMM_WORLD, &inFlight.back());
-      ++reduceCalls;
-      done += n;
-    }
-    pending = nullptr;
-    pendingCount = 0;
-  }
-
   void wait() {
     auto t0 = std::chrono::steady_clock::now();
-    flush();
+    buckets.flush([&](float *bucket, int64_t n) { issue(bucket, n); });
     MPI_Waitall(int(inFlight.size()), inFlight.data(), MPI_STATUSES_IGNORE);
     inFlight.clear();
     waitSeconds +=
@@ -129,8 +148,7 @@ private:
   }
 
   GradientSync sync;
-  float *pending = nullptr;
-  int64_t pendingCount = 0;
+  GradientBuckets buckets;
   std::vector<MPI_Request> inFlight;
   double waitSeconds = 0;
   int64_t reduceCalls = 0;
@@ -139,10 +157,22 @@ private:
 
 } // namespace
 
+int localRank() {
+  for (const char *var : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
+                          "SLURM_LOCALID", "PMIX_LOCAL_RANK"})
+    if (const char *v = std::getenv(var))
+      return std::atoi(v);
+  return 0;
+}
+
 std::unique_ptr<Communicator> startCommunicator(std::string &error) {
   int ranks = launcherRanks();
-  if (ranks == 0 || ranks == 1)
+  if (ranks == 0 || ranks == 1) {
+    const char *forced = std::getenv("ALEXC_DATA_PARALLEL");
+    if (forced && std::string(forced) == "1")
+      return std::make_unique<SelfCommunicator>();
     return std::make_unique<Communicator>();
+  }
 #ifdef ALEXC_HAVE_MPI
   int provided = 0;
   if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) !=

@@ -23,10 +23,15 @@ public:
   virtual ~Communicator() = default;
   int rank() const { return rank_; }
   int size() const { return size_; }
+  /// Whether steps take the data-parallel path: several ranks, or one when
+  /// ALEXC_DATA_PARALLEL=1 asks for it (to check that path against a plain
+  /// run where there is one process or one GPU).
+  virtual bool communicates() const { return false; }
   /// Replaces each of `count` values with its sum over ranks.
   virtual void sum(double *values, int count) {}
   /// Replaces `data` with rank 0's.
   virtual void broadcast(float *data, int64_t count) {}
+  virtual void broadcastBytes(void *data, int bytes) {}
   /// The hooks the compiled step calls: each completed gradient is summed
   /// over ranks in place, in buckets, while the backward pass goes on.
   virtual const GradientSync *gradientSync() { return nullptr; }
@@ -44,10 +49,15 @@ protected:
 };
 
 /// The communicator of this process: MPI's when it was started by mpirun
-/// (or srun) with more than one rank, else the single rank. Null, with
+/// (or srun) with more than one rank, else the single rank (on the
+/// data-parallel path with ALEXC_DATA_PARALLEL=1). Null, with
 /// `error` set, when it cannot be had (MPI missing from the build, or its
 /// initialization failing).
 std::unique_ptr<Communicator> startCommunicator(std::string &error);
+
+/// This process's rank among those on its node, as the launcher announced
+/// it (0 when started on its own): the GPU a rank takes.
+int localRank();
 
 /// Rows [offset, offset + count) of a global batch of `rows` that `rank` of
 /// `size` takes: equal shares, the first `rows % size` ranks one more.

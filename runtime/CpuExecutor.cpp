@@ -1,5 +1,6 @@
 //===- CpuExecutor.cpp - Runs a model's generated CPU code ----------------===//
 #include "runtime/CpuExecutor.h"
+#include "runtime/Communicator.h"
 
 #include <algorithm>
 #include <chrono>
@@ -106,7 +107,9 @@ public:
   }
 
   std::string device() const override { return "cpu"; }
-  bool dataParallel() const override { return true; }
+  const GradientSync *joinRanks(Communicator &comm, std::string &) override {
+    return comm.gradientSync();
+  }
 
   void initialize(uint64_t seed) override {
     std::vector<void *> args(init->numArgs, nullptr), results;

@@ -21,6 +21,8 @@
 
 namespace alexc::rt {
 
+class Communicator;
+
 struct NamedShape {
   std::string name;
   std::vector<int64_t> shape;
@@ -99,9 +101,14 @@ public:
   /// Per-kernel times of the last steps, when the backend can measure them.
   virtual std::string profileReport() { return ""; }
   virtual void setProfiling(bool) {}
-  /// Only backends whose steps honour StepPlacement take part in
-  /// data-parallel training.
-  virtual bool dataParallel() const { return false; }
+  /// The gradient hooks of data-parallel steps over `comm`'s ranks (for
+  /// StepPlacement::sync): the communicator's own on the CPU, NCCL's on
+  /// GPUs. Null, with `error`, where the backend trains on one rank only.
+  virtual const GradientSync *joinRanks(Communicator &comm,
+                                        std::string &error) {
+    error = "the " + device() + " back end trains on one rank only";
+    return nullptr;
+  }
   void setStepPlacement(const StepPlacement &s) { dp = s; }
 
 protected:

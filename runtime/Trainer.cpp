@@ -135,8 +135,8 @@ struct EvalResult {
 class Run {
 public:
   Run(const ModelConfig &c, const TrainOptions &o, Executor &ex,
-      Communicator &comm)
-      : c(c), o(o), ex(ex), comm(comm), progressLine(o.quiet) {}
+      Communicator &comm, const GradientSync *sync)
+      : c(c), o(o), ex(ex), comm(comm), sync(sync), progressLine(o.quiet) {}
 
   int main() {
     std::string error;
@@ -178,7 +178,7 @@ public:
       if (!o.init.empty() && !loadTensors(o.init, ex, c, nullptr, error))
         return fail(error);
     }
-    if (comm.size() > 1)
+    if (comm.communicates())
       shareRankZerosTensors();
     if (!o.log.empty()) {
       log.open(o.log, std::ios::app);
@@ -192,7 +192,7 @@ public:
         ex.uploadDataset(true, train, plan);
       ex.uploadDataset(false, test, plan);
     }
-    if (!o.quiet && comm.size() > 1)
+    if (!o.quiet && comm.communicates())
       std::fprintf(stderr,
                    "note: training '%s' on %d ranks (%s), %" PRId64
                    " rows per step in all\n",
@@ -244,8 +244,8 @@ private:
     step.rows = share.count;
     step.rowOffset = share.offset;
     step.lossRows = n;
-    if (training && comm.size() > 1)
-      step.sync = comm.gradientSync();
+    if (training)
+      step.sync = sync;
     ex.setStepPlacement(step);
     if (!ex.gathersOnDevice())
       fillBatch(data, plan, order + share.offset, share.count, c.batchSize,
@@ -256,7 +256,7 @@ private:
   /// Sums a step's loss (each rank's is its rows' share of the mean),
   /// correct count and `flag` over ranks.
   void sumOverRanks(StepResult &r, int &flag) {
-    if (comm.size() == 1)
+    if (!comm.communicates())
       return;
     double v[3] = {double(r.loss), double(r.correct), double(flag)};
     comm.sum(v, 3);
@@ -410,7 +410,7 @@ private:
         ++p.step;
         int64_t reduceCalls = 0;
         double syncMs = 1e3 * comm.takeWaitSeconds(&reduceCalls);
-        if (log && comm.size() > 1)
+        if (log && comm.communicates())
           log << "{\"type\": \"sync\", \"step\": " << p.step - 1
               << ", \"ranks\": " << comm.size()
               << ", \"allreduce_calls\": " << reduceCalls
@@ -466,6 +466,7 @@ private:
   const TrainOptions &o;
   Executor &ex;
   Communicator &comm;
+  const GradientSync *sync; // the backend's gradient hooks (several ranks)
   Dataset train, test;
   ResizePlan plan;
   int64_t trainCount = 0, testCount = 0;
@@ -559,21 +560,22 @@ int trainMain(int argc, char **argv, const ModelConfig &config,
     std::fprintf(stderr, "error: %s\n", error.c_str());
     return 1;
   }
-  if (comm->size() > 1 && !checkRanks(config, *comm, o))
+  if (comm->communicates() && !checkRanks(config, *comm, o))
     comm->abort(1);
   std::unique_ptr<Executor> ex = createExecutor(config, o, factory, error);
-  if (!ex || (comm->size() > 1 && !ex->dataParallel())) {
+  const GradientSync *sync = nullptr;
+  if (ex && comm->communicates())
+    sync = ex->joinRanks(*comm, error);
+  if (!ex || (comm->communicates() && !sync)) {
     std::fprintf(stderr, "error: --device %s: %s\n", o.device.c_str(),
-                 ex ? "data-parallel training runs on the CPU (NCCL ranks "
-                      "on GPUs are not built yet)"
-                    : error.c_str());
-    if (comm->size() > 1)
+                 error.c_str());
+    if (comm->communicates())
       comm->abort(1);
     return 1;
   }
-  int rc = Run(config, o, *ex, *comm).main();
+  int rc = Run(config, o, *ex, *comm, sync).main();
   // One rank's error stops them all instead of leaving them waiting.
-  if (comm->size() > 1 && rc != 0 && rc < 128)
+  if (comm->communicates() && rc != 0 && rc < 128)
     comm->abort(rc);
   return rc;
 }

@@ -12,6 +12,9 @@
 #      OUT_DIR (epoch.txt, torch_profile.txt)
 #   4. with BASELINE=REV given to prepare_gpu_check.sh: REV's kernels
 #      against today's, interleaved, with both profiles (OUT_DIR/ab.txt)
+#   5. data-parallel training's GPU path on one rank (ALEXC_DATA_PARALLEL=1:
+#      NCCL's all-reduce captured in the step's graph, the loss's global
+#      divisor) against the plain run, 10 steps; about 30 s
 # OUT_DIR holds at most 8 files, easy to copy back: the step logs,
 # PyTorch's raw results and the tuning cache are packed in details.tar.gz.
 # usage: tools/gpu_check.sh [OUT_DIR]
@@ -39,6 +42,13 @@ if ! ls /usr/local/cuda/lib64/libcudnn.so.9* >/dev/null 2>&1; then
   dnn=$(python3 -c 'import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__) + "/lib")' 2>/dev/null)
   [[ -n "$dnn" ]] && export LD_LIBRARY_PATH="$dnn:$LD_LIBRARY_PATH" && echo "cuDNN from $dnn"
 fi
+# NCCL (opened by data-parallel runs only) likewise.
+if ! ls /usr/local/cuda/lib64/libnccl.so.2* >/dev/null 2>&1; then
+  nccl=$(python3 -c 'import nvidia.nccl, os; print(os.path.dirname(nvidia.nccl.__file__) + "/lib")' 2>/dev/null)
+  [[ -n "$nccl" ]] && export LD_LIBRARY_PATH="$nccl:$LD_LIBRARY_PATH" && echo "NCCL from $nccl"
+fi
+# What prepare_gpu_check.sh copied: Open MPI's libraries and the like.
+export LD_LIBRARY_PATH="$PWD/$d/lib:$LD_LIBRARY_PATH"
 torchlib=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__) + "/lib")' 2>/dev/null)
 [[ -n "$torchlib" ]] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$torchlib"
 if ldd $d/alexnet_train | grep "not found"; then echo "missing libraries"; fi
@@ -137,7 +147,36 @@ PY
   echo "(both profiles: ab.txt)"
 fi
 
+log "5. data-parallel path on one GPU (NCCL, one rank) against the plain run"
+for mode in plain nccl; do
+  dp=0; [[ $mode == nccl ]] && dp=1
+  ALEXC_DATA_PARALLEL=$dp timeout 60 $d/alexnet_train --device cuda --data $d/data \
+    --steps 10 --no-shuffle --disable-dropout --gemm cublas --quiet --limit-test 128 \
+    --log "$out/dp_$mode.jsonl" > "$out/dp_$mode.txt" 2>&1
+  echo "$mode: exit status $?"
+done
+python3 - "$out" <<'PY'
+import json, sys
+out = sys.argv[1]
+def read(mode):
+    try:
+        lines = [json.loads(l) for l in open(f"{out}/dp_{mode}.jsonl")]
+    except Exception as e:
+        return None, 0
+    return [l["loss"] for l in lines if l["type"] == "step"], sum(l["type"] == "sync" for l in lines)
+(plain, _), (nccl, syncs) = read("plain"), read("nccl")
+if not plain or not nccl or len(plain) != len(nccl) or not syncs:
+    print(f"verdict: FAIL (steps {plain and len(plain)} and {nccl and len(nccl)}, sync lines {syncs}; see dp_nccl.txt)")
+    sys.exit()
+worst = max(abs(a - b) / abs(a) for a, b in zip(plain, nccl))
+print(f"losses: plain {plain[0]:.6f} .. {plain[-1]:.6f}, NCCL {nccl[0]:.6f} .. {nccl[-1]:.6f}; "
+      f"largest relative difference {worst:.2e} ({syncs} sync lines)")
+# GPU runs differ by atomics' order; a wrong divisor or a missing sum is far larger.
+print("verdict:", "PASS" if worst < 1e-3 else "FAIL")
+PY
+tail -n 3 "$out/dp_nccl.txt" | grep -i "error" || true
+
 echo
 echo "gpu_check.sh took ${SECONDS} s"
-(cd "$out" && tar czf details.tar.gz --remove-files -- *.jsonl torch.json torch.err cache 2>/dev/null)
+(cd "$out" && tar czf details.tar.gz --remove-files -- *.jsonl dp_*.txt torch.json torch.err cache 2>/dev/null)
 ls "$out"

@@ -4,7 +4,9 @@
 # batch 2) and a copy of the Fashion-MNIST files. Build on a machine with
 # Debian's MLIR, then copy the repository with gpu-check/ to the GPU machine
 # (about 50 MB), which needs only the CUDA libraries and, for section 3,
-# PyTorch.
+# PyTorch. The other shared libraries the executables use (Open MPI's,
+# libgomp, ...) are copied into gpu-check/lib, for a machine without
+# Debian's packages.
 #
 # BASELINE=REV (a git revision) also builds gpu-check/baseline_train: the
 # same generated code, compiled against the kernel headers (runtime/cpu,
@@ -18,6 +20,14 @@ mkdir -p gpu-check/data
 cp /usr/share/datasets/fashion-mnist/*.gz gpu-check/data/
 "$alexc" models/alexnet.json --target all -o gpu-check/alexnet_train
 "$alexc" models/alexnet.json --target all --batch-size 2 -o gpu-check/alexnet_check
+rm -rf gpu-check/lib && mkdir -p gpu-check/lib
+ldd gpu-check/alexnet_train | awk '$3 ~ /^\// {print $3}' | while read -r lib; do
+  case $(basename "$lib") in
+    # glibc's own, and the CUDA toolkit's, are the GPU machine's.
+    libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*) ;;
+    *) [[ $lib == /usr/local/cuda* ]] || cp -L "$lib" gpu-check/lib/ ;;
+  esac
+done
 rm -f gpu-check/baseline_train gpu-check/baseline_rev
 if [[ -n "${BASELINE:-}" ]]; then
   rev=$(git rev-parse --short "$BASELINE")

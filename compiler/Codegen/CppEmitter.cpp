@@ -70,16 +70,6 @@ public:
     }
     return "";
   }
-  std::string waitForGradients(const KernelCall &) override {
-    return "  if (f.sync)\n    f.sync->wait(f.sync->context);\n";
-  }
-  std::string gradientsCompleted(const KernelCall &call) override {
-    std::string s;
-    for (auto &[pointer, count] : call.completedGradients)
-      s += "  if (f.sync)\n    f.sync->ready(f.sync->context, " + pointer +
-           ", " + std::to_string(count) + ");\n";
-    return s;
-  }
 
   /// The output pointer and the epilogue lambda over [b, e) of the flat
   /// output: `v` starts as what the anchor wrote, or as the input of a
@@ -115,11 +105,7 @@ private:
     std::string masks;
     ChainNames names{"f.seed", "f.step", "f.dropout", nullptr};
     int maskCount = 0;
-    auto type = cast<RankedTensorType>(call.chainStart.getType());
-    std::string first =
-        "f.rowOffset * " +
-        std::to_string(type.getNumElements() /
-                       std::max<int64_t>(1, type.getDimSize(0)));
+    std::string first = firstGlobalElement("f.rowOffset", call.chainStart);
     names.keep = [&](int64_t stream, float rate) {
       std::string name = "keep" + std::to_string(maskCount++);
       masks += "    const int64_t " + name + "First = " + first + ";\n" +

@@ -83,9 +83,16 @@ private:
       pointers.insert({v, p});
       return p;
     };
-    auto code =
-        elementwiseChain(call.launch, call.chain, call.chainStart, pointerOf,
-                         {"sc->seed", "sc->step", "sc->dropout"}, storeStart);
+    // Dropout keys its mask by the element's index in the global batch.
+    ChainNames names{"sc->seed", "sc->step", "sc->dropout", nullptr};
+    std::string first = firstGlobalElement("sc->rowOffset", call.chainStart);
+    names.keep = [&](int64_t stream, float rate) {
+      return "alexc::rng::dropoutKeep(sc->seed, sc->step, " +
+             std::to_string(stream) + "u, uint64_t(" + first + " + i), " +
+             floatLiteral(rate) + ")";
+    };
+    auto code = elementwiseChain(call.launch, call.chain, call.chainStart,
+                                 pointerOf, names, storeStart);
     if (failed(code))
       return failure();
     std::string body;

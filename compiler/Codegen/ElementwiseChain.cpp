@@ -20,6 +20,13 @@ std::string floatLiteral(double v) {
   return s + "f";
 }
 
+std::string firstGlobalElement(const std::string &rowOffset, Value chainStart) {
+  auto type = cast<RankedTensorType>(chainStart.getType());
+  return rowOffset + " * " +
+         std::to_string(type.getNumElements() /
+                        std::max<int64_t>(1, type.getDimSize(0)));
+}
+
 /// The statement of a dropout (or its gradient, the same mask): keep v,
 /// scaled, where the mask keeps the element.
 static std::string dropoutStatement(Operation *o, const ChainNames &names) {

@@ -39,6 +39,12 @@ elementwiseChain(kernel::LaunchOp launch,
 /// A float literal that reads back to the same float ("0.5f", "2.0f").
 std::string floatLiteral(double v);
 
+/// The global index of the first element of a data-parallel rank's rows
+/// in a chain over `chainStart` ("ROWOFFSET * elements per row"): dropout
+/// masks are keyed by it, so they do not depend on the number of ranks.
+std::string firstGlobalElement(const std::string &rowOffset,
+                               mlir::Value chainStart);
+
 } // namespace alexc::codegen
 
 #endif

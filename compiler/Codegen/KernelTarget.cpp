@@ -7,6 +7,21 @@ using namespace mlir;
 
 namespace alexc::codegen {
 
+// Data-parallel steps, the same on both back ends (whose frames carry the
+// hooks as `f.sync`): a launch that reads the gradients first waits for
+// their sum over ranks; one that completes some hands them over.
+static std::string waitForGradients() {
+  return "  if (f.sync)\n    f.sync->wait(f.sync->context);\n";
+}
+
+static std::string gradientsCompleted(const KernelCall &call) {
+  std::string s;
+  for (auto &[pointer, count] : call.completedGradients)
+    s += "  if (f.sync)\n    f.sync->ready(f.sync->context, " + pointer + ", " +
+         std::to_string(count) + ");\n";
+  return s;
+}
+
 LogicalResult printKernel(const KernelCall &call, const std::string &name,
                           KernelTarget &target, raw_ostream &os) {
   kernel::LaunchOp launch = call.launch;
@@ -22,7 +37,7 @@ LogicalResult printKernel(const KernelCall &call, const std::string &name,
       << "\n";
   b << call.setup;
   if (call.waitsForGradients)
-    b << target.waitForGradients(call);
+    b << waitForGradients();
   auto epilogue = target.epilogueArguments(call, name, os, b);
   if (failed(epilogue))
     return failure();
@@ -40,7 +55,7 @@ LogicalResult printKernel(const KernelCall &call, const std::string &name,
     b << ");\n";
   }
   if (!call.completedGradients.empty())
-    b << target.gradientsCompleted(call);
+    b << gradientsCompleted(call);
   os << target.functionHeader(name) << body << "}\n";
   return success();
 }

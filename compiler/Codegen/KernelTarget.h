@@ -37,11 +37,6 @@ public:
   /// The trailing frame arguments of one runtime call, or "".
   virtual std::string frameArguments(const KernelCall &call,
                                      const RuntimeCall &rc) = 0;
-  /// Data-parallel steps: statements before the calls of a launch that
-  /// reads the gradients (waiting for their sum over ranks), and after the
-  /// calls of one that completes some (handing them over). Default: none.
-  virtual std::string waitForGradients(const KernelCall &) { return ""; }
-  virtual std::string gradientsCompleted(const KernelCall &) { return ""; }
 };
 
 /// Prints the function `name` that runs one launch on `target`, preceded

@@ -113,9 +113,10 @@ bool findCuda(const std::string &hint, CudaToolkit &cuda) {
     return false;
   llvm::SmallString<256> root(
       llvm::sys::path::parent_path(llvm::sys::path::parent_path(nvcc)));
-  llvm::SmallString<256> lib(root);
+  llvm::SmallString<256> lib(root), ncclHeader(root);
   llvm::sys::path::append(lib, "lib64");
-  cuda = {nvcc, lib.str().str()};
+  llvm::sys::path::append(ncclHeader, "include", "nccl.h");
+  cuda = {nvcc, lib.str().str(), llvm::sys::fs::exists(ncclHeader)};
   return true;
 }
 
@@ -154,6 +155,8 @@ bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
     return false;
   std::vector<std::string> args = {cuda.nvcc, "-O3", "-std=c++17",
                                    "-I" + runtime.includeDir};
+  if (cuda.nccl)
+    args.push_back("-DALEXC_HAVE_NCCL");
   // Machine code for each architecture, and the PTX of the newest, which
   // the driver compiles for GPUs newer than all of them.
   for (const std::string &sm : codes)

@@ -41,6 +41,8 @@ struct BuildRequest {
 /// The CUDA toolkit: nvcc and the folder of its libraries.
 struct CudaToolkit {
   std::string nvcc, libDir;
+  // nccl.h: data-parallel training on GPUs (libnccl is opened at run time).
+  bool nccl = false;
 };
 
 /// Finds nvcc (`hint` if given, else PATH, else /usr/local/cuda/bin).

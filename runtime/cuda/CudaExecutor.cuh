@@ -13,12 +13,16 @@
 #ifndef ALEXC_RUNTIME_CUDA_CUDAEXECUTOR_CUH
 #define ALEXC_RUNTIME_CUDA_CUDAEXECUTOR_CUH
 
+#include "runtime/Communicator.h"
 #include "runtime/Data.h"
 #include "runtime/Executor.h"
 #include "runtime/Model.h"
 #include "runtime/cuda/CudaCheck.h"
 #include "runtime/cuda/KernelCheck.h"
 #include "runtime/cuda/Kernels.cuh"
+#ifdef ALEXC_HAVE_NCCL
+#include "runtime/cuda/NcclSync.cuh"
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -108,6 +112,20 @@ public:
     labels = deviceAlloc<int32_t>(model.batchSize);
     loss = deviceAlloc<float>(1);
     correct = deviceAlloc<int32_t>(1);
+  }
+
+  /// One rank per GPU, its gradients summed by NCCL.
+  const rt::GradientSync *joinRanks(rt::Communicator &comm,
+                                    std::string &error) override {
+#ifdef ALEXC_HAVE_NCCL
+    return nccl.start(comm, stream, error) ? nccl.sync() : nullptr;
+#else
+    (void)comm;
+    error = "this executable was built without NCCL, which data-parallel "
+            "training on GPUs needs (alexc links it when the CUDA toolkit "
+            "has libnccl)";
+    return nullptr;
+#endif
   }
 
   std::string device() const override {
@@ -242,7 +260,8 @@ private:
 
   void setScalars(float lr, uint64_t seed, uint64_t step, bool dropout) {
     ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream)); // host buffer reuse
-    *hostScalars = rt::StepScalars{lr, dropout ? 1 : 0, seed, step, dp.rows};
+    *hostScalars = rt::StepScalars{lr,      dropout ? 1 : 0, seed,        step,
+                                   dp.rows, dp.lossRows,     dp.rowOffset};
     ALEXC_CUDA_CHECK(cudaMemcpyAsync(scalars, hostScalars,
                                      sizeof(rt::StepScalars),
                                      cudaMemcpyHostToDevice, stream));
@@ -402,6 +421,9 @@ private:
         reportTuningProblems();
       }
       const std::vector<int> &chosen = variants[name];
+      // Gradient sums over ranks are captured with the step; timing the
+      // variants above ran without them.
+      f.sync = dp.sync;
       ALEXC_CUDA_CHECK(cudaStreamSynchronize(stream));
       cudaGraph_t graph;
       ALEXC_CUDA_CHECK(
@@ -565,6 +587,9 @@ private:
   std::map<std::string, std::pair<std::vector<void *>, std::vector<void *>>>
       frames;
   DeviceSplit trainData, testData;
+#ifdef ALEXC_HAVE_NCCL
+  NcclGradientSync nccl;
+#endif
 };
 
 } // namespace alexc::cuda
@@ -583,6 +608,8 @@ alexc_create_cuda_executor(const char *gemm, const char *variants,
     *error = message.c_str();
     return nullptr;
   }
+  // Data-parallel ranks on one node take one GPU each.
+  ALEXC_CUDA_CHECK(cudaSetDevice(alexc::rt::localRank() % count));
   return new alexc::cuda::CudaExecutor(
       *alexc_model(), *alexc_cuda_program(), gemm, variants ? variants : "",
       precision, tuningCache ? tuningCache : "");

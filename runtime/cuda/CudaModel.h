@@ -10,6 +10,8 @@
 #ifndef ALEXC_RUNTIME_CUDA_CUDAMODEL_H
 #define ALEXC_RUNTIME_CUDA_CUDAMODEL_H
 
+#include "runtime/Model.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -24,6 +26,10 @@ struct StepScalars {
   uint64_t seed;
   uint64_t step;
   int64_t rows; // the step's rows holding examples (0: all)
+  // Data-parallel ranks: the global batch's rows (the loss's divisor; 0:
+  // this step's labelled rows) and this rank's first row in it (dropout
+  // masks are keyed by the global row).
+  int64_t lossRows = 0, rowOffset = 0;
 };
 
 /// The lowest precision the library GEMMs and convolutions may compute in
@@ -62,6 +68,9 @@ struct CudaFrame {
   size_t workspaceBytes;
   int32_t precision;      // MathPrecision
   void *tuning = nullptr; // rt::TuningCache: measured choices kept on disk
+  // Data-parallel ranks: the hooks that sum completed gradients (NCCL on
+  // the frame's stream); null on one rank.
+  const GradientSync *sync = nullptr;
 };
 
 typedef void (*CudaKernelFn)(const CudaFrame &, int variant);

@@ -12,10 +12,13 @@
 
 namespace alexc::cuda {
 
+/// The mean over the labelled rows, or over `sc->lossRows` when set (a
+/// data-parallel rank divides by the global batch's rows, as on the CPU).
 __global__ void softmaxCrossEntropyKernel(int64_t N, int64_t K,
                                           const float *logits,
                                           const int32_t *labels, float *loss,
-                                          int32_t *correct, float *dlogits) {
+                                          int32_t *correct, float *dlogits,
+                                          const StepScalars *sc) {
   __shared__ float lossPart[256];
   __shared__ int countPart[256], rightPart[256];
   float ls = 0.f;
@@ -29,7 +32,7 @@ __global__ void softmaxCrossEntropyKernel(int64_t N, int64_t K,
       countPart[threadIdx.x] += countPart[threadIdx.x + w];
     __syncthreads();
   }
-  int count = countPart[0];
+  int64_t count = sc && sc->lossRows > 0 ? sc->lossRows : countPart[0];
   __syncthreads();
   for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
     rt::LossRow r =
@@ -62,8 +65,8 @@ inline void softmaxCrossEntropy(int64_t N, int64_t K, const float *logits,
                                 const int32_t *labels, float *loss,
                                 int32_t *correct, float *dlogits,
                                 const CudaFrame &f) {
-  softmaxCrossEntropyKernel<<<1, 256, 0, streamOf(f)>>>(N, K, logits, labels,
-                                                        loss, correct, dlogits);
+  softmaxCrossEntropyKernel<<<1, 256, 0, streamOf(f)>>>(
+      N, K, logits, labels, loss, correct, dlogits, f.sc);
   ALEXC_CUDA_CHECK(cudaGetLastError());
 }
 

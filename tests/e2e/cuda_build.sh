@@ -21,6 +21,14 @@ for graph in "${graphs[@]}"; do
 done
 grep -q "copyBlocks(BlockCopy" inception_src/inception_cuda.cu
 grep -q "batchNormGrad(NormGeom" batchnorm_src/batchnorm_cuda.cu
+# Data-parallel GPU runs open NCCL when ranks join: the executable does not
+# need it to start. With nccl.h in the toolkit, its code is compiled in.
+if ldd lenet_all | grep -q libnccl; then
+  echo "FAIL: lenet_all links libnccl"; exit 1
+fi
+if [[ -e "$(dirname "$(dirname "$nvcc")")/include/nccl.h" ]]; then
+  grep -q "NcclGradientSync" <(nm -C lenet_all)
+fi
 if nvidia-smi >/dev/null 2>&1; then
   echo "a GPU is present: tools/gpu_check.sh is the GPU test"; exit 0
 fi
@@ -32,6 +40,12 @@ set +e
 rc=$?
 set -e
 [[ $rc -eq 1 ]] && grep -E "error: --device cuda: no (usable )?CUDA device" cuda.out
+# The same on the data-parallel path, which stops before NCCL is needed.
+set +e
+ALEXC_DATA_PARALLEL=1 ./lenet_all --device cuda --steps 1 > dp_cuda.out 2>&1
+rc=$?
+set -e
+[[ $rc -eq 1 ]] && grep -E "error: --device cuda: no (usable )?CUDA device" dp_cuda.out
 # --precision bf16 is accepted (and has no effect on the CPU); the kernel
 # check takes it too, and needs a GPU.
 set +e

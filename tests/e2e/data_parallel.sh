@@ -5,7 +5,9 @@
 # (dropout on: masks follow the global row), losses within 1e-5 relative
 # and checkpoints within 1e-5 (2-norm per tensor; over all tensors for
 # AlexNet, compare_checkpoints.py says why); a 2-rank checkpoint resumed on
-# one rank; a step too small for the ranks; a killed rank stops the other
+# one rank; one process on the data-parallel path (the gradient hooks, the
+# loss's global divisor); a step too small for the ranks; a killed rank
+# stops the other
 # with an error. Skipped (77) without mpirun or an MPI build.
 # usage: data_parallel.sh ALEXC MODELS_DIR PYTHON WORKDIR
 set -u
@@ -46,6 +48,13 @@ for run in 2:2 3:3 3:2; do
   losses one.jsonl r$n$exe.jsonl
   "$python" "$here/compare_checkpoints.py" one.safetensors r$n$exe.safetensors 1e-5
 done
+
+echo "LeNet, 1 rank on the data-parallel path (ALEXC_DATA_PARALLEL=1):"
+ALEXC_DATA_PARALLEL=1 ./lenet1 --steps 4 "${common[@]}" --log forced.jsonl \
+  --save forced.safetensors
+grep -q '"type": "sync"' forced.jsonl
+losses one.jsonl forced.jsonl
+"$python" "$here/compare_checkpoints.py" one.safetensors forced.safetensors 1e-6
 
 echo "resumed with another number of ranks (2 steps on 2, then 2 on 1):"
 "${mpi[@]}" -np 2 ./lenet2 --steps 2 "${common[@]}" --save half.safetensors

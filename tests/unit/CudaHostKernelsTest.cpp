@@ -301,10 +301,11 @@ TEST(CudaHostKernels, BiasGradientKernels) {
 }
 
 // The loss kernel (one block of 256 threads): more rows than threads,
-// padding rows (label -1), and a batch of padding only.
+// padding rows (label -1), a batch of padding only, and a data-parallel
+// rank's share, whose mean divides by the global batch's rows.
 TEST(CudaHostKernels, SoftmaxCrossEntropyKernel) {
   std::mt19937 rng(12);
-  for (int64_t N : {300, 7}) {
+  for (int64_t N : {300, 7, 40}) {
     int64_t K = 10;
     T logits = random({N, K}, rng, -4, 4), labelsT({N});
     std::vector<int32_t> labels(N);
@@ -315,15 +316,23 @@ TEST(CudaHostKernels, SoftmaxCrossEntropyKernel) {
     float loss = -1;
     int32_t correct = -1;
     T dlogits(logits.shape);
+    // 40 rows of a global batch of 100: the mean's divisor is 100.
+    rt::StepScalars sc{0.f, 0, 0, 0, 0, N == 40 ? 100 : 0, 0};
+    int64_t labelled = std::count_if(labels.begin(), labels.end(),
+                                     [](int32_t l) { return l >= 0; });
+    double share = N == 40 ? double(labelled) / 100.0 : 1.0;
     cuda::launchOnHost({1, 1, 1}, 256, cuda::softmaxCrossEntropyKernel, N, K,
                        static_cast<const float *>(logits.data.data()),
                        static_cast<const int32_t *>(labels.data()), &loss,
-                       &correct, dlogits.data.data());
-    EXPECT_NEAR(loss, ref::softmaxCrossEntropy(logits, labelsT), 1e-5) << N;
-    EXPECT_EQ(correct, ref::countCorrect(logits, labelsT)) << N;
-    EXPECT_LT(relError(dlogits, ref::softmaxCrossEntropyGrad(logits, labelsT)),
-              1e-5)
+                       &correct, dlogits.data.data(),
+                       static_cast<const rt::StepScalars *>(&sc));
+    EXPECT_NEAR(loss, share * ref::softmaxCrossEntropy(logits, labelsT), 1e-5)
         << N;
+    EXPECT_EQ(correct, ref::countCorrect(logits, labelsT)) << N;
+    T refGrad = ref::softmaxCrossEntropyGrad(logits, labelsT);
+    for (float &g : refGrad.data)
+      g = float(g * share);
+    EXPECT_LT(relError(dlogits, refGrad), 1e-5) << N;
   }
 }
 

@@ -306,8 +306,9 @@ bool compileSideBySide(const Sources &src, const std::string &name,
   if (!writeFile(cu, src.cuda, error))
     return false;
   llvm::errs() << "alexc: compiling the CUDA code (" << src.toolkit.nvcc << ", "
-               << cudaArch << ") and the C++ code (" << req.cxx << " "
-               << req.cxxflags << ") side by side\n";
+               << cudaArch << (src.toolkit.nccl ? ", with NCCL" : "")
+               << ") and the C++ code (" << req.cxx << " " << req.cxxflags
+               << ") side by side\n";
   alexc::BackgroundCommand nvcc;
   std::string hostError;
   bool ok =
