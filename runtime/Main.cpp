@@ -11,7 +11,7 @@
 extern "C" __attribute__((weak)) alexc::rt::Executor *
 alexc_create_cuda_executor(const char *gemm, const char *variants,
                            const char *precision, const char *tuningCache,
-                           const char **error);
+                           int deterministic, const char **error);
 extern "C" __attribute__((weak)) int
 alexc_check_cuda_kernels(const char *precision);
 
@@ -38,7 +38,8 @@ static int train(int argc, char **argv, const alexc::rt::ModelDescriptor &model,
         const char *message = "";
         alexc::rt::Executor *ex = alexc_create_cuda_executor(
             options.gemm.c_str(), options.variants.c_str(),
-            options.precision.c_str(), options.tuningCache.c_str(), &message);
+            options.precision.c_str(), options.tuningCache.c_str(),
+            options.deterministic ? 1 : 0, &message);
         if (!ex)
           error = message;
         return std::unique_ptr<alexc::rt::Executor>(ex);

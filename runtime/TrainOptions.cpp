@@ -43,6 +43,14 @@ void printHelp(const char *program, const ModelConfig &c) {
       "                            whatever --gemm says (repeatable; "
       "--profile\n"
       "                            lists the kernels)\n"
+      "  --deterministic           GPU: reductions without atomics (max-pool "
+      "gradient\n"
+      "                            by gather, weight gradients without "
+      "split-K) "
+      "and\n"
+      "                            deterministic cuDNN algorithms, so runs "
+      "repeat bit\n"
+      "                            for bit (slower; CPU runs always repeat)\n"
       "  --tuning-cache FILE|off   where the GPU's measured choices (kernel "
       "variant,\n"
       "                            cuDNN algorithm) are kept for later runs\n"
@@ -201,6 +209,8 @@ bool parseDeviceFlag(ArgReader &r, TrainOptions &o, bool &known) {
       return r.fail("--variant needs KERNEL=generated|cublas|cudnn, got '" + v +
                     "'");
     o.variants.push_back({v.substr(0, eq), variant});
+  } else if (arg == "--deterministic") {
+    d.deterministic = true;
   } else if (arg == "--tuning-cache") {
     if (!r.next(d.tuningCache))
       return false;

@@ -17,6 +17,9 @@ struct DeviceOptions {
   /// `--variant KERNEL=VARIANT`: kernels that run a given variant whatever
   /// `gemm` says, as "KERNEL=VARIANT,..." (empty: none).
   std::string variants;
+  /// `--deterministic`: GPU reductions in a fixed order and deterministic
+  /// cuDNN algorithms only, so that runs repeat bit for bit.
+  bool deterministic = false;
 };
 
 /// Whether `name` is a variant of a GPU convolution or GEMM (`--variant`;

@@ -46,4 +46,7 @@ if [[ -n "${BASELINE:-}" ]]; then
     --cxxflags "-O3 -march=native -fopenmp -I$tmp/include" -o gpu-check/baseline_train
   echo "$rev" >gpu-check/baseline_rev
 fi
+# The commit the executables were built from (gpu_check.sh prints it with
+# its verdicts; "+" when the working tree had changes).
+echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!gpu-check' || echo +)" > gpu-check/commit
 du -sh gpu-check

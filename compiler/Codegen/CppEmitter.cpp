@@ -24,7 +24,7 @@ using namespace mlir;
 
 namespace alexc::codegen {
 
-std::string hashSpec(const std::string &text) {
+std::string hashText(const std::string &text) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : text) {
     h ^= c;

@@ -15,8 +15,9 @@ namespace alexc::codegen {
 mlir::LogicalResult emitCpp(mlir::ModuleOp module, const ModelSpec &spec,
                             const std::string &specHash, llvm::raw_ostream &os);
 
-/// FNV-1a 64-bit digest of the spec text, as 16 hex digits.
-std::string hashSpec(const std::string &text);
+/// FNV-1a 64-bit digest of a text (a spec, generated code), as 16 hex
+/// digits.
+std::string hashText(const std::string &text);
 
 } // namespace alexc::codegen
 

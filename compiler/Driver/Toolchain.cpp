@@ -8,6 +8,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 
+#include <algorithm>
+
 namespace alexc {
 
 /// Runs a command; on failure `error` holds it and the end of its output.
@@ -60,6 +62,15 @@ bool compileHostObject(const BuildRequest &req, const RuntimePaths &runtime,
   return run(args, error);
 }
 
+/// Appends a comma-separated library list (CMake's, as CMake passes it).
+[[maybe_unused]] static void appendLibraries(llvm::StringRef list,
+                                             std::vector<std::string> &args) {
+  llvm::SmallVector<llvm::StringRef> libs;
+  list.split(libs, ',', -1, false);
+  for (llvm::StringRef lib : libs)
+    args.push_back(lib.str());
+}
+
 bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
                      std::string &error) {
   std::vector<std::string> args;
@@ -83,18 +94,11 @@ bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
   args.push_back("-lz");
   args.push_back("-fopenmp");
 #ifdef ALEXC_PNG_LIBRARIES
-  if (req.inference) {
-    llvm::SmallVector<llvm::StringRef> png;
-    llvm::StringRef(ALEXC_PNG_LIBRARIES).split(png, ',', -1, false);
-    for (llvm::StringRef lib : png)
-      args.push_back(lib.str());
-  }
+  if (req.inference)
+    appendLibraries(ALEXC_PNG_LIBRARIES, args);
 #endif
 #ifdef ALEXC_MPI_LIBRARIES
-  llvm::SmallVector<llvm::StringRef> mpi;
-  llvm::StringRef(ALEXC_MPI_LIBRARIES).split(mpi, ',', -1, false);
-  for (llvm::StringRef lib : mpi)
-    args.push_back(lib.str());
+  appendLibraries(ALEXC_MPI_LIBRARIES, args);
 #endif
   for (const std::string &f : req.linkFlags)
     args.push_back(f);
@@ -146,10 +150,27 @@ bool parseCudaArchs(const std::string &list, std::vector<std::string> &codes,
   return true;
 }
 
+std::string runtimeHeaderText(const RuntimePaths &runtime) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (llvm::sys::fs::recursive_directory_iterator it(runtime.includeDir, ec),
+       end;
+       it != end && !ec; it.increment(ec))
+    if (it->type() == llvm::sys::fs::file_type::regular_file)
+      files.push_back(it->path());
+  std::sort(files.begin(), files.end());
+  std::string text;
+  for (const std::string &file : files)
+    if (auto buf = llvm::MemoryBuffer::getFile(file))
+      text += file.substr(runtime.includeDir.size()) + "\n" +
+              (*buf)->getBuffer().str();
+  return text;
+}
+
 bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
                       const std::string &object, const std::string &arch,
-                      const RuntimePaths &runtime, BackgroundCommand &nvcc,
-                      std::string &error) {
+                      const std::string &codeHash, const RuntimePaths &runtime,
+                      BackgroundCommand &nvcc, std::string &error) {
   std::vector<std::string> codes;
   if (!parseCudaArchs(arch, codes, error))
     return false;
@@ -157,6 +178,7 @@ bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
                                    "-I" + runtime.includeDir};
   if (cuda.nccl)
     args.push_back("-DALEXC_HAVE_NCCL");
+  args.push_back("-DALEXC_KERNEL_HASH=\"" + codeHash + "\"");
   // Machine code for each architecture, and the PTX of the newest, which
   // the driver compiles for GPUs newer than all of them.
   for (const std::string &sm : codes)

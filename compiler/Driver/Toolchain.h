@@ -74,11 +74,18 @@ private:
 bool parseCudaArchs(const std::string &list, std::vector<std::string> &codes,
                     std::string &error);
 
-/// Starts nvcc -c on a generated .cu file for the --cuda-arch list `arch`.
+/// Every runtime header generated code is compiled with, in path order:
+/// with the generated source, what a kernel code hash covers (the kernels
+/// themselves live in the headers).
+std::string runtimeHeaderText(const RuntimePaths &runtime);
+
+/// Starts nvcc -c on a generated .cu file for the --cuda-arch list `arch`;
+/// `codeHash` (of the source and the headers) keys the executable's
+/// measured kernel choices, so that a changed kernel is timed again.
 bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
                       const std::string &object, const std::string &arch,
-                      const RuntimePaths &runtime, BackgroundCommand &nvcc,
-                      std::string &error);
+                      const std::string &codeHash, const RuntimePaths &runtime,
+                      BackgroundCommand &nvcc, std::string &error);
 
 /// Compiles one generated C++ source to an object file with the host
 /// compiler and req's flags.

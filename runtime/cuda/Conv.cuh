@@ -323,9 +323,9 @@ auto pickAlgorithm(const CudaFrame &f, const ConvGeom &g, int direction,
   using Algo = decltype(Perf{}.algo);
   using Choice = CudnnChoice<Algo>;
   static std::map<std::vector<int64_t>, Choice> cache;
-  std::vector<int64_t> key = {direction, g.N,  g.C,        g.H,  g.W,
-                              g.O,       g.KH, g.KW,       g.SH, g.SW,
-                              g.PH,      g.PW, f.precision};
+  std::vector<int64_t> key = {
+      direction, g.N,  g.C,  g.H,  g.W,  g.O,         g.KH,
+      g.KW,      g.SH, g.SW, g.PH, g.PW, f.precision, f.deterministic};
   if (auto it = cache.find(key); it != cache.end())
     return it->second;
   bool fmaOnly = f.precision == rt::kMathFp32;
@@ -363,10 +363,14 @@ auto pickAlgorithm(const CudaFrame &f, const ConvGeom &g, int direction,
     ALEXC_CUDNN_CHECK(find(8, &count, perf));
   else
     ALEXC_CUDNN_CHECK(get(8, &count, perf));
-  Choice best{perf[0].algo, fmaOnly ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH};
+  // Algorithm 1 of every direction is deterministic (implicit precomputed
+  // GEMM forward; ALGO_1 of both gradients).
+  Choice best{f.deterministic ? Algo(1) : perf[0].algo,
+              fmaOnly ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH};
   for (int i = 0; i < count; ++i) {
     if (perf[i].status == CUDNN_STATUS_SUCCESS && fits(perf[i].algo) &&
-        allowed(int(perf[i].mathType))) {
+        allowed(int(perf[i].mathType)) &&
+        (!f.deterministic || perf[i].determinism == CUDNN_DETERMINISTIC)) {
       best = Choice{perf[i].algo, perf[i].mathType};
       break;
     }
@@ -526,6 +530,9 @@ inline void convWeightGrad(const ConvGeom &g, const float *x, const float *dy,
     int64_t splits = (528 + tiles - 1) / tiles;
     splits =
         splits < 1 ? 1 : (splits > cols / 256 + 1 ? cols / 256 + 1 : splits);
+    // Slices add up by atomics, in no fixed order.
+    if (f.deterministic)
+      splits = 1;
     ALEXC_CUDA_CHECK(
         cudaMemsetAsync(dw, 0, g.O * ckk * sizeof(float), streamOf(f)));
     launchGemm(ConvWeightGradProblem{g, x, dy, dw, g.O, ckk, cols}, f,

@@ -33,6 +33,11 @@
 #include <string>
 #include <vector>
 
+// What alexc passes to nvcc: the hash of the kernels' code.
+#ifndef ALEXC_KERNEL_HASH
+#define ALEXC_KERNEL_HASH "unhashed"
+#endif
+
 namespace alexc::cuda {
 
 struct DeviceSplit {
@@ -48,9 +53,10 @@ public:
   /// trainer), kernels that run that variant whatever `gemm` says.
   CudaExecutor(const rt::ModelDescriptor &model, const CudaProgram &program,
                std::string gemm, const std::string &variants,
-               std::string precision, std::string tuningFile)
+               std::string precision, std::string tuningFile,
+               bool deterministic)
       : model(model), program(program), gemmMode(std::move(gemm)),
-        tuning(std::move(tuningFile)) {
+        deterministic(deterministic), tuning(std::move(tuningFile)) {
     reportTuningProblems();
     for (size_t at = 0; at < variants.size();) {
       size_t comma = std::min(variants.find(',', at), variants.size());
@@ -315,7 +321,8 @@ private:
                          cudnnWorkspace,
                          cudnnWorkspaceBytes,
                          mathPrecision,
-                         &tuning};
+                         &tuning,
+                         deterministic ? 1 : 0};
   }
 
   void runDirect(const char *name, std::vector<void *> &args,
@@ -331,12 +338,15 @@ private:
   static constexpr const char *kVariantNames[] = {"generated", "cublas",
                                                   "cudnn"};
 
-  /// The tuning cache's key for the variant of one kernel of this program.
+  /// The tuning cache's key for the variant of one kernel of this program:
+  /// the GPU, the precision and the hash of the kernels' code (generated
+  /// and runtime), so that a changed kernel is timed again.
   std::string variantKey(const CudaFunction &fn, int k) const {
     return "variant " + cuda::deviceName() + " " +
-           rt::precisionName(mathPrecision) + " spec " + model.specHash +
-           " batch " + std::to_string(model.batchSize) + " " + fn.name + " " +
-           fn.kernels[k].name;
+           rt::precisionName(mathPrecision) +
+           (deterministic ? " deterministic" : "") + " code " +
+           ALEXC_KERNEL_HASH + " batch " + std::to_string(model.batchSize) +
+           " " + fn.name + " " + fn.kernels[k].name;
   }
 
   /// Picks each kernel's variant: as asked, or (`--gemm auto`) the fastest,
@@ -563,6 +573,7 @@ private:
   const rt::ModelDescriptor &model;
   const CudaProgram &program;
   std::string gemmMode, variantReport;
+  bool deterministic = false; // --deterministic
   int32_t mathPrecision = rt::kMathTf32;
   void *cudnn;
   uint8_t *cudnnWorkspace;
@@ -597,7 +608,7 @@ private:
 extern "C" alexc::rt::Executor *
 alexc_create_cuda_executor(const char *gemm, const char *variants,
                            const char *precision, const char *tuningCache,
-                           const char **error) {
+                           int deterministic, const char **error) {
   int count = 0;
   cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess || count == 0) {
@@ -612,7 +623,7 @@ alexc_create_cuda_executor(const char *gemm, const char *variants,
   ALEXC_CUDA_CHECK(cudaSetDevice(alexc::rt::localRank() % count));
   return new alexc::cuda::CudaExecutor(
       *alexc_model(), *alexc_cuda_program(), gemm, variants ? variants : "",
-      precision, tuningCache ? tuningCache : "");
+      precision, tuningCache ? tuningCache : "", deterministic != 0);
 }
 
 extern "C" int alexc_check_cuda_kernels(const char *precision) {

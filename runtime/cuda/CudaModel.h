@@ -68,6 +68,9 @@ struct CudaFrame {
   size_t workspaceBytes;
   int32_t precision;      // MathPrecision
   void *tuning = nullptr; // rt::TuningCache: measured choices kept on disk
+  // --deterministic: reductions in a fixed order (no atomics) and
+  // deterministic cuDNN algorithms only.
+  int32_t deterministic = 0;
   // Data-parallel ranks: the hooks that sum completed gradients (NCCL on
   // the frame's stream); null on one rank.
   const GradientSync *sync = nullptr;

@@ -125,7 +125,11 @@ template <PoolKind K, class Epi>
 void poolInputGrad(const PoolGeom &g, const float *x, const float *dy, Epi epi,
                    const CudaFrame &f) {
   int64_t n = g.N * g.C * g.H * g.W;
-  if (K == PoolKind::Max) {
+  if (K == PoolKind::Max && f.deterministic) {
+    // Each input position gathers the gradients of the windows that chose
+    // it, in a fixed order.
+    poolGradKernel<true><<<gridFor(n), 256, 0, streamOf(f)>>>(g, x, dy, epi);
+  } else if (K == PoolKind::Max) {
     ALEXC_CUDA_CHECK(
         cudaMemsetAsync(f.scratch, 0, n * sizeof(float), streamOf(f)));
     maxPoolScatterKernel<<<gridFor(g.N * g.C * g.OH * g.OW), 256, 0,

@@ -12,7 +12,16 @@ nvcc=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 [[ -z "$nvcc" ]] && { echo "no nvcc: skipped"; exit 77; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 set -e
-"$alexc" "$models/lenet.json" --target all -o lenet_all --keep-sources src
+"$alexc" "$models/lenet.json" --target all -o lenet_all --keep-sources src 2> lenet_build.err
+cat lenet_build.err
+# The tuning cache keys kernel variants by the kernels' code: the same for
+# the same code (whatever the architectures), another for other code.
+code_hash() { grep -o "kernel code [0-9a-f]\{16\}" "$1"; }
+"$alexc" "$models/lenet.json" --target all --cuda-arch sm_90 -o lenet_sm90 2> sm90.err
+"$alexc" "$models/lenet.json" --target all --cuda-arch sm_90 --batch-size 32 -o lenet_b32 2> b32.err
+[[ -n "$(code_hash lenet_build.err)" && "$(code_hash lenet_build.err)" == "$(code_hash sm90.err)" &&
+   "$(code_hash lenet_build.err)" != "$(code_hash b32.err)" ]] ||
+  { echo "FAIL: kernel code hashes $(code_hash lenet_build.err), $(code_hash sm90.err), $(code_hash b32.err)"; exit 1; }
 "$alexc" "$models/alexnet.json" --target all -o alexnet_all
 grep -q "__device__ __forceinline__ void operator()" src/lenet_cuda.cu
 for graph in "${graphs[@]}"; do
@@ -46,16 +55,19 @@ ALEXC_DATA_PARALLEL=1 ./lenet_all --device cuda --steps 1 > dp_cuda.out 2>&1
 rc=$?
 set -e
 [[ $rc -eq 1 ]] && grep -E "error: --device cuda: no (usable )?CUDA device" dp_cuda.out
-# --precision bf16 is accepted (and has no effect on the CPU); the kernel
-# check takes it too, and needs a GPU.
+# --precision bf16 and --deterministic are accepted (and have no effect on
+# the CPU); the kernel check takes --precision too, and needs a GPU.
 set +e
 ./lenet_all --precision bf16 --steps 1 --limit-test 64 > bf16.out 2>&1; rc_bf16=$?
+./lenet_all --deterministic --steps 1 --limit-test 64 > det.out 2>&1; rc_det=$?
 ./lenet_all --check-kernels --precision bf16 > check.out 2>&1; rc_check=$?
 ./lenet_all --check-kernels --precision fp16 > usage.out 2>&1; rc_usage=$?
 set -e
 fail() { echo "FAIL: $1"; cat "$2"; exit 1; }
 [[ $rc_bf16 -eq 0 ]] && grep -q "training 'lenet' on cpu" bf16.out ||
   fail "--precision bf16 on the CPU (exit $rc_bf16)" bf16.out
+[[ $rc_det -eq 0 ]] && grep -q "training 'lenet' on cpu" det.out ||
+  fail "--deterministic on the CPU (exit $rc_det)" det.out
 [[ $rc_check -eq 1 ]] && grep -q "error: --check-kernels needs a CUDA device" check.out ||
   fail "--check-kernels without a GPU (exit $rc_check)" check.out
 [[ $rc_usage -eq 2 ]] && grep -q "usage: .* --check-kernels \[--precision fp32|tf32|bf16\]" usage.out ||

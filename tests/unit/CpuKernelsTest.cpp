@@ -320,14 +320,6 @@ TEST(CpuKernels, DropoutMaskMatchesPerElementDraws) {
 /// finite; with rows = 0 every image counts.
 TEST(CpuKernels, BatchNormLeavesPaddingRowsOut) {
   std::mt19937 rng(12);
-  auto firstRows = [](const T &t, int64_t rows) {
-    std::vector<int64_t> shape = t.shape;
-    shape[0] = rows;
-    T out(shape);
-    std::copy(t.data.begin(), t.data.begin() + out.data.size(),
-              out.data.begin());
-    return out;
-  };
   auto none = [](int64_t, int64_t) {};
   for (std::vector<int64_t> shape :
        {std::vector<int64_t>{4, 3, 5, 7}, std::vector<int64_t>{6, 5}})

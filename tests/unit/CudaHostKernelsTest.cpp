@@ -370,14 +370,6 @@ TEST(CudaHostKernels, Pooling) {
 }
 
 /// The first `rows` images of t.
-static T firstRows(const T &t, int64_t rows) {
-  std::vector<int64_t> shape = t.shape;
-  shape[0] = rows;
-  T out(shape);
-  std::copy(t.data.begin(), t.data.begin() + out.data.size(), out.data.begin());
-  return out;
-}
-
 /// Batch normalization's kernels as the launchers run them (one block of
 /// fibers per channel for the statistics, then the per-channel map),
 /// against the reference, on 4-D and 2-D inputs; with all images holding

@@ -9,6 +9,7 @@
 
 #include "Interpreter/ReferenceKernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -74,6 +75,15 @@ inline double relError(const T &got, const T &want) {
     scale = std::max(scale, double(std::fabs(want[i])));
   }
   return scale > 0 ? err / scale : err;
+}
+
+/// The first `rows` rows (dimension 0) of `t`.
+inline T firstRows(const T &t, int64_t rows) {
+  std::vector<int64_t> shape = t.shape;
+  shape[0] = rows;
+  T out(shape);
+  std::copy(t.data.begin(), t.data.begin() + out.data.size(), out.data.begin());
+  return out;
 }
 
 } // namespace alexc::testing

@@ -305,15 +305,18 @@ bool compileSideBySide(const Sources &src, const std::string &name,
   llvm::sys::path::append(hostObj, name + "_cpu.o");
   if (!writeFile(cu, src.cuda, error))
     return false;
+  // The tuning cache's key for measured kernel variants.
+  std::string codeHash =
+      alexc::codegen::hashText(src.cuda + alexc::runtimeHeaderText(runtime));
   llvm::errs() << "alexc: compiling the CUDA code (" << src.toolkit.nvcc << ", "
                << cudaArch << (src.toolkit.nccl ? ", with NCCL" : "")
-               << ") and the C++ code (" << req.cxx << " " << req.cxxflags
-               << ") side by side\n";
+               << ", kernel code " << codeHash << ") and the C++ code ("
+               << req.cxx << " " << req.cxxflags << ") side by side\n";
   alexc::BackgroundCommand nvcc;
   std::string hostError;
   bool ok =
       alexc::startCudaCompile(src.toolkit, cu.str().str(), obj.str().str(),
-                              cudaArch, runtime, nvcc, error);
+                              cudaArch, codeHash, runtime, nvcc, error);
   bool hostOk = ok && alexc::compileHostObject(req, runtime, req.sources[0],
                                                hostObj.str().str(), hostError);
   ok = ok && nvcc.finish(error);
@@ -526,7 +529,7 @@ int loadSpec(alexc::ModelSpec &spec, std::string &specText, std::string &hash) {
   spec.ranks = ranks;
   // The canonical form: a checkpoint resumes under the same model written
   // in the other form, reformatted, or with comments changed.
-  hash = alexc::codegen::hashSpec(alexc::writeSpecJson(spec));
+  hash = alexc::codegen::hashText(alexc::writeSpecJson(spec));
   return 0;
 }
 
