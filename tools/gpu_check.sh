@@ -7,7 +7,8 @@
 # whatever hangs; each section ends with a verdict line, and the exit
 # status is the number of failed sections.
 #   1. every CUDA kernel (each variant) against the CPU kernels, random
-#      inputs, at the default precision (tf32) and at bf16
+#      inputs, at the default precision (tf32) and at bf16 (batch 2), and
+#      at the training batch (128) with training's cuDNN workspace
 #   2. AlexNet, the d2l chapter's 5 epochs on the real data: test accuracy
 #      at least 0.86 after the fifth (the reference's 0.866), the epoch
 #      lines, and the step's per-kernel times (--profile)
@@ -83,10 +84,14 @@ echo "-- again with --precision bf16 (cuBLAS on bf16 tensor cores)"
 run 60 $d/alexnet_check --check-kernels --precision bf16 > "$out/kernel_check_bf16.txt" 2>&1
 bf16_rc=$?
 tail -n 3 "$out/kernel_check_bf16.txt"
-if [[ $check_rc -eq 0 && $bf16_rc -eq 0 ]]; then
-  verdict 1 PASS "every variant within tolerance at tf32 and bf16"
+echo "-- at the training batch (128) and workspace"
+run 60 $d/alexnet_train --check-kernels > "$out/kernel_check_128.txt" 2>&1
+train_rc=$?
+tail -n 1 "$out/kernel_check_128.txt"
+if [[ $check_rc -eq 0 && $bf16_rc -eq 0 && $train_rc -eq 0 ]]; then
+  verdict 1 PASS "every variant within tolerance at tf32 and bf16, and at batch 128"
 else
-  verdict 1 FAIL "exit status $check_rc (tf32), $bf16_rc (bf16)"
+  verdict 1 FAIL "exit status $check_rc (tf32), $bf16_rc (bf16), $train_rc (batch 128)"
 fi
 
 log "2. AlexNet, the d2l chapter's 5 epochs on Fashion-MNIST (batch 128, --gemm auto)"

@@ -13,6 +13,7 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -77,6 +78,16 @@ template <typename T> T *upload(const std::vector<T> &v) {
     ALEXC_CUDA_CHECK(
         cudaMemcpy(p, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice));
   return p;
+}
+
+/// The cuDNN workspace of a training run (and of --check-kernels, so that
+/// it checks the algorithms training chooses): cuDNN's fastest algorithms
+/// may need much scratch (FFT, Winograd), and PyTorch lets them have what
+/// memory is free: an eighth of the free memory, between 256 MiB and 2 GiB.
+inline size_t cudnnWorkspaceBytesForTraining() {
+  size_t freeBytes = 0, totalBytes = 0;
+  ALEXC_CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
+  return std::clamp(freeBytes / 8, size_t(256) << 20, size_t(2) << 30);
 }
 
 /// cuBLAS's math mode for a precision: each GEMM names its compute type

@@ -81,13 +81,7 @@ public:
     ALEXC_CUDNN_CHECK(cudnnCreate(&dnn));
     ALEXC_CUDNN_CHECK(cudnnSetStream(dnn, stream));
     cudnn = dnn;
-    // cuDNN's fastest algorithms may need much scratch (FFT, Winograd),
-    // and PyTorch lets them have what memory is free: an eighth of the
-    // free memory here, between 256 MiB and 2 GiB.
-    size_t freeBytes = 0, totalBytes = 0;
-    ALEXC_CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
-    cudnnWorkspaceBytes =
-        std::clamp(freeBytes / 8, size_t(256) << 20, size_t(2) << 30);
+    cudnnWorkspaceBytes = cudnnWorkspaceBytesForTraining();
     cudnnWorkspace = deviceAlloc<uint8_t>(cudnnWorkspaceBytes);
     int64_t arenaBytes = 0, scratchBytes = 0;
     for (int i = 0; i < model.numFunctions; ++i)

@@ -24,7 +24,7 @@ struct Handles {
   cudaStream_t stream;
   cublasHandle_t cublas;
   cudnnHandle_t cudnn;
-  size_t workspaceBytes = size_t(256) << 20;
+  size_t workspaceBytes;
   uint8_t *workspace;
   int32_t precision;
 
@@ -35,6 +35,7 @@ struct Handles {
     ALEXC_CUBLAS_CHECK(cublasSetMathMode(cublas, cublasMathFor(precision)));
     ALEXC_CUDNN_CHECK(cudnnCreate(&cudnn));
     ALEXC_CUDNN_CHECK(cudnnSetStream(cudnn, stream));
+    workspaceBytes = cudnnWorkspaceBytesForTraining();
     workspace = deviceAlloc<uint8_t>(workspaceBytes);
   }
 };
