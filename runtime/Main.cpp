@@ -1,19 +1,11 @@
 //===- Main.cpp - main() of a compiled training executable ----------------===//
 #include "runtime/CpuExecutor.h"
+#include "runtime/CudaHalf.h"
 #include "runtime/Trainer.h"
 
 #include <cstdio>
 #include <cstring>
 #include <exception>
-
-// Defined by the CUDA half of an executable built with --target all; null
-// in a CPU-only one.
-extern "C" __attribute__((weak)) alexc::rt::Executor *
-alexc_create_cuda_executor(const char *gemm, const char *variants,
-                           const char *precision, const char *tuningCache,
-                           int deterministic, const char **error);
-extern "C" __attribute__((weak)) int
-alexc_check_cuda_kernels(const char *precision);
 
 /// Trains with the executor --device picks.
 static int train(int argc, char **argv, const alexc::rt::ModelDescriptor &model,
@@ -30,13 +22,11 @@ static int train(int argc, char **argv, const alexc::rt::ModelDescriptor &model,
             return nullptr;
           }
         }
-        if (!alexc_create_cuda_executor) {
-          error = "this executable was built without CUDA code (alexc "
-                  "--target all, with nvcc present, adds it)";
+        const alexc::rt::CudaHalf *cuda = alexc::rt::openCudaHalf(error);
+        if (!cuda)
           return nullptr;
-        }
         const char *message = "";
-        alexc::rt::Executor *ex = alexc_create_cuda_executor(
+        alexc::rt::Executor *ex = cuda->createExecutor(
             options.gemm.c_str(), options.variants.c_str(),
             options.precision.c_str(), options.tuningCache.c_str(),
             options.deterministic ? 1 : 0, &message);
@@ -67,14 +57,16 @@ int main(int argc, char **argv) {
                    argv[0]);
       return 2;
     }
-    if (!alexc_check_cuda_kernels) {
-      std::fprintf(stderr, "error: this executable has no CUDA code\n");
+    std::string error;
+    const alexc::rt::CudaHalf *cuda = alexc::rt::openCudaHalf(error);
+    if (!cuda) {
+      std::fprintf(stderr, "error: %s\n", error.c_str());
       return 1;
     }
-    return alexc_check_cuda_kernels(precision);
+    return cuda->checkKernels(precision);
   }
   alexc::rt::ModelConfig config = alexc::rt::configFromDescriptor(*model);
-  config.hasCuda = alexc_create_cuda_executor != nullptr;
+  config.hasCuda = alexc::rt::hasCudaHalf();
   // Out of memory anywhere (the data, the buffers) is one clear line.
   try {
     return train(argc, argv, *model, config);

@@ -105,6 +105,38 @@ bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
   return run(args, error);
 }
 
+bool linkCudaLibrary(const BuildRequest &req, const CudaToolkit &cuda,
+                     const RuntimePaths &runtime, const std::string &object,
+                     const std::string &output, std::string &error) {
+  std::vector<std::string> args;
+  if (!hostCompiler(req, runtime, args, error))
+    return false;
+  // Symbols of the executable's runtime (the model, the tuning cache) are
+  // resolved against it when the library is opened.
+  args.insert(args.end(),
+              {"-shared", "-fPIC", "-o", output, object,
+               runtime.libDir + "/libalexc_runtime_cuda.a", "-L" + cuda.libDir,
+               "-lcudart_static", "-lcublas", "-lcudnn", "-ldl", "-lrt",
+               "-lpthread", "-Wl,-rpath," + cuda.libDir});
+  return run(args, error);
+}
+
+std::string embeddingAssembly(const std::string &file) {
+  std::string quoted;
+  for (char c : file)
+    quoted += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  return "  .section .rodata\n"
+         "  .balign 64\n"
+         "  .globl alexc_cuda_library\n"
+         "alexc_cuda_library:\n"
+         "  .incbin \"" +
+         quoted +
+         "\"\n"
+         "  .globl alexc_cuda_library_end\n"
+         "alexc_cuda_library_end:\n"
+         "  .section .note.GNU-stack,\"\",@progbits\n";
+}
+
 bool findCuda(const std::string &hint, CudaToolkit &cuda) {
   std::string nvcc = hint;
   if (nvcc.empty()) {
@@ -178,6 +210,7 @@ bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
                                    "-I" + runtime.includeDir};
   if (cuda.nccl)
     args.push_back("-DALEXC_HAVE_NCCL");
+  args.insert(args.end(), {"-Xcompiler", "-fPIC"}); // for linkCudaLibrary
   args.push_back("-DALEXC_KERNEL_HASH=\"" + codeHash + "\"");
   // Machine code for each architecture, and the PTX of the newest, which
   // the driver compiles for GPUs newer than all of them.

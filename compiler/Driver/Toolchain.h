@@ -87,6 +87,20 @@ bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
                       const std::string &codeHash, const RuntimePaths &runtime,
                       BackgroundCommand &nvcc, std::string &error);
 
+/// Links the CUDA half of an executable (the nvcc object `object` and the
+/// CUDA runtime library) into the shared library `output`, with cuBLAS,
+/// cuDNN and the CUDA runtime: the executable carries it (see
+/// embeddingAssembly) and opens it at run time, so that it starts, and
+/// trains on the CPU, where those libraries are missing.
+bool linkCudaLibrary(const BuildRequest &req, const CudaToolkit &cuda,
+                     const RuntimePaths &runtime, const std::string &object,
+                     const std::string &output, std::string &error);
+
+/// An assembler source that holds the bytes of `file` between the symbols
+/// alexc_cuda_library and alexc_cuda_library_end (runtime/CudaHalf.cpp
+/// opens them).
+std::string embeddingAssembly(const std::string &file);
+
 /// Compiles one generated C++ source to an object file with the host
 /// compiler and req's flags.
 bool compileHostObject(const BuildRequest &req, const RuntimePaths &runtime,

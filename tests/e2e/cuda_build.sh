@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The CUDA target: generated CUDA for LeNet, AlexNet and graphs (GRAPH...:
 # specs with concat, add, padded pooling, batch norm) goes through nvcc and
-# links with cuBLAS and cuDNN into executables that, on a machine without a
-# usable GPU, say so and train on the CPU. Skipped (77) without nvcc.
+# links with cuBLAS and cuDNN into a library inside each executable; on a
+# machine without a usable GPU, or where that library cannot be loaded, the
+# executable says so and trains on the CPU. Skipped (77) without nvcc.
 # usage: cuda_build.sh ALEXC MODELS_DIR WORKDIR GRAPH...
 set -u
 alexc=$1 models=$2 work=$3
@@ -30,17 +31,30 @@ for graph in "${graphs[@]}"; do
 done
 grep -q "copyBlocks(BlockCopy" inception_src/inception_cuda.cu
 grep -q "batchNormGrad(NormGeom" batchnorm_src/batchnorm_cuda.cu
-# Data-parallel GPU runs open NCCL when ranks join: the executable does not
-# need it to start. With nccl.h in the toolkit, its code is compiled in.
-if ldd lenet_all | grep -q libnccl; then
-  echo "FAIL: lenet_all links libnccl"; exit 1
+# The CUDA code is a library inside the executable, opened when a run asks
+# for the GPU: the executable itself needs no CUDA library to start (and
+# data-parallel GPU runs open NCCL only when ranks join). With nccl.h in
+# the toolkit, the NCCL code is compiled in.
+if ldd lenet_all | grep -E "libcudart|libcublas|libcudnn|libnccl"; then
+  echo "FAIL: lenet_all needs CUDA libraries to start"; exit 1
 fi
 if [[ -e "$(dirname "$(dirname "$nvcc")")/include/nccl.h" ]]; then
-  grep -q "NcclGradientSync" <(nm -C lenet_all)
+  grep -q "NcclGradientSync" lenet_all
 fi
 if nvidia-smi >/dev/null 2>&1; then
   echo "a GPU is present: tools/gpu_check.sh is the GPU test"; exit 0
 fi
+# A cuDNN that cannot be loaded (an empty file first on the library path):
+# the run says why and trains on the CPU; --device cuda is an error.
+mkdir -p broken && : > broken/libcudnn.so.9
+set +e
+LD_LIBRARY_PATH=$PWD/broken ./lenet_all --steps 1 --limit-test 64 > broken.out 2>&1; rc_broken=$?
+LD_LIBRARY_PATH=$PWD/broken ./lenet_all --device cuda --steps 1 > broken_cuda.out 2>&1; rc_broken_cuda=$?
+set -e
+[[ $rc_broken -eq 0 ]] && grep -q "note: the CUDA code cannot be loaded: .*libcudnn.so.9.*; training on the CPU" broken.out ||
+  { echo "FAIL: a broken cuDNN (exit $rc_broken)"; cat broken.out; exit 1; }
+[[ $rc_broken_cuda -eq 1 ]] && grep -q "error: --device cuda: the CUDA code cannot be loaded" broken_cuda.out ||
+  { echo "FAIL: --device cuda with a broken cuDNN (exit $rc_broken_cuda)"; cat broken_cuda.out; exit 1; }
 out=$(./lenet_all --steps 2 --limit-test 64 2>&1)
 echo "$out" | grep -E "note: no usable CUDA device|note: no CUDA device" 
 echo "$out" | grep -q "training 'lenet' on cpu"

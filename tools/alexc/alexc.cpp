@@ -295,7 +295,8 @@ int checkOutputFolder() {
 }
 
 /// nvcc (about twice as long as the C++) runs beside the host compiler;
-/// then `req` links both objects.
+/// the CUDA object becomes a shared library that the executable carries
+/// (opened when a run asks for the GPU); then `req` links the executable.
 bool compileSideBySide(const Sources &src, const std::string &name,
                        llvm::StringRef dir, const alexc::RuntimePaths &runtime,
                        alexc::BuildRequest &req, std::string &error) {
@@ -332,12 +333,20 @@ bool compileSideBySide(const Sources &src, const std::string &name,
             "toolkit (rebuild it where nvcc is, or use --target cpu)";
     ok = false;
   }
-  const std::string &lib = src.toolkit.libDir;
+  llvm::SmallString<256> so(dir), embed(dir), embedObj(dir);
+  llvm::sys::path::append(so, name + "_cuda.so");
+  llvm::sys::path::append(embed, name + "_cuda_embed.S");
+  llvm::sys::path::append(embedObj, name + "_cuda_embed.o");
+  ok = ok &&
+       alexc::linkCudaLibrary(req, src.toolkit, runtime, obj.str().str(),
+                              so.str().str(), error) &&
+       writeFile(embed, alexc::embeddingAssembly(so.str().str()), error) &&
+       alexc::compileHostObject(req, runtime, embed.str().str(),
+                                embedObj.str().str(), error);
   req.sources.clear();
-  req.objects = {hostObj.str().str(), obj.str().str(), checkLib};
-  req.linkFlags = {
-      "-L" + lib, "-lcudart_static", "-lcublas",         "-lcudnn", "-ldl",
-      "-lrt",     "-lpthread",       "-Wl,-rpath," + lib};
+  req.objects = {hostObj.str().str(), embedObj.str().str()};
+  // The CUDA library resolves the runtime's symbols against the executable.
+  req.linkFlags = {"-rdynamic", "-ldl"};
   return ok;
 }
 
