@@ -200,12 +200,10 @@ std::string runtimeHeaderText(const RuntimePaths &runtime) {
 }
 
 bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
-                      const std::string &object, const std::string &arch,
+                      const std::string &object,
+                      const std::vector<std::string> &codes,
                       const std::string &codeHash, const RuntimePaths &runtime,
                       BackgroundCommand &nvcc, std::string &error) {
-  std::vector<std::string> codes;
-  if (!parseCudaArchs(arch, codes, error))
-    return false;
   std::vector<std::string> args = {cuda.nvcc, "-O3", "-std=c++17",
                                    "-I" + runtime.includeDir};
   if (cuda.nccl)

@@ -79,11 +79,13 @@ bool parseCudaArchs(const std::string &list, std::vector<std::string> &codes,
 /// themselves live in the headers).
 std::string runtimeHeaderText(const RuntimePaths &runtime);
 
-/// Starts nvcc -c on a generated .cu file for the --cuda-arch list `arch`;
+/// Starts nvcc -c on a generated .cu file for the architectures `codes`
+/// (parseCudaArchs);
 /// `codeHash` (of the source and the headers) keys the executable's
 /// measured kernel choices, so that a changed kernel is timed again.
 bool startCudaCompile(const CudaToolkit &cuda, const std::string &source,
-                      const std::string &object, const std::string &arch,
+                      const std::string &object,
+                      const std::vector<std::string> &codes,
                       const std::string &codeHash, const RuntimePaths &runtime,
                       BackgroundCommand &nvcc, std::string &error);
 

@@ -122,8 +122,8 @@ public:
 #else
     (void)comm;
     error = "this executable was built without NCCL, which data-parallel "
-            "training on GPUs needs (alexc links it when the CUDA toolkit "
-            "has libnccl)";
+            "training on GPUs needs (alexc compiles it in when the CUDA "
+            "toolkit has nccl.h)";
     return nullptr;
 #endif
   }

@@ -266,6 +266,7 @@ struct Sources {
   std::string cpp, cuda;
   bool withCuda = false;
   alexc::CudaToolkit toolkit;
+  std::vector<std::string> archs; // --cuda-arch, parsed
 };
 
 /// Writes `text` to `path`; false (and `error`) when it cannot.
@@ -317,7 +318,7 @@ bool compileSideBySide(const Sources &src, const std::string &name,
   std::string hostError;
   bool ok =
       alexc::startCudaCompile(src.toolkit, cu.str().str(), obj.str().str(),
-                              cudaArch, codeHash, runtime, nvcc, error);
+                              src.archs, codeHash, runtime, nvcc, error);
   bool hostOk = ok && alexc::compileHostObject(req, runtime, req.sources[0],
                                                hostObj.str().str(), hostError);
   ok = ok && nvcc.finish(error);
@@ -484,10 +485,9 @@ int generateSources(ModuleOp module, const alexc::ModelSpec &spec,
   if (emit == Emit::Cuda || (emit == Emit::None && src.withCuda))
     if (failed(alexc::codegen::emitCuda(module, spec, cudaStream)))
       return 1;
-  std::vector<std::string> archs;
   std::string archError;
   if (emit == Emit::None && src.withCuda &&
-      !alexc::parseCudaArchs(cudaArch, archs, archError))
+      !alexc::parseCudaArchs(cudaArch, src.archs, archError))
     return fail(archError);
   if (emit == Emit::None && src.withCuda && !haveCuda)
     return fail("--target " +
