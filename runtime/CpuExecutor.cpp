@@ -92,10 +92,13 @@ public:
     train = findFunction(m, "train_step");
     eval = findFunction(m, "eval_step");
     predictFn = findFunction(m, "predict"); // inference executables only
-    int64_t arenaBytes = 0;
-    for (int i = 0; i < m.numFunctions; ++i)
+    int64_t arenaBytes = 0, scratchBytes = 0;
+    for (int i = 0; i < m.numFunctions; ++i) {
       arenaBytes = std::max(arenaBytes, m.functions[i].arenaBytes);
+      scratchBytes = std::max(scratchBytes, m.functions[i].scratchBytes);
+    }
     arena = Buffer(arenaBytes);
+    scratch = Buffer(scratchBytes);
     persistentTrain = Buffer(train->persistentBytes);
     persistentOther =
         Buffer(std::max({init->persistentBytes, eval->persistentBytes,
@@ -126,7 +129,8 @@ public:
             0,
             0,
             0,
-            nullptr};
+            nullptr,
+            static_cast<uint8_t *>(scratch.data)};
     // Optimizer state starts at zero; @init then sets what it returns
     // (parameters, and batch norm's running statistics).
     for (int i = 0; i < model.numState; ++i) {
@@ -274,14 +278,15 @@ private:
             dp.rows,
             dp.rowOffset,
             dp.lossRows,
-            dp.sync};
+            dp.sync,
+            static_cast<uint8_t *>(scratch.data)};
     run(fn, f);
     return r;
   }
 
   const ModelDescriptor &model;
   const FunctionInfo *init, *train, *eval, *predictFn;
-  Buffer arena, persistentTrain, persistentOther;
+  Buffer arena, scratch, persistentTrain, persistentOther;
   std::map<std::string, Buffer> tensors;
   bool profiling = false;
   std::map<const KernelInfo *, double> kernelSeconds;

@@ -75,6 +75,21 @@ struct BlockCopy {
   int64_t rows, count, srcStride, srcOffset, dstStride, dstOffset;
 };
 
+/// Where element i of a concat input written in place lies, from the
+/// input's first element in the concat: its rows of `rowElements` are
+/// `rowStride` apart (the concat's row). Fused epilogues store and read
+/// such inputs through it; runtime kernels never see them.
+ALEXC_HD int64_t sliceElement(int64_t i, int64_t rowElements,
+                              int64_t rowStride) {
+  return i / rowElements * rowStride + i % rowElements;
+}
+/// The same for i < 2^32, in 32-bit division (GPUs emulate 64-bit).
+ALEXC_HD int64_t sliceElement32(int64_t i, int64_t rowElements,
+                                int64_t rowStride) {
+  uint32_t u = uint32_t(i), r = uint32_t(rowElements);
+  return int64_t(u / r) * rowStride + int64_t(u % r);
+}
+
 enum class FillKind : int32_t { Uniform, Normal, Zero, One };
 
 /// The value of element i of a filled tensor: `scale` is the uniform

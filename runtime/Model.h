@@ -14,7 +14,7 @@
 
 namespace alexc::rt {
 
-constexpr int kModelAbiVersion = 2;
+constexpr int kModelAbiVersion = 3;
 
 enum ElementType : int32_t { kF32 = 0, kI32 = 1, kI64 = 2 };
 
@@ -59,6 +59,9 @@ struct Frame {
   int64_t rowOffset;
   int64_t lossRows;
   const GradientSync *sync;
+  /// FunctionInfo::scratchBytes, 64-byte aligned: where an anchor whose
+  /// output goes into a concat's slice writes before its epilogue stores.
+  uint8_t *scratch = nullptr;
 };
 
 typedef void (*KernelFn)(const Frame &);
@@ -80,7 +83,8 @@ struct FunctionInfo {
   int64_t persistentBytes;
   int32_t numKernels;
   const KernelInfo *kernels;
-  KernelFn run; // all kernels in order
+  KernelFn run;         // all kernels in order
+  int64_t scratchBytes; // Frame::scratch
 };
 
 struct ModelDescriptor {

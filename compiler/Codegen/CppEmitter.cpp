@@ -4,7 +4,8 @@
 // by the shared lowering (KernelTarget.cpp). What is the CPU's own: the
 // fused ops become a lambda over a finished range [b, e) of the output,
 // which keeps the value in a register from op to op and stores only what
-// the kernel yields; the step's scalars are passed by value.
+// the kernel yields; the step's scalars are passed by value. An anchor
+// whose output is a concat's slice writes the frame's scratch first.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/CppEmitter.h"
@@ -81,24 +82,39 @@ public:
     case EpilogueMode::None:
       return std::string();
     case EpilogueMode::AfterAnchor: {
-      body << "  float *out = " << locs.pointer(primaryOutput(call)) << ";\n";
-      if (call.chain.empty())
+      // An output written into a concat's slice is strided: the anchor
+      // writes the frame's scratch and the epilogue stores from there.
+      Value primary = primaryOutput(call);
+      bool staged = locs.isSlice(primary);
+      if (staged) {
+        body << "  float *out = reinterpret_cast<float *>(f.scratch);\n";
+        scratchBytes = std::max<int64_t>(
+            scratchBytes,
+            cast<RankedTensorType>(primary.getType()).getNumElements() * 4);
+      } else {
+        body << "  float *out = " << locs.pointer(primary) << ";\n";
+      }
+      if (call.chain.empty() && !staged)
         return std::string("out, NoEpilogue{}");
-      auto lambda = rangeLambda(call, "out");
+      auto lambda = rangeLambda(call, "out", /*storeStart=*/staged);
       if (failed(lambda))
         return failure();
       return "out, " + *lambda;
     }
     case EpilogueMode::Standalone:
       body << "  const float *in = " << locs.pointer(call.chainStart) << ";\n";
-      return rangeLambda(call, "in");
+      return rangeLambda(call, "in", /*storeStart=*/false);
     }
     return failure();
   }
 
+  /// The most any kernel stages in the frame's scratch.
+  int64_t scratchBytes = 0;
+
 private:
   FailureOr<std::string> rangeLambda(const KernelCall &call,
-                                     const std::string &source) {
+                                     const std::string &source,
+                                     bool storeStart) {
     // Dropout keep bits are drawn for the whole range before the loop,
     // keyed by the element's index in the global batch (a data-parallel
     // rank's rows start at f.rowOffset), so masks do not depend on ranks.
@@ -116,7 +132,7 @@ private:
     };
     auto code = elementwiseChain(
         call.launch, call.chain, call.chainStart,
-        [&](Value v) { return locs.pointer(v); }, names, /*storeStart=*/false);
+        [&](Value v) { return locs.element(v, "i"); }, names, storeStart);
     if (failed(code))
       return failure();
     std::string text;
@@ -184,9 +200,10 @@ public:
     });
     functions.push_back(llvm::formatv(
         "    {{{0}, {1}, {2}_args, {3}, {2}_results, {4}, {5}, {6}, "
-        "{2}_kernels, {2}_run},\n",
+        "{2}_kernels, {2}_run, {7}},\n",
         quoted(fname), func.getNumArguments(), fname, func.getNumResults(),
-        arena.getInt(), persistent.getInt(), kernels.size()));
+        arena.getInt(), persistent.getInt(), kernels.size(),
+        target.scratchBytes));
     return success();
   }
 

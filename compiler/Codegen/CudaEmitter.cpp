@@ -91,14 +91,36 @@ private:
              std::to_string(stream) + "u, uint64_t(" + first + " + i), " +
              floatLiteral(rate) + ")";
     };
+    // A concat's slice is stored and read with its rows strided; its row
+    // and stride are fields, so that slices of any concat share a functor
+    // (as constants they doubled GoogLeNet's CUDA build time).
+    auto slice = [&](Value v) {
+      std::optional<ValueLocation> loc = locs.lookup(v);
+      return loc && loc->isSlice() ? loc : std::nullopt;
+    };
+    auto elementOf = [&](Value v) {
+      std::string p = pointerOf(v);
+      auto loc = slice(v);
+      if (!loc)
+        return p + "[i]";
+      // 32-bit division where the indices fit: 64-bit is emulated.
+      bool narrow = cast<RankedTensorType>(v.getType()).getNumElements() <
+                    (int64_t(1) << 32);
+      return p +
+             "[alexc::abi::" + (narrow ? "sliceElement32" : "sliceElement") +
+             "(i, " + p + "Row, " + p + "Stride)]";
+    };
     auto code = elementwiseChain(call.launch, call.chain, call.chainStart,
-                                 pointerOf, names, storeStart);
+                                 elementOf, names, storeStart);
     if (failed(code))
       return failure();
     std::string body;
     llvm::raw_string_ostream bs(body);
-    for (auto &[v, p] : pointers)
+    for (auto &[v, p] : pointers) {
       bs << "  float *" << p << ";\n";
+      if (slice(v))
+        bs << "  int64_t " << p << "Row, " << p << "Stride;\n";
+    }
     bs << "  const StepScalars *sc;\n"
        << "  __device__ __forceinline__ void operator()(int64_t i, float v) "
           "const {\n";
@@ -114,8 +136,12 @@ private:
       os << "// First used by " << name << ".\nstruct " << type << " {\n"
          << body;
     std::string init = type + "{";
-    for (auto &[v, p] : pointers)
+    for (auto &[v, p] : pointers) {
       init += "const_cast<float *>(" + locs.pointer(v) + "), ";
+      if (auto loc = slice(v))
+        init += std::to_string(loc->rowElements) + ", " +
+                std::to_string(loc->rowStride) + ", ";
+    }
     return init + "f.sc}";
   }
 

@@ -45,7 +45,7 @@ static std::string dropoutStatement(Operation *o, const ChainNames &names) {
 FailureOr<std::string>
 elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
                  Value start,
-                 const std::function<std::string(Value)> &pointerOf,
+                 const std::function<std::string(Value)> &elementOf,
                  const ChainNames &names, bool storeStart) {
   auto yield = cast<kernel::YieldOp>(launch.getBlock().getTerminator());
   auto yielded = [&](Value v) {
@@ -53,7 +53,7 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
   };
   std::string code;
   llvm::raw_string_ostream s(code);
-  auto store = [&](Value v) { s << "(" << pointerOf(v) << ")[i] = v;\n"; };
+  auto store = [&](Value v) { s << elementOf(v) << " = v;\n"; };
   if (storeStart && yielded(start))
     store(start);
   // A chain value read again further on (a graph's fan-out inside one
@@ -83,7 +83,7 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
             : isa<nn::ReshapeOp, nn::FlattenOp>(op) && op->getOperand(0) == cur;
     auto ext = [&](Value v) {
       auto it = locals.find(v);
-      return it != locals.end() ? it->second : "(" + pointerOf(v) + ")[i]";
+      return it != locals.end() ? it->second : elementOf(v);
     };
     bool known =
         llvm::TypeSwitch<Operation *, bool>(op)

@@ -26,14 +26,14 @@ struct ChainNames {
 };
 
 /// Statements for `chain` (ops of `launch`'s body, in order) starting from
-/// `start`. `pointerOf` gives the address expression of a value (operands
+/// `start`. `elementOf` gives the lvalue of a value's element `i` (operands
 /// read from other tensors, and yielded values). Every yielded value of the
 /// chain is stored; when `storeStart` is set, `start` is stored too if the
 /// launch yields it. Fails on an op that cannot be fused.
 mlir::FailureOr<std::string>
 elementwiseChain(kernel::LaunchOp launch,
                  llvm::ArrayRef<mlir::Operation *> chain, mlir::Value start,
-                 const std::function<std::string(mlir::Value)> &pointerOf,
+                 const std::function<std::string(mlir::Value)> &elementOf,
                  const ChainNames &names, bool storeStart);
 
 /// A float literal that reads back to the same float ("0.5f", "2.0f").

@@ -71,7 +71,13 @@ private:
         {function.str(), templateArgs.str(), std::move(args), FrameUse::None});
     return call.calls.back();
   }
-  std::string ptr(Value v) { return locs.pointer(v); }
+  /// A runtime call's tensor argument: contiguous storage, never a concat's
+  /// slice (the planner places only what epilogues alone address).
+  std::string ptr(Value v) {
+    if (locs.isSlice(v))
+      stridedArgument = v;
+    return locs.pointer(v);
+  }
   std::string ptrOrNull(Value v) { return v ? ptr(v) : "nullptr"; }
   /// A result of the anchor that the launch yields, or nullptr.
   std::string ptrIfStored(Value v) {
@@ -174,11 +180,13 @@ private:
            ptr(in), ptr(out)});
       return success();
     }
+    // Inputs placed as slices are already there: their producers wrote them.
     int64_t offset = 0;
     for (Value in : op->getOperands()) {
-      add("copyBlocks",
-          {blockCopy(rows, rowOf(in), rowOf(in), 0, rowOf(out), offset),
-           ptr(in), ptr(out)});
+      if (!locs.isSlice(in))
+        add("copyBlocks",
+            {blockCopy(rows, rowOf(in), rowOf(in), 0, rowOf(out), offset),
+             ptr(in), ptr(out)});
       offset += rowOf(in);
     }
     return success();
@@ -269,6 +277,10 @@ private:
     return success();
   }
 
+public:
+  Value stridedArgument; // set if a runtime call would get a slice
+
+private:
   KernelCall &call;
   const FunctionLocations &locs;
 };
@@ -280,8 +292,14 @@ FailureOr<KernelCall> describeLaunch(kernel::LaunchOp launch,
   KernelCall call;
   call.launch = launch;
   launch.walk([&](nn::KernelOp op) { call.flops += op.getFlops(); });
-  if (failed(Describer(call, locs).describe()))
+  Describer describer(call, locs);
+  if (failed(describer.describe()))
     return failure();
+  if (describer.stridedArgument)
+    return launch.emitError()
+           << "code generation: kernel '" << launch.getName()
+           << "' would pass a concat's slice (strided rows) to its runtime "
+              "function; the memory plan must not place it so";
   auto isOptimizer = [](Operation *user) {
     auto l = dyn_cast<kernel::LaunchOp>(user);
     return l && l.getKind() == nn::KernelKind::Optimizer;

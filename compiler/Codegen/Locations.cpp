@@ -19,6 +19,7 @@ FunctionLocations::FunctionLocations(func::FuncOp func) : func(func) {
                           : ValueLocation::Scalar,
                       arg.getArgNumber()};
   Operation *ret = body.getTerminator();
+  llvm::SmallVector<std::pair<kernel::LaunchOp, unsigned>> slices;
   for (Operation &op : body) {
     if (auto view = dyn_cast<kernel::ViewOp>(op)) {
       locations[view.getResult()] = locations.lookup(view.getInput());
@@ -32,6 +33,10 @@ FunctionLocations::FunctionLocations(func::FuncOp func) : func(func) {
     for (auto [i, r] : llvm::enumerate(launch.getResults())) {
       if (inplace && inplace[i] >= 0) {
         locations[r] = locations.lookup(launch.getInputs()[inplace[i]]);
+        continue;
+      }
+      if (launch.getResultPlacement(i) == kernel::Placement::Slice) {
+        slices.push_back({launch, unsigned(i)});
         continue;
       }
       // A value the function returns goes straight to the caller's buffer.
@@ -49,6 +54,24 @@ FunctionLocations::FunctionLocations(func::FuncOp func) : func(func) {
                         offsets ? offsets[i] : 0};
     }
   }
+  // Slices, once their concats are placed (they come later).
+  for (auto [launch, i] : slices) {
+    auto type = cast<RankedTensorType>(launch->getResult(i).getType());
+    kernel::LaunchOp owner = launch.getSliceOwner(i);
+    auto whole = cast<RankedTensorType>(owner->getResult(0).getType());
+    ValueLocation loc = locations.lookup(owner->getResult(0));
+    loc.elementOffset = launch.getSliceRowOffset(i);
+    loc.rowElements = type.getNumElements() / type.getDimSize(0);
+    loc.rowStride = whole.getNumElements() / whole.getDimSize(0);
+    locations[launch->getResult(i)] = loc;
+  }
+}
+
+std::string ValueLocation::elementIndex(const std::string &i) const {
+  if (!isSlice())
+    return i;
+  return "alexc::abi::sliceElement(" + i + ", " + std::to_string(rowElements) +
+         ", " + std::to_string(rowStride) + ")";
 }
 
 Value FunctionLocations::outer(Value v) const {
@@ -76,19 +99,36 @@ std::string FunctionLocations::pointer(Value v) const {
     return "nullptr /* no storage */";
   std::string type = cppElementType(v.getType());
   std::string idx = std::to_string(loc->index);
+  std::string base;
   switch (loc->kind) {
   case ValueLocation::Argument:
-    return "static_cast<" + type + " *>(f.args[" + idx + "])";
+    base = "static_cast<" + type + " *>(f.args[" + idx + "])";
+    break;
   case ValueLocation::Result:
-    return "static_cast<" + type + " *>(f.results[" + idx + "])";
+    base = "static_cast<" + type + " *>(f.results[" + idx + "])";
+    break;
   case ValueLocation::Arena:
-    return "reinterpret_cast<" + type + " *>(f.arena + " + idx + ")";
+    base = "reinterpret_cast<" + type + " *>(f.arena + " + idx + ")";
+    break;
   case ValueLocation::Persistent:
-    return "reinterpret_cast<" + type + " *>(f.persistent + " + idx + ")";
+    base = "reinterpret_cast<" + type + " *>(f.persistent + " + idx + ")";
+    break;
   case ValueLocation::Scalar:
     return scalar(v);
   }
-  return "nullptr";
+  if (loc->elementOffset)
+    return "(" + base + " + " + std::to_string(loc->elementOffset) + ")";
+  return base;
+}
+
+std::string FunctionLocations::element(Value v, const std::string &i) const {
+  auto loc = lookup(v);
+  return "(" + pointer(v) + ")[" + (loc ? loc->elementIndex(i) : i) + "]";
+}
+
+bool FunctionLocations::isSlice(Value v) const {
+  auto loc = lookup(v);
+  return loc && loc->isSlice();
 }
 
 std::string FunctionLocations::scalar(Value v) const {

@@ -26,7 +26,8 @@ OwningOpRef<ModuleOp> compileSpec(MLIRContext &ctx, const ModelSpec &spec,
   if (options.stopAfter >= Stage::Fused)
     pm.addPass(kernel::createKernelFusion());
   if (options.stopAfter >= Stage::Planned)
-    pm.addPass(kernel::createKernelMemoryPlan());
+    pm.addPass(kernel::createKernelMemoryPlan(
+        kernel::KernelMemoryPlanOptions{options.concatInPlace}));
   if (failed(pm.run(*module)))
     return nullptr;
   return module;

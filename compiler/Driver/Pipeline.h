@@ -14,7 +14,8 @@ enum class Stage { Parsed, Shapes, Autodiff, Fused, Planned };
 struct PipelineOptions {
   Stage stopAfter = Stage::Planned;
   bool disableDropout = false;
-  bool predict = false; // also @predict (inference executables)
+  bool predict = false;      // also @predict (inference executables)
+  bool concatInPlace = true; // concat inputs written into its buffer
 };
 
 /// Builds the spec's module and runs the passes up to `stopAfter`. Returns

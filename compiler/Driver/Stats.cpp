@@ -13,9 +13,14 @@ namespace alexc {
 StepStats collectStats(func::FuncOp func) {
   StepStats s;
   func.walk([&](Operation *op) {
-    if (isa<kernel::LaunchOp>(op))
+    if (isa<nn::ConcatOp>(op))
+      s.concatInputs += op->getNumOperands();
+    if (auto launch = dyn_cast<kernel::LaunchOp>(op)) {
       ++s.kernels;
-    else if (isa<kernel::ViewOp>(op))
+      for (unsigned i = 0; i < launch.getNumResults(); ++i)
+        if (launch.getResultPlacement(i) == kernel::Placement::Slice)
+          ++s.concatInputsInPlace;
+    } else if (isa<kernel::ViewOp>(op))
       ++s.views, ++s.opsBeforeFusion;
     else if (op->getDialect() && op->getDialect()->getNamespace() == "nn") {
       ++s.opsBeforeFusion;
@@ -74,6 +79,9 @@ void printStats(llvm::raw_ostream &os, StringRef title, const StepStats &s) {
   if (s.runningStatisticsBytes)
     os << "  batch norm running stats    " << mib(s.runningStatisticsBytes)
        << "\n";
+  if (s.concatInputs)
+    os << llvm::formatv("  concat inputs in place      {0,10} of {1}\n",
+                        s.concatInputsInPlace, s.concatInputs);
   os << llvm::formatv("  conv + GEMM FLOPs           {0,10:F1} GFLOP\n",
                       s.convGemmFlops / 1e9);
 }

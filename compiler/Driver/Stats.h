@@ -19,6 +19,8 @@ struct StepStats {
   int64_t optimizerStateBytes = 0;
   int64_t runningStatisticsBytes = 0; // batch norm's buffers
   double convGemmFlops = 0;           // multiply-adds counted as 2
+  int64_t concatInputs = 0;           // of all concats
+  int64_t concatInputsInPlace = 0;    // written into the concat's buffer
 };
 
 /// Figures of a planned function (after kernel-memory-plan).

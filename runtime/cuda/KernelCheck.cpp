@@ -118,8 +118,10 @@ private:
     auto devBytes = [&](size_t b) {
       return reinterpret_cast<uint8_t *>(buffers[b].dev);
     };
+    cpuScratch.resize(info.scratchBytes / 4 + 16);
     cpu = {hArgs.data(), hRes.data(), bytes(arena), bytes(persistent),
            hostSc.lr,    hostSc.seed, hostSc.step,  hostSc.dropout};
+    cpu.scratch = reinterpret_cast<uint8_t *>(cpuScratch.data());
     gpu = {dArgs.data(), dRes.data(), devBytes(arena),  devBytes(persistent),
            sc,           h.stream,    h.cublas,         scratch,
            h.cudnn,      h.workspace, h.workspaceBytes, h.precision};
@@ -226,6 +228,7 @@ private:
   std::vector<void *> hArgs, dArgs, hRes, dRes;
   rt::StepScalars hostSc{0.01f, 1, 1234, 3};
   rt::Frame cpu;
+  std::vector<float> cpuScratch; // the CPU's staging (not compared)
   rt::CudaFrame gpu;
   std::vector<float> dev;
 };

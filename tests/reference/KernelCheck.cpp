@@ -16,6 +16,7 @@
 #include "Driver/Pipeline.h"
 #include "Driver/Toolchain.h"
 #include "Interpreter/Interpreter.h"
+#include "runtime/KernelAbi.h"
 #include "runtime/Model.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -54,7 +55,7 @@ namespace {
 /// Host memory for every place a function's values can live.
 struct Storage {
   std::vector<std::vector<uint8_t>> args, results;
-  std::vector<uint8_t> arena, persistent;
+  std::vector<uint8_t> arena, persistent, scratch;
   std::vector<void *> argPtrs, resultPtrs;
 
   Storage(func::FuncOp f, const alexc::rt::FunctionInfo &info) {
@@ -68,6 +69,7 @@ struct Storage {
       results.emplace_back(bytes(t));
     arena.resize(info.arenaBytes + 64);
     persistent.resize(info.persistentBytes + 64);
+    scratch.resize(info.scratchBytes + 64);
     for (auto &a : args)
       argPtrs.push_back(a.empty() ? nullptr : a.data());
     for (auto &r : results)
@@ -88,6 +90,14 @@ struct Storage {
       return nullptr;
     }
     return nullptr;
+  }
+
+  /// Where element i of a value lives (a concat's slice strides its rows).
+  uint8_t *element(const ValueLocation &loc, int64_t i) {
+    int64_t e = loc.isSlice() ? alexc::abi::sliceElement(i, loc.rowElements,
+                                                         loc.rowStride)
+                              : i;
+    return address(loc) + 4 * (loc.elementOffset + e);
   }
 };
 
@@ -158,16 +168,16 @@ std::vector<Value32> randomInputs(alexc::kernel::LaunchOp launch,
       continue;
     }
     Tensor32 t(shapeOf(in.getType()));
-    uint8_t *addr = storage.address(*locs.lookup(in));
+    ValueLocation loc = *locs.lookup(in);
     bool labels = isInt32(in.getType());
     for (int64_t i = 0; i < t.size(); ++i) {
       if (labels) {
         int32_t v = i == 0 ? -1 : int32_t(rng() % uint32_t(classes));
-        std::memcpy(addr + 4 * i, &v, 4);
+        std::memcpy(storage.element(loc, i), &v, 4);
         t[i] = float(v);
       } else {
         float v = uniform(rng);
-        std::memcpy(addr + 4 * i, &v, 4);
+        std::memcpy(storage.element(loc, i), &v, 4);
         t[i] = v;
       }
     }
@@ -184,17 +194,17 @@ double relativeError(alexc::kernel::LaunchOp launch,
   double worst = 0;
   for (auto [i, r] : llvm::enumerate(launch.getResults())) {
     const Tensor32 &ref = expected[i].tensor();
-    uint8_t *addr = storage.address(*locs.lookup(r));
+    ValueLocation loc = *locs.lookup(r);
     bool ints = isInt32(r.getType());
     double scale = 0, err = 0;
     for (int64_t e = 0; e < ref.size(); ++e) {
       float got;
       if (ints) {
         int32_t v;
-        std::memcpy(&v, addr + 4 * e, 4);
+        std::memcpy(&v, storage.element(loc, e), 4);
         got = float(v);
       } else {
-        std::memcpy(&got, addr + 4 * e, 4);
+        std::memcpy(&got, storage.element(loc, e), 4);
       }
       scale = std::max(scale, double(std::fabs(ref[e])));
       err = std::max(err, double(std::fabs(got - ref[e])));
@@ -251,6 +261,7 @@ int main(int argc, char **argv) {
                            1234,
                            3,
                            1};
+    frame.scratch = storage.scratch.data();
     int k = 0;
     for (auto launch :
          func.getBody().front().getOps<alexc::kernel::LaunchOp>()) {

@@ -448,6 +448,28 @@ TEST(CudaHostKernels, BlockCopies) {
   EXPECT_EQ(relError(back, b), 0.0);
 }
 
+/// Concat inputs written in place: element i of each input stored through
+/// sliceElement (and its 32-bit form) from the input's offset in a row
+/// gives the concat, which the reference builds by copying.
+TEST(CudaHostKernels, SlicesOfAConcatAreItsInputs) {
+  std::mt19937 rng(12);
+  T a = random({3, 2, 2, 3}, rng), b = random({3, 3, 2, 3}, rng);
+  T want = ref::concat<float>({&a, &b});
+  for (bool narrow : {false, true}) {
+    T y({3, 5, 2, 3});
+    int64_t offset = 0;
+    for (const T *in : {&a, &b}) {
+      int64_t row = in->size() / 3;
+      for (int64_t i = 0; i < in->size(); ++i)
+        y.data[offset + (narrow ? alexc::abi::sliceElement32(i, row, 30)
+                                : alexc::abi::sliceElement(i, row, 30))] =
+            in->data[i];
+      offset += row;
+    }
+    EXPECT_EQ(relError(y, want), 0.0) << (narrow ? "32-bit" : "64-bit");
+  }
+}
+
 /// The direct forward convolution of few-channel inputs, its blocks'
 /// threads as fibers, against the reference: conv1's 11x11 stride-4
 /// windows on a smaller image (partial row, column and channel tiles),

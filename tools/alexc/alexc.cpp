@@ -178,6 +178,13 @@ cl::opt<bool> disableDropout(
              "--disable-dropout at run time)"),
     cl::init(false), cl::cat(category));
 
+cl::opt<bool> concatInPlace(
+    "concat-in-place",
+    cl::desc("Have each concat input's producer write it into the concat's "
+             "buffer where it can (default true; =false copies every "
+             "input, for comparison)"),
+    cl::init(true), cl::cat(category));
+
 cl::opt<bool> printDebugInfo("print-locations",
                              cl::desc("Print op locations (the spec layer "
                                       "each op comes from)"),
@@ -612,6 +619,7 @@ int main(int argc, char **argv) {
                                            : Stage::Planned;
   options.disableDropout = disableDropout;
   options.predict = mode == Mode::Inference;
+  options.concatInPlace = concatInPlace;
   OwningOpRef<ModuleOp> module = alexc::compileSpec(ctx, spec, options);
   if (!module)
     return 1;

@@ -15,15 +15,18 @@ def Kernel_Placement : I32EnumAttr<"Placement",
   I32EnumAttrCase<"Argument", 0, "argument">,
   I32EnumAttrCase<"Arena", 1, "arena">,
   I32EnumAttrCase<"Persistent", 2, "persistent">,
-  I32EnumAttrCase<"InPlace", 3, "inplace">
+  I32EnumAttrCase<"InPlace", 3, "inplace">,
+  I32EnumAttrCase<"Slice", 4, "slice">
 ]> {
   let cppNamespace = "::alexc::kernel";
   let genSpecializedAttr = 0;
   let description = [{
     A function argument (the caller's buffer); the arena, transient
     intermediates reused once dead; the persistent region, values that
-    outlive the step (gradients, results); or the storage of an input that
-    the result overwrites.
+    outlive the step (gradients, results); the storage of an input that
+    the result overwrites; or a slice: a range of dimension 1 of the one
+    concat that reads the result, which the producer writes in place (rows
+    strided by the concat's row) so that the concat copies nothing.
   }];
 }
 

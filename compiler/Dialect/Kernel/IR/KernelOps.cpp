@@ -53,6 +53,14 @@ LogicalResult LaunchOp::verify() {
     if (placement.size() != getNumResults())
       return emitOpError() << "has " << placement.size() << " placements for "
                            << getNumResults() << " results";
+  for (unsigned i = 0; i < getNumResults(); ++i) {
+    if (getResultPlacement(i) != Placement::Slice)
+      continue;
+    LaunchOp owner = getSliceOwner(i);
+    if (!owner || llvm::count(owner.getInputs(), getResult(i)) != 1)
+      return emitOpError() << "places result #" << i
+                           << " as a slice, but no concat reads it once";
+  }
   return success();
 }
 
@@ -115,6 +123,26 @@ Placement LaunchOp::getResultPlacement(unsigned i) {
   if (auto placement = getPlacementAttr())
     return cast<PlacementAttr>(placement[i]).getValue();
   return Placement::Arena;
+}
+
+LaunchOp LaunchOp::getSliceOwner(unsigned i) {
+  for (Operation *user : getResult(i).getUsers())
+    if (auto launch = dyn_cast<LaunchOp>(user))
+      if (isa<nn::ConcatOp>(launch.getAnchor()))
+        return launch;
+  return {};
+}
+
+int64_t LaunchOp::getSliceRowOffset(unsigned i) {
+  LaunchOp owner = getSliceOwner(i);
+  int64_t offset = 0;
+  for (Value in : owner.getInputs()) {
+    if (in == getResult(i))
+      return offset;
+    auto t = cast<RankedTensorType>(in.getType());
+    offset += t.getNumElements() / t.getDimSize(0);
+  }
+  return -1;
 }
 
 LogicalResult ViewOp::verify() {

@@ -48,8 +48,9 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [IsolatedFromAbove, Pure,
     loss, optimizer or fill. The region's arguments are the `inputs`, in
     order; `kernel.yield` gives the results. After memory planning,
     `offsets` holds each result's byte offset in the region named by
-    `placement` (arena, persistent, or inplace), and `inplace` maps a
-    result to the input it overwrites (-1: none).
+    `placement` (arena, persistent, inplace or slice), and `inplace` maps
+    a result to the input it overwrites (-1: none). A result placed as a
+    slice lives in the buffer of the concat that reads it (offset -1).
 
     ```mlir
     %y = kernel.launch "conv1_forward" kind = conv
@@ -76,6 +77,11 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [IsolatedFromAbove, Pure,
     ::mlir::Operation *getAnchor() { return &getBlock().front(); }
     /// Where result `i` lives once planned (the arena before planning).
     ::alexc::kernel::Placement getResultPlacement(unsigned i);
+    /// For a result placed as a slice: the concat launch whose buffer holds
+    /// it, and the offset of its range in that concat's dimension 1 (in
+    /// elements of one row: channels x height x width).
+    ::alexc::kernel::LaunchOp getSliceOwner(unsigned i);
+    int64_t getSliceRowOffset(unsigned i);
   }];
 }
 

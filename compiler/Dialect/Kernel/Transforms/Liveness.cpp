@@ -44,6 +44,21 @@ FunctionBuffers computeBuffers(func::FuncOp func) {
           fb.bufferOf[r] = fb.bufferOf.lookup(launch.getInputs()[inplace[i]]);
           continue;
         }
+        // A slice lives in its concat's buffer, which therefore starts at
+        // the first slice written; the concat itself then adds nothing.
+        if (launch.getResultPlacement(i) == Placement::Slice) {
+          LaunchOp owner = launch.getSliceOwner(i);
+          Value whole = owner->getResult(0);
+          if (!fb.bufferOf.count(whole)) {
+            newBuffer(whole, index, owner.getResultPlacement(0));
+            if (auto o = owner.getOffsetsAttr())
+              fb.buffers.back().offset = o[0];
+          }
+          fb.bufferOf[r] = fb.bufferOf.lookup(whole);
+          continue;
+        }
+        if (fb.bufferOf.count(r))
+          continue;
         newBuffer(r, index, launch.getResultPlacement(i));
         if (offsets)
           fb.buffers.back().offset = offsets[i];

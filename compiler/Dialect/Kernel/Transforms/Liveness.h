@@ -1,9 +1,10 @@
 //===- Liveness.h - Buffers and lifetimes of a kernel function --*- C++ -*-===//
 //
 // The storage view of a function of kernels: every tensor value maps to a
-// buffer (views and in-place results share their operand's buffer); each
-// buffer lives from the op that defines it to the last op that uses any
-// value stored in it. Shared by the planner and the plan checker.
+// buffer (views and in-place results share their operand's buffer, slices
+// their concat's); each buffer lives from the op that defines it (or its
+// first slice) to the last op that uses any value stored in it. Shared by
+// the planner and the plan checker.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ALEXC_DIALECT_KERNEL_TRANSFORMS_LIVENESS_H

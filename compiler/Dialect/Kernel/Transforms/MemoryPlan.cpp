@@ -5,8 +5,11 @@
 // greedily by size (largest first, lowest offset that fits among the
 // already placed buffers that are live at the same time), which is what
 // TensorFlow Lite's arena planner does and is close to optimal on chains.
+// Concat inputs are written into the concat's buffer where they can be
+// (ConcatSlices.cpp).
 //
 //===----------------------------------------------------------------------===//
+#include "Dialect/Kernel/Transforms/ConcatSlices.h"
 #include "Dialect/Kernel/Transforms/Liveness.h"
 #include "Dialect/Kernel/Transforms/Passes.h"
 #include "Dialect/NN/IR/NNOps.h"
@@ -54,6 +57,7 @@ SmallVector<int64_t> optimizerInplace(LaunchOp launch) {
 
 struct KernelMemoryPlanPass
     : alexc::kernel::impl::KernelMemoryPlanBase<KernelMemoryPlanPass> {
+  using KernelMemoryPlanBase::KernelMemoryPlanBase;
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (!func.isExternal())
@@ -65,7 +69,9 @@ struct KernelMemoryPlanPass
     Block &body = func.getBody().front();
 
     // 1. In-place updates: optimizer results overwrite their parameters and
-    // state; an elementwise kernel overwrites an input that dies with it.
+    // state; concat inputs go into the concat's buffer where they can; an
+    // elementwise kernel overwrites an input that dies with it (not a
+    // concat's slice: its rows are strided).
     SmallVector<LaunchOp> launches(body.getOps<LaunchOp>());
     for (LaunchOp launch : launches) {
       SmallVector<int64_t> inplace(launch.getNumResults(), -1);
@@ -73,14 +79,21 @@ struct KernelMemoryPlanPass
         inplace = optimizerInplace(launch);
       launch.setInplaceAttr(b.getDenseI64ArrayAttr(inplace));
     }
+    if (concatSlices)
+      placeConcatSlices(func);
+    auto isSlice = [](Value v) {
+      auto r = dyn_cast<OpResult>(v);
+      auto l = r ? dyn_cast<LaunchOp>(r.getOwner()) : LaunchOp();
+      return l && l.getResultPlacement(r.getResultNumber()) == Placement::Slice;
+    };
     for (LaunchOp launch : launches) {
       if (launch.getKind() != nn::KernelKind::Elementwise ||
-          launch.getNumResults() != 1)
+          launch.getNumResults() != 1 || isSlice(launch.getResult(0)))
         continue;
       FunctionBuffers fb = computeBuffers(func);
       int64_t index = std::distance(body.begin(), launch->getIterator());
       for (auto [j, input] : llvm::enumerate(launch.getInputs())) {
-        if (input.getType() != launch.getResult(0).getType())
+        if (input.getType() != launch.getResult(0).getType() || isSlice(input))
           continue;
         auto it = fb.bufferOf.find(input);
         if (it == fb.bufferOf.end())
@@ -149,10 +162,12 @@ struct KernelMemoryPlanPass
       SmallVector<int64_t> offsets;
       SmallVector<Attribute> placement;
       for (auto [i, r] : llvm::enumerate(launch.getResults())) {
-        if (inplace[i] >= 0) {
+        if (inplace[i] >= 0 ||
+            launch.getResultPlacement(i) == Placement::Slice) {
           offsets.push_back(-1);
-          placement.push_back(
-              PlacementAttr::get(b.getContext(), Placement::InPlace));
+          placement.push_back(PlacementAttr::get(
+              b.getContext(),
+              inplace[i] >= 0 ? Placement::InPlace : Placement::Slice));
           continue;
         }
         const Buffer &buf = fb.buffers[fb.bufferOf.lookup(r)];

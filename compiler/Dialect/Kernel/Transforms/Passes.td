@@ -29,8 +29,14 @@ def KernelMemoryPlan : Pass<"kernel-memory-plan", "::mlir::ModuleOp"> {
     go to a persistent region; optimizer updates and elementwise kernels
     whose input dies with them write in place. Annotates each launch with
     `offsets`, `placement` and `inplace`, and each function with
-    `kernel.arena_bytes` and `kernel.persistent_bytes`.
+    `kernel.arena_bytes` and `kernel.persistent_bytes`. Concat inputs
+    whose producers and readers address them element by element are
+    written into the concat's buffer (placement `slice`).
   }];
+  let options = [
+    Option<"concatSlices", "concat-slices", "bool", /*default=*/"true",
+           "Write concat inputs into the concat's buffer where possible">
+  ];
   let dependentDialects = ["::alexc::kernel::KernelDialect"];
 }
 
