@@ -130,21 +130,50 @@ private:
                "First + e, " + floatLiteral(rate) + ");\n";
       return name + ".test(" + name + "First + i)";
     };
-    auto code = elementwiseChain(
-        call.launch, call.chain, call.chainStart,
-        [&](Value v) { return locs.element(v, "i"); }, names, storeStart);
+    // A concat's slice is addressed through a pointer per row: within row
+    // r, element i of the slice lies at i + r * (stride - row) from its
+    // start, so the inner loop stays contiguous (and vectorized).
+    int64_t row = 0;
+    std::string rowPointers;
+    llvm::DenseMap<Value, std::string> sliceRows;
+    auto elementOf = [&](Value v) {
+      std::optional<ValueLocation> loc = locs.lookup(v);
+      if (!loc || !loc->isSlice() || (row && row != loc->rowElements))
+        return locs.element(v, "i");
+      auto [it, isNew] =
+          sliceRows.try_emplace(v, "slice" + std::to_string(sliceRows.size()));
+      if (isNew) {
+        row = loc->rowElements;
+        rowPointers += "      " + cppElementType(v.getType()) + " *const " +
+                       it->second + " = " + locs.pointer(v) + " + r * " +
+                       std::to_string(loc->rowStride - row) + ";\n";
+      }
+      return it->second + "[i]";
+    };
+    auto code = elementwiseChain(call.launch, call.chain, call.chainStart,
+                                 elementOf, names, storeStart);
     if (failed(code))
       return failure();
     std::string text;
     llvm::raw_string_ostream s(text);
-    s << "EpilogueRef([&](int64_t b, int64_t e) {\n"
-      << masks
-      << "    for (int64_t i = b; i < e; ++i) {\n      float v = " << source
-      << "[i];\n";
+    s << "EpilogueRef([&](int64_t b, int64_t e) {\n" << masks;
+    std::string indent = "      ";
+    if (row) {
+      s << "    for (int64_t r = b / " << row << ", lo = b; lo < e; ++r) {\n"
+        << "      const int64_t hi = std::min<int64_t>(e, (r + 1) * " << row
+        << ");\n"
+        << rowPointers << "      for (int64_t i = lo; i < hi; ++i) {\n";
+      indent = "        ";
+    } else {
+      s << "    for (int64_t i = b; i < e; ++i) {\n";
+    }
+    s << indent << "float v = " << source << "[i];\n";
     llvm::SmallVector<StringRef> lines;
     StringRef(*code).split(lines, '\n', -1, false);
     for (StringRef line : lines)
-      s << "      " << line << "\n";
+      s << indent << line << "\n";
+    if (row)
+      s << "      }\n      lo = hi;\n";
     s << "    }\n  })";
     return text;
   }
