@@ -44,7 +44,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   // Every CUDA kernel against its CPU twin, on random inputs:
-  // --check-kernels [--precision fp32|tf32|bf16].
+  // --check-kernels [--precision fp32|tf32].
   if (argc >= 2 && !std::strcmp(argv[1], "--check-kernels")) {
     const char *precision = "tf32";
     if (argc == 4 && !std::strcmp(argv[2], "--precision") &&
@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
     } else if (argc != 2) {
       std::fprintf(stderr,
                    "usage: %s --check-kernels [--precision "
-                   "fp32|tf32|bf16]\n",
+                   "fp32|tf32]\n",
                    argv[0]);
       return 2;
     }

@@ -12,7 +12,7 @@ namespace alexc::rt {
 /// Settings of the GPU back end (`--gemm`, `--precision`).
 struct DeviceOptions {
   std::string gemm = "auto";      // generated, cublas, cudnn, auto
-  std::string precision = "tf32"; // fp32, tf32, bf16
+  std::string precision = "tf32"; // fp32, tf32
   std::string tuningCache;        // file of measured choices; "" for none
   /// `--variant KERNEL=VARIANT`: kernels that run a given variant whatever
   /// `gemm` says, as "KERNEL=VARIANT,..." (empty: none).
@@ -28,9 +28,9 @@ inline bool isVariantName(const std::string &name) {
   return name == "generated" || name == "cublas" || name == "cudnn";
 }
 
-/// Whether `name` is a `--precision` value (fp32, tf32, bf16).
+/// Whether `name` is a `--precision` value (fp32, tf32).
 inline bool isPrecisionName(const std::string &name) {
-  return name == "fp32" || name == "tf32" || name == "bf16";
+  return name == "fp32" || name == "tf32";
 }
 
 /// Creates the executor for a device ("cpu", "cuda"); returns null and sets

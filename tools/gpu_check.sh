@@ -7,8 +7,9 @@
 # whatever hangs; each section ends with a verdict line, and the exit
 # status is the number of failed sections.
 #   1. every CUDA kernel (each variant) against the CPU kernels, random
-#      inputs, at the default precision (tf32) and at bf16 (batch 2), and
-#      at the training batch (128) with training's cuDNN workspace
+#      inputs, at the default precision (tf32) and at fp32 (batch 2), at
+#      the training batch (128) with training's cuDNN workspace, and those
+#      of a small graph (branches written into their concat, batch norm)
 #   2. AlexNet, the d2l chapter's 5 epochs on the real data: test accuracy
 #      at least 0.86 after the fifth (the reference's 0.866), the epoch
 #      lines, and the step's per-kernel times (--profile)
@@ -80,18 +81,22 @@ log "1. CUDA kernels against the CPU (AlexNet at batch 2)"
 run 100 $d/alexnet_check --check-kernels > "$out/kernel_check.txt" 2>&1
 check_rc=$?
 tail -n 12 "$out/kernel_check.txt"
-echo "-- again with --precision bf16 (cuBLAS on bf16 tensor cores)"
-run 60 $d/alexnet_check --check-kernels --precision bf16 > "$out/kernel_check_bf16.txt" 2>&1
-bf16_rc=$?
-tail -n 3 "$out/kernel_check_bf16.txt"
+echo "-- again with --precision fp32 (no tensor cores: libraries within 1e-4)"
+run 60 $d/alexnet_check --check-kernels --precision fp32 > "$out/kernel_check_fp32.txt" 2>&1
+fp32_rc=$?
+tail -n 3 "$out/kernel_check_fp32.txt"
 echo "-- at the training batch (128) and workspace"
 run 60 $d/alexnet_train --check-kernels > "$out/kernel_check_128.txt" 2>&1
 train_rc=$?
 tail -n 1 "$out/kernel_check_128.txt"
-if [[ $check_rc -eq 0 && $bf16_rc -eq 0 && $train_rc -eq 0 ]]; then
-  verdict 1 PASS "every variant within tolerance at tf32 and bf16, and at batch 128"
+echo "-- a small graph: branches written into their concat, batch norm"
+run 40 $d/graph_check --check-kernels > "$out/kernel_check_graph.txt" 2>&1
+graph_rc=$?
+tail -n 1 "$out/kernel_check_graph.txt"
+if [[ $check_rc -eq 0 && $fp32_rc -eq 0 && $train_rc -eq 0 && $graph_rc -eq 0 ]]; then
+  verdict 1 PASS "every variant within tolerance at tf32 and fp32, at batch 128, and the graph's"
 else
-  verdict 1 FAIL "exit status $check_rc (tf32), $bf16_rc (bf16), $train_rc (batch 128)"
+  verdict 1 FAIL "exit status $check_rc (tf32), $fp32_rc (fp32), $train_rc (batch 128), $graph_rc (graph)"
 fi
 
 log "2. AlexNet, the d2l chapter's 5 epochs on Fashion-MNIST (batch 128, --gemm auto)"

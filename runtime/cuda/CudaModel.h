@@ -40,18 +40,16 @@ struct StepScalars {
 enum MathPrecision : int32_t {
   kMathFp32 = 0, // no tensor cores
   kMathTf32 = 1, // cuBLAS and cuDNN on TF32 tensor cores (the default)
-  kMathBf16 = 2, // cuBLAS on bf16 tensor cores; cuDNN, which has no bf16
-                 // math on fp32 tensors, on TF32 ones
 };
 
-/// `--precision` names (fp32, tf32, bf16); anything else is tf32, the
-/// default (the trainer refuses other names before this).
+/// `--precision` names (fp32, tf32); anything else is tf32, the default
+/// (the trainer refuses other names before this).
 inline MathPrecision precisionNamed(const char *name) {
   std::string n = name ? name : "";
-  return n == "fp32" ? kMathFp32 : n == "bf16" ? kMathBf16 : kMathTf32;
+  return n == "fp32" ? kMathFp32 : kMathTf32;
 }
 inline const char *precisionName(int32_t p) {
-  return p == kMathFp32 ? "fp32" : p == kMathBf16 ? "bf16" : "tf32";
+  return p == kMathFp32 ? "fp32" : "tf32";
 }
 
 struct CudaFrame {

@@ -303,10 +303,9 @@ inline void rowMajorGemm(const CudaFrame &f, bool transA, bool transB,
                          int64_t lda, const float *B, int64_t ldb, float *C,
                          int64_t ldc, float beta = 0.f) {
   float alpha = 1.f;
-  cublasComputeType_t compute =
-      f.precision == rt::kMathBf16   ? CUBLAS_COMPUTE_32F_FAST_16BF
-      : f.precision == rt::kMathTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                     : CUBLAS_COMPUTE_32F_PEDANTIC;
+  cublasComputeType_t compute = f.precision == rt::kMathTf32
+                                    ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                    : CUBLAS_COMPUTE_32F_PEDANTIC;
   ALEXC_CUBLAS_CHECK(cublasGemmEx(
       static_cast<cublasHandle_t>(f.cublas), transB ? CUBLAS_OP_T : CUBLAS_OP_N,
       transA ? CUBLAS_OP_T : CUBLAS_OP_N, int(N), int(M), int(K), &alpha, B,

@@ -69,22 +69,22 @@ ALEXC_DATA_PARALLEL=1 ./lenet_all --device cuda --steps 1 > dp_cuda.out 2>&1
 rc=$?
 set -e
 [[ $rc -eq 1 ]] && grep -E "error: --device cuda: no (usable )?CUDA device" dp_cuda.out
-# --precision bf16 and --deterministic are accepted (and have no effect on
+# --precision fp32 and --deterministic are accepted (and have no effect on
 # the CPU); the kernel check takes --precision too, and needs a GPU.
 set +e
-./lenet_all --precision bf16 --steps 1 --limit-test 64 > bf16.out 2>&1; rc_bf16=$?
+./lenet_all --precision fp32 --steps 1 --limit-test 64 > fp32.out 2>&1; rc_fp32=$?
 ./lenet_all --deterministic --steps 1 --limit-test 64 > det.out 2>&1; rc_det=$?
-./lenet_all --check-kernels --precision bf16 > check.out 2>&1; rc_check=$?
+./lenet_all --check-kernels --precision fp32 > check.out 2>&1; rc_check=$?
 ./lenet_all --check-kernels --precision fp16 > usage.out 2>&1; rc_usage=$?
 set -e
 fail() { echo "FAIL: $1"; cat "$2"; exit 1; }
-[[ $rc_bf16 -eq 0 ]] && grep -q "training 'lenet' on cpu" bf16.out ||
-  fail "--precision bf16 on the CPU (exit $rc_bf16)" bf16.out
+[[ $rc_fp32 -eq 0 ]] && grep -q "training 'lenet' on cpu" fp32.out ||
+  fail "--precision fp32 on the CPU (exit $rc_fp32)" fp32.out
 [[ $rc_det -eq 0 ]] && grep -q "training 'lenet' on cpu" det.out ||
   fail "--deterministic on the CPU (exit $rc_det)" det.out
 [[ $rc_check -eq 1 ]] && grep -q "error: --check-kernels needs a CUDA device" check.out ||
   fail "--check-kernels without a GPU (exit $rc_check)" check.out
-[[ $rc_usage -eq 2 ]] && grep -q "usage: .* --check-kernels \[--precision fp32|tf32|bf16\]" usage.out ||
+[[ $rc_usage -eq 2 ]] && grep -q "usage: .* --check-kernels \[--precision fp32|tf32\]" usage.out ||
   fail "--check-kernels --precision fp16 (exit $rc_usage)" usage.out
 # nvcc runs beside the host compiler: a failure of either is reported with
 # the command and its output, and no executable is written.

@@ -27,7 +27,8 @@ expect 1 "t10k-labels-idx1-ubyte.gz: cannot open: No such file or directory" -- 
 expect 1 "unknown option '--epoch'" -- "$exe" --epoch 3
 expect 1 "--steps needs an integer >= 0, got 'x'" -- "$exe" --steps x
 expect 1 "--device must be auto, cpu or cuda" -- "$exe" --device tpu
-expect 1 "--precision must be fp32, tf32 or bf16" -- "$exe" --precision fp16
+expect 1 "--precision must be fp32 or tf32" -- "$exe" --precision fp16
+expect 1 "--precision bf16 is not offered: alexc has no bf16 tensors yet" -- "$exe" --precision bf16
 expect 1 "--device cuda: this executable was built without CUDA code" -- "$exe" --device cuda $q
 expect 1 "--variant nope=cublas: model 'lenet' has no kernel 'nope' with a convolution or GEMM; it has conv1_forward, .*fc1_forward" -- "$exe" --variant nope=cublas
 expect 1 "--variant fc1_forward=cudnn: 'fc1_forward' is a dense layer's GEMM; cudnn covers convolutions only" -- "$exe" --variant fc1_forward=cudnn
