@@ -9,7 +9,8 @@
 #   1. every CUDA kernel (each variant) against the CPU kernels, random
 #      inputs, at the default precision (tf32) and at fp32 (batch 2), at
 #      the training batch (128) with training's cuDNN workspace, and those
-#      of a small graph (branches written into their concat, batch norm)
+#      of a small graph (tests/e2e/Inputs/onnx_graph.json: concats written
+#      in place, batch norm, residual adds, global pooling)
 #   2. AlexNet, the d2l chapter's 5 epochs on the real data: test accuracy
 #      at least 0.86 after the fifth (the reference's 0.866), the epoch
 #      lines, and the step's per-kernel times (--profile)
@@ -89,7 +90,7 @@ echo "-- at the training batch (128) and workspace"
 run 60 $d/alexnet_train --check-kernels > "$out/kernel_check_128.txt" 2>&1
 train_rc=$?
 tail -n 1 "$out/kernel_check_128.txt"
-echo "-- a small graph: branches written into their concat, batch norm"
+echo "-- a small graph: concats written in place, batch norm, residual adds"
 run 40 $d/graph_check --check-kernels > "$out/kernel_check_graph.txt" 2>&1
 graph_rc=$?
 tail -n 1 "$out/kernel_check_graph.txt"

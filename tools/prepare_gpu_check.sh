@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds what tools/gpu_check.sh runs on a GPU machine into gpu-check/: the
 # AlexNet executable with CUDA code (batch 128 and, for the kernel check,
-# batch 2), a small graph for the kernel check (branches, concats written
-# in place, batch norm) and a copy of the Fashion-MNIST files. Build on a machine with
+# batch 2), a small graph for the kernel check (every graph op: concats
+# written in place, batch norm, residual adds, global pooling) and a copy
+# of the Fashion-MNIST files. Build on a machine with
 # Debian's MLIR, then copy the repository with gpu-check/ to the GPU machine
 # (about 50 MB), which needs only the CUDA libraries and, for section 3,
 # PyTorch. The other shared libraries the executables use (Open MPI's,
@@ -21,7 +22,7 @@ mkdir -p gpu-check/data
 cp /usr/share/datasets/fashion-mnist/*.gz gpu-check/data/
 "$alexc" models/alexnet.json --target all -o gpu-check/alexnet_train
 "$alexc" models/alexnet.json --target all --batch-size 2 -o gpu-check/alexnet_check
-"$alexc" tests/reference/Inputs/inception.json --target all -o gpu-check/graph_check
+"$alexc" tests/e2e/Inputs/onnx_graph.json --target all -o gpu-check/graph_check
 rm -rf gpu-check/lib && mkdir -p gpu-check/lib
 ldd gpu-check/alexnet_train | awk '$3 ~ /^\// {print $3}' | while read -r lib; do
   case $(basename "$lib") in
