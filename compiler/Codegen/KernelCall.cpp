@@ -270,7 +270,7 @@ private:
   LogicalResult elementwise(Operation *first) {
     call.chain.insert(call.chain.begin(), first);
     call.epilogue = EpilogueMode::Standalone;
-    call.chainStart = chainInput(first);
+    call.chainStart = nn::chainInput(first);
     auto yield = cast<kernel::YieldOp>(call.launch.getBlock().getTerminator());
     if (!yield.getValues().empty())
       add("elementwise", {str(numElements(call.chainStart))});

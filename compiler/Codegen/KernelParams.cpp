@@ -107,13 +107,6 @@ std::string lossArgs(kernel::LaunchOp launch, const FunctionLocations &locs) {
       .str();
 }
 
-Value chainInput(Operation *first) {
-  if (auto k = dyn_cast<nn::KernelOp>(first))
-    if (auto chain = k.getChainOperands(); !chain.empty())
-      return chain.front();
-  return first->getOperand(0);
-}
-
 Value updatedInput(OpResult result) {
   unsigned n = result.getResultNumber();
   return result.getOwner()->getOperand(n == 0 ? 0 : n + 1);

@@ -46,10 +46,6 @@ std::string biasGradArgs(mlir::Operation *biasGrad,
 /// softmax_cross_entropy_grad ops write, nullptr for those it lacks.
 std::string lossArgs(kernel::LaunchOp launch, const FunctionLocations &locs);
 
-/// The tensor a standalone elementwise kernel reads: the first operand its
-/// first op may carry the chain in (nn's KernelOp interface), else operand 0.
-mlir::Value chainInput(mlir::Operation *first);
-
 /// The input a result of an update op overwrites (the parameter for result
 /// 0, then the state tensors).
 mlir::Value updatedInput(mlir::OpResult result);

@@ -19,14 +19,6 @@ using namespace mlir;
 namespace alexc::kernel {
 namespace {
 
-/// The value a standalone elementwise kernel starts its chain from.
-Value chainStart(Operation *anchor) {
-  if (auto k = dyn_cast<nn::KernelOp>(anchor))
-    if (auto chain = k.getChainOperands(); !chain.empty())
-      return chain.front();
-  return anchor->getOperand(0);
-}
-
 /// Whether `producer` stores its one result from its epilogue: an anchor
 /// whose result the fused chain continues, or a standalone elementwise
 /// kernel; not one that overwrites an input.
@@ -69,7 +61,7 @@ bool readsByElement(LaunchOp user, Value v) {
       auto k = dyn_cast<nn::KernelOp>(op);
       if (!k || k.getChainOperands().empty())
         return false; // not an elementwise op (or a yield, a view)
-      if (op == anchor && (!standalone || chainStart(anchor) == arg))
+      if (op == anchor && (!standalone || nn::chainInput(anchor) == arg))
         return false;
     }
   }
@@ -79,8 +71,7 @@ bool readsByElement(LaunchOp user, Value v) {
 /// Whether input `v` of `concat` can be written in place by its producer.
 bool canWriteInPlace(LaunchOp concat, Value v) {
   auto producer = v.getDefiningOp<LaunchOp>();
-  if (!producer || !storesByElement(producer) ||
-      producer.getResultPlacement(0) == Placement::Slice ||
+  if (!producer || !storesByElement(producer) || isConcatSlice(v) ||
       llvm::count(concat.getInputs(), v) != 1)
     return false;
   for (Operation *user : v.getUsers()) {
@@ -110,6 +101,13 @@ bool canHoldSlices(LaunchOp concat) {
 }
 
 } // namespace
+
+bool isConcatSlice(Value v) {
+  auto r = dyn_cast<OpResult>(v);
+  auto launch = r ? dyn_cast<LaunchOp>(r.getOwner()) : LaunchOp();
+  return launch &&
+         launch.getResultPlacement(r.getResultNumber()) == Placement::Slice;
+}
 
 int placeConcatSlices(func::FuncOp func) {
   Builder b(func.getContext());

@@ -14,6 +14,9 @@ namespace alexc::kernel {
 /// which then leaves slices alone.
 int placeConcatSlices(mlir::func::FuncOp func);
 
+/// Whether `v` is a launch result placed as a concat's slice.
+bool isConcatSlice(mlir::Value v);
+
 } // namespace alexc::kernel
 
 #endif

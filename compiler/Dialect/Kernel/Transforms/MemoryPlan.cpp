@@ -81,19 +81,15 @@ struct KernelMemoryPlanPass
     }
     if (concatSlices)
       placeConcatSlices(func);
-    auto isSlice = [](Value v) {
-      auto r = dyn_cast<OpResult>(v);
-      auto l = r ? dyn_cast<LaunchOp>(r.getOwner()) : LaunchOp();
-      return l && l.getResultPlacement(r.getResultNumber()) == Placement::Slice;
-    };
     for (LaunchOp launch : launches) {
       if (launch.getKind() != nn::KernelKind::Elementwise ||
-          launch.getNumResults() != 1 || isSlice(launch.getResult(0)))
+          launch.getNumResults() != 1 || isConcatSlice(launch.getResult(0)))
         continue;
       FunctionBuffers fb = computeBuffers(func);
       int64_t index = std::distance(body.begin(), launch->getIterator());
       for (auto [j, input] : llvm::enumerate(launch.getInputs())) {
-        if (input.getType() != launch.getResult(0).getType() || isSlice(input))
+        if (input.getType() != launch.getResult(0).getType() ||
+            isConcatSlice(input))
           continue;
         auto it = fb.bufferOf.find(input);
         if (it == fb.bufferOf.end())

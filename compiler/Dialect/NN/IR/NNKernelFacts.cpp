@@ -27,6 +27,13 @@ double convFlops(Value out, Value weight) {
 }
 } // namespace
 
+Value chainInput(Operation *first) {
+  if (auto k = dyn_cast<KernelOp>(first))
+    if (auto chain = k.getChainOperands(); !chain.empty())
+      return chain.front();
+  return first->getOperand(0);
+}
+
 // Convolutions and GEMMs.
 KernelKind Conv2DOp::getKernelKind() { return KernelKind::Conv; }
 StringRef Conv2DOp::getKernelRole() { return "forward"; }

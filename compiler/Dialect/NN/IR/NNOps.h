@@ -15,4 +15,10 @@
 #define GET_OP_CLASSES
 #include "Dialect/NN/IR/NNOps.h.inc"
 
+namespace alexc::nn {
+/// The tensor a standalone elementwise kernel reads: the first operand its
+/// first op may carry the chain in (the KernelOp interface), else operand 0.
+mlir::Value chainInput(mlir::Operation *first);
+} // namespace alexc::nn
+
 #endif
