@@ -1,8 +1,8 @@
 //===- Checkpoint.h - Saving and resuming a training run --------*- C++ -*-===//
 //
-// A checkpoint is a safetensors file with the parameters and optimizer
-// state under their PyTorch names, and the run's progress as metadata, so
-// that --resume continues exactly where the run stopped.
+// A checkpoint is a safetensors file with the parameters, optimizer state
+// and running statistics under their PyTorch names, and the run's progress
+// as metadata, so that --resume continues exactly where the run stopped.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ALEXC_RUNTIME_CHECKPOINT_H
@@ -25,14 +25,24 @@ struct Progress {
   int64_t correct = 0, count = 0;
 };
 
-/// Writes the executor's parameters and state and `p` to `path`.
+/// Writes the executor's parameters, state and statistics and `p` to
+/// `path`.
 bool saveCheckpoint(const std::string &path, Executor &ex, const ModelConfig &c,
                     const Progress &p, std::string &error);
 
-/// Loads tensors by name into the executor; with `progress`, a checkpoint
-/// of this very model, else any file with the parameters (--init).
-bool loadTensors(const std::string &path, Executor &ex, const ModelConfig &c,
-                 Progress *progress, std::string &error);
+/// --resume: a checkpoint of this very model, every tensor and the
+/// progress.
+bool loadCheckpoint(const std::string &path, Executor &ex, const ModelConfig &c,
+                    Progress &progress, std::string &error);
+
+/// Whether weights files must hold batch norm's running statistics.
+enum class Statistics { Optional, Required };
+
+/// --init and inference: any file with the parameters by name (a PyTorch
+/// state_dict, an alexc checkpoint), and the running statistics too when
+/// it has them or they are required. Optimizer state is left as it is.
+bool loadWeights(const std::string &path, Executor &ex, const ModelConfig &c,
+                 Statistics statistics, std::string &error);
 
 } // namespace alexc::rt
 

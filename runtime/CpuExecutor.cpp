@@ -43,6 +43,8 @@ ModelConfig configFromDescriptor(const ModelDescriptor &m) {
     c.params.push_back({m.params[i].name, shapeOf(m.params[i])});
   for (int i = 0; i < m.numState; ++i)
     c.state.push_back({m.state[i].name, shapeOf(m.state[i])});
+  for (int i = 0; i < m.numStatistics; ++i)
+    c.statistics.push_back({m.statistics[i].name, shapeOf(m.statistics[i])});
   for (int i = 0; i < m.numFunctions; ++i)
     for (int k = 0; k < m.functions[i].numKernels; ++k) {
       const KernelInfo &kernel = m.functions[i].kernels[k];
@@ -103,10 +105,8 @@ public:
     persistentOther =
         Buffer(std::max({init->persistentBytes, eval->persistentBytes,
                          predictFn ? predictFn->persistentBytes : int64_t(0)}));
-    for (int i = 0; i < m.numParams; ++i)
-      tensors.emplace(m.params[i].name, Buffer(m.params[i].numElements * 4));
-    for (int i = 0; i < m.numState; ++i)
-      tensors.emplace(m.state[i].name, Buffer(m.state[i].numElements * 4));
+    for (const TensorInfo &t : carriedTensors(m))
+      tensors.emplace(t.name, Buffer(t.numElements * 4));
   }
 
   std::string device() const override { return "cpu"; }
@@ -213,12 +213,9 @@ public:
 
 private:
   int64_t size(const std::string &name) {
-    for (int i = 0; i < model.numParams; ++i)
-      if (name == model.params[i].name)
-        return model.params[i].numElements;
-    for (int i = 0; i < model.numState; ++i)
-      if (name == model.state[i].name)
-        return model.state[i].numElements;
+    for (const TensorInfo &t : carriedTensors(model))
+      if (name == t.name)
+        return t.numElements;
     throw std::out_of_range(name);
   }
 

@@ -43,12 +43,22 @@ struct ModelConfig {
   int64_t channels = 0, height = 0, width = 0, classes = 0;
   int64_t resize = 0, epochs = 0;
   double learningRate = 0;
-  std::vector<NamedShape> params, state;
+  /// Parameters, optimizer state, running statistics (TensorRoles.h).
+  std::vector<NamedShape> params, state, statistics;
   /// Kernels with a convolution or GEMM (kind "conv" or "gemm"), by name:
   /// the ones `--variant` can name.
   std::vector<std::pair<std::string, std::string>> gemmKernels;
   bool hasCuda = false; // the executable carries CUDA code
 };
+
+/// The descriptor's parameters, optimizer state and running statistics, in
+/// that order: every tensor an executor keeps between steps.
+inline std::vector<TensorInfo> carriedTensors(const ModelDescriptor &m) {
+  std::vector<TensorInfo> all(m.params, m.params + m.numParams);
+  all.insert(all.end(), m.state, m.state + m.numState);
+  all.insert(all.end(), m.statistics, m.statistics + m.numStatistics);
+  return all;
+}
 
 struct StepResult {
   float loss = 0; // mean over the labelled rows of the batch

@@ -2,7 +2,8 @@
 //
 // The C ABI between generated code and the runtime. A compiled model defines
 // `alexc_model()`, which returns a ModelDescriptor: the spec's settings, the
-// parameters and optimizer state, and the compiled functions (init,
+// parameters, optimizer state and running statistics (TensorRoles.h), and
+// the compiled functions (init,
 // train_step, eval_step, gradients), each with its argument and result
 // tensors, its memory plan and its kernels.
 //
@@ -14,7 +15,7 @@
 
 namespace alexc::rt {
 
-constexpr int kModelAbiVersion = 3;
+constexpr int kModelAbiVersion = 4;
 
 enum ElementType : int32_t { kF32 = 0, kI32 = 1, kI64 = 2 };
 
@@ -99,10 +100,13 @@ struct ModelDescriptor {
   double learningRate;
   const char *optimizer; // "sgd", "adam"
   const char *dataset;
+  // What train_step carries from call to call, each in its order there.
   int32_t numParams;
   const TensorInfo *params;
-  int32_t numState; // optimizer state tensors, in train_step order
+  int32_t numState; // optimizer state
   const TensorInfo *state;
+  int32_t numStatistics; // batch norm's running statistics
+  const TensorInfo *statistics;
   int32_t numFunctions;
   const FunctionInfo *functions;
   int64_t globalBatch; // the spec's batch_size: rows of a step over all ranks

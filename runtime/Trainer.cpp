@@ -10,6 +10,7 @@
 #include "runtime/Communicator.h"
 #include "runtime/Data.h"
 #include "runtime/Safetensors.h"
+#include "runtime/TensorRoles.h"
 #include "runtime/TrainOptions.h"
 #include "runtime/TuningCache.h"
 
@@ -165,7 +166,7 @@ public:
 
     p.seed = uint64_t(o.seed);
     if (!o.resume.empty()) {
-      if (!loadTensors(o.resume, ex, c, &p, error))
+      if (!loadCheckpoint(o.resume, ex, c, p, error))
         return fail(error);
       if (o.seedGiven && uint64_t(o.seed) != p.seed)
         note("using the checkpoint's seed " + std::to_string(p.seed));
@@ -175,7 +176,8 @@ public:
            std::to_string(p.batchInEpoch) + ")");
     } else {
       ex.initialize(p.seed);
-      if (!o.init.empty() && !loadTensors(o.init, ex, c, nullptr, error))
+      if (!o.init.empty() &&
+          !loadWeights(o.init, ex, c, Statistics::Optional, error))
         return fail(error);
     }
     if (comm.communicates())
@@ -226,7 +228,7 @@ private:
   /// read on each node might not).
   void shareRankZerosTensors() {
     std::vector<float> data;
-    for (const auto *list : {&c.params, &c.state})
+    for (const auto *list : {&c.params, &c.state, &c.statistics})
       for (const NamedShape &t : *list) {
         data.resize(size_t(t.numElements()));
         ex.readTensor(t.name, data.data());
@@ -539,7 +541,8 @@ int trainMain(int argc, char **argv, const ModelConfig &config,
               const ExecutorFactory &factory) {
   TrainOptions o;
   std::string error;
-  if (!parseTrainOptions(argc, argv, o, error)) {
+  if (!checkTensorRoles(config, error) ||
+      !parseTrainOptions(argc, argv, o, error)) {
     std::fprintf(stderr, "error: %s\n", error.c_str());
     return 1;
   }

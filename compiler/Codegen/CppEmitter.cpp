@@ -15,6 +15,7 @@
 #include "Codegen/Locations.h"
 #include "Dialect/Kernel/IR/KernelOps.h"
 #include "Dialect/NN/IR/NNOps.h"
+#include "Dialect/NN/IR/StepSignature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -286,35 +287,28 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
         "alexc::abi::PoolKind;\n";
   Emitter emitter(os);
   SmallVector<func::FuncOp> funcs;
-  for (StringRef name :
-       {"init", "train_step", "eval_step", "gradients", "predict"})
+  for (StringRef name : {nn::step::kInit, nn::step::kTrainStep,
+                         nn::step::kEvalStep, nn::step::kGradients,
+                         nn::step::kPredict})
     if (auto f = module.lookupSymbol<func::FuncOp>(name)) {
       if (failed(emitter.emitFunction(f)))
         return failure();
       funcs.push_back(f);
     }
-  auto train = module.lookupSymbol<func::FuncOp>("train_step");
-  auto init = module.lookupSymbol<func::FuncOp>("init");
-  if (!train || !init)
-    return module.emitError() << "C++ emitter: no @train_step or @init";
-  unsigned numParams = init.getNumResults();
-  unsigned numState = 0;
-  for (unsigned i = numParams; i < train.getNumArguments(); ++i) {
-    auto n = train.getArgAttrOfType<StringAttr>(i, "nn.name");
-    if (n && n.getValue() == "images")
-      break;
-    ++numState;
-  }
+  FailureOr<nn::step::StepSignature> signature =
+      nn::step::readStepSignature(module);
+  if (failed(signature))
+    return failure();
   os << "\nstatic const FunctionInfo functions[] = {\n";
   for (const std::string &entry : emitter.functionEntries())
     os << entry;
   os << "};\n} // namespace\n\n";
 
-  // The number of classes is the width of the logits (the loss gradient).
-  int64_t numClasses = 0;
-  train.walk([&](nn::SoftmaxCrossEntropyOp op) {
-    numClasses = cast<RankedTensorType>(op.getLogits().getType()).getDimSize(1);
-  });
+  // The carried tensors are @train_step's first arguments, in the order of
+  // the descriptor's three lists.
+  size_t numParams = signature->parameters.size(),
+         numState = signature->optimizerState.size(),
+         numStatistics = signature->runningStatistics.size();
   os << "extern \"C\" const ModelDescriptor *alexc_model() {\n"
      << "  static const ModelDescriptor model = {\n"
      << "      kModelAbiVersion, " << quoted(spec.name) << ", "
@@ -322,11 +316,12 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
      << llvm::formatv(
             "      {0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9},\n",
             spec.stepBatch(), spec.channels, spec.height, spec.width,
-            numClasses, spec.data.resize, spec.epochs,
+            signature->classes, spec.data.resize, spec.epochs,
             llvm::formatv("{0:e17}", spec.optimizer.learningRate).str(),
             quoted(spec.optimizer.type), quoted(spec.data.dataset))
-     << "      " << numParams << ", train_step_args, " << numState
-     << ", train_step_args + " << numParams << ",\n"
+     << llvm::formatv("      {0}, train_step_args, {1}, train_step_args + "
+                      "{0}, {2}, train_step_args + {3},\n",
+                      numParams, numState, numStatistics, numParams + numState)
      << "      " << funcs.size() << ", functions, " << spec.batchSize << "};\n"
      << "  return &model;\n}\n";
   return success();

@@ -3,6 +3,7 @@
 #include "Dialect/Kernel/IR/KernelOps.h"
 #include "Dialect/Kernel/Transforms/Liveness.h"
 #include "Dialect/NN/IR/NNOps.h"
+#include "Dialect/NN/IR/StepSignature.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -44,18 +45,21 @@ StepStats collectStats(func::FuncOp func) {
           s.gradientBytes += kernel::alignedBytes(v.getType());
   });
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-    auto name = func.getArgAttrOfType<StringAttr>(i, "nn.name");
-    if (!name || !isa<RankedTensorType>(func.getArgumentTypes()[i]))
+    std::optional<rt::TensorRole> role = nn::step::argumentRole(func, i);
+    if (!role)
       continue;
-    StringRef n = name.getValue();
     int64_t bytes = kernel::alignedBytes(func.getArgumentTypes()[i]);
-    if (n.ends_with(".weight") || n.ends_with(".bias"))
+    switch (*role) {
+    case rt::TensorRole::Parameter:
       s.parameterBytes += bytes;
-    else if (n.ends_with(".momentum") || n.ends_with(".exp_avg") ||
-             n.ends_with(".exp_avg_sq"))
+      break;
+    case rt::TensorRole::OptimizerState:
       s.optimizerStateBytes += bytes;
-    else if (n.ends_with(".running_mean") || n.ends_with(".running_var"))
+      break;
+    case rt::TensorRole::RunningStatistic:
       s.runningStatisticsBytes += bytes;
+      break;
+    }
   }
   return s;
 }

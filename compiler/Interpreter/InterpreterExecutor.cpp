@@ -3,6 +3,7 @@
 #include "Interpreter/Interpreter.h"
 
 #include "Dialect/NN/IR/NNOps.h"
+#include "Dialect/NN/IR/StepSignature.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include <cstring>
@@ -32,23 +33,17 @@ rt::ModelConfig configFromModule(ModuleOp module, const ModelSpec &spec,
   c.resize = spec.data.resize;
   c.epochs = spec.epochs;
   c.learningRate = spec.optimizer.learningRate;
-  auto init = module.lookupSymbol<func::FuncOp>("init");
-  auto train = module.lookupSymbol<func::FuncOp>("train_step");
-  for (unsigned i = 0; i < init.getNumResults(); ++i)
-    c.params.push_back(
-        {init.getResultAttrOfType<StringAttr>(i, "nn.name").str(),
-         shapeOf(init.getResultTypes()[i])});
-  for (unsigned i = init.getNumResults(); i < train.getNumArguments(); ++i) {
-    auto name = train.getArgAttrOfType<StringAttr>(i, "nn.name").str();
-    if (name == "images")
-      break;
-    c.state.push_back({name, shapeOf(train.getArgumentTypes()[i])});
-  }
-  train.walk([&](Operation *op) {
-    if (op->getName().getStringRef() == "nn.softmax_cross_entropy")
-      c.classes =
-          cast<RankedTensorType>(op->getOperand(0).getType()).getDimSize(1);
-  });
+  // The pipeline verified the module, so its signature reads back.
+  nn::step::StepSignature signature = *nn::step::readStepSignature(module);
+  auto add = [](std::vector<rt::NamedShape> &list,
+                const std::vector<nn::step::CarriedTensor> &tensors) {
+    for (const nn::step::CarriedTensor &t : tensors)
+      list.push_back({t.name, shapeOf(t.type)});
+  };
+  add(c.params, signature.parameters);
+  add(c.state, signature.optimizerState);
+  add(c.statistics, signature.runningStatistics);
+  c.classes = signature.classes;
   return c;
 }
 
@@ -63,16 +58,16 @@ public:
                       const rt::ModelConfig &config)
       : withDropout(withDropout), withoutDropout(withoutDropout),
         config(config) {
-    for (const auto &t : config.params)
-      tensors[t.name] = Tensor32(t.shape);
-    for (const auto &t : config.state)
-      tensors[t.name] = Tensor32(t.shape);
+    for (const auto *list :
+         {&config.params, &config.state, &config.statistics})
+      for (const auto &t : *list)
+        tensors[t.name] = Tensor32(t.shape);
   }
 
   std::string device() const override { return "interpreter"; }
 
   void initialize(uint64_t seed) override {
-    auto init = withDropout.lookupSymbol<func::FuncOp>("init");
+    auto init = withDropout.lookupSymbol<func::FuncOp>(nn::step::kInit);
     auto results =
         check(interpret<float>(init, {Value32::integer(int64_t(seed))}));
     // Optimizer state starts at zero; @init sets the parameters and batch
@@ -80,7 +75,8 @@ public:
     for (const auto &t : config.state)
       tensors[t.name] = Tensor32(t.shape);
     for (unsigned i = 0; i < results.size(); ++i)
-      tensors[init.getResultAttrOfType<StringAttr>(i, "nn.name").str()] =
+      tensors[init.getResultAttrOfType<StringAttr>(i, nn::step::kNameAttr)
+                  .str()] =
           results[i].tensor();
   }
 
@@ -88,17 +84,18 @@ public:
                            uint64_t seed, uint64_t step,
                            bool dropout) override {
     auto f = (dropout ? withDropout : withoutDropout)
-                 .lookupSymbol<func::FuncOp>("train_step");
+                 .lookupSymbol<func::FuncOp>(nn::step::kTrainStep);
     auto results = check(
         interpret<float>(f, arguments(f, images, labels, lr, seed, step)));
     for (unsigned i = 2; i < results.size(); ++i)
-      tensors[f.getResultAttrOfType<StringAttr>(i, "nn.name").str()] =
+      tensors[f.getResultAttrOfType<StringAttr>(i, nn::step::kNameAttr)
+                  .str()] =
           std::move(results[i].tensor());
     return {results[0].tensor()[0], int32_t(results[1].tensor()[0])};
   }
 
   rt::StepResult evalStep(const float *images, const int32_t *labels) override {
-    auto f = withDropout.lookupSymbol<func::FuncOp>("eval_step");
+    auto f = withDropout.lookupSymbol<func::FuncOp>(nn::step::kEvalStep);
     auto results =
         check(interpret<float>(f, arguments(f, images, labels, 0, 0, 0)));
     return {results[0].tensor()[0], int32_t(results[1].tensor()[0])};
@@ -119,18 +116,18 @@ private:
                                  uint64_t step) {
     std::vector<Value32> args;
     for (unsigned i = 0; i < f.getNumArguments(); ++i) {
-      std::string name = f.getArgAttrOfType<StringAttr>(i, "nn.name").str();
+      std::string name = nn::step::argumentName(f, i).str();
       Type type = f.getArgumentTypes()[i];
-      if (name == "lr")
+      if (name == nn::step::kLearningRate)
         args.push_back(Value32::scalar(lr));
-      else if (name == "seed")
+      else if (name == nn::step::kSeed)
         args.push_back(Value32::integer(int64_t(seed)));
-      else if (name == "step")
+      else if (name == nn::step::kStep)
         args.push_back(Value32::integer(int64_t(step)));
-      else if (name == "images" || name == "labels") {
+      else if (name == nn::step::kImages || name == nn::step::kLabels) {
         Tensor32 t(shapeOf(type));
         for (int64_t k = 0; k < t.size(); ++k)
-          t[k] = name == "images" ? images[k] : float(labels[k]);
+          t[k] = name == nn::step::kImages ? images[k] : float(labels[k]);
         args.push_back(std::move(t));
       } else {
         args.push_back(tensors.at(name));

@@ -93,14 +93,8 @@ public:
     for (int i = 0; i < model.numFunctions; ++i)
       persistent[model.functions[i].name] =
           deviceAlloc<uint8_t>(model.functions[i].persistentBytes + 64);
-    for (int i = 0; i < model.numParams; ++i)
-      tensors[model.params[i].name] = {
-          deviceAlloc<float>(model.params[i].numElements),
-          model.params[i].numElements};
-    for (int i = 0; i < model.numState; ++i)
-      tensors[model.state[i].name] = {
-          deviceAlloc<float>(model.state[i].numElements),
-          model.state[i].numElements};
+    for (const rt::TensorInfo &t : rt::carriedTensors(model))
+      tensors[t.name] = {deviceAlloc<float>(t.numElements), t.numElements};
     scalars = deviceAlloc<rt::StepScalars>(1);
     ALEXC_CUDA_CHECK(cudaMallocHost(&hostScalars, sizeof(rt::StepScalars)));
     ALEXC_CUDA_CHECK(

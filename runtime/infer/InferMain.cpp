@@ -9,6 +9,7 @@
 #include "runtime/Checkpoint.h"
 #include "runtime/CpuExecutor.h"
 #include "runtime/Data.h"
+#include "runtime/TensorRoles.h"
 #include "runtime/infer/Images.h"
 
 #include <nlohmann/json.hpp>
@@ -214,7 +215,7 @@ int run(int argc, char **argv, const ModelDescriptor &model) {
   ModelConfig c = configFromDescriptor(model);
   InferOptions o;
   std::string error;
-  if (!parseOptions(argc, argv, o, error)) {
+  if (!checkTensorRoles(c, error) || !parseOptions(argc, argv, o, error)) {
     std::fprintf(stderr, "error: %s\n", error.c_str());
     return 1;
   }
@@ -237,7 +238,7 @@ int run(int argc, char **argv, const ModelDescriptor &model) {
   std::unique_ptr<Executor> ex = createCpuExecutor(model);
   std::vector<Image> images;
   if (!classNames(o, c, names, error) ||
-      !loadTensors(o.weights, *ex, c, nullptr, error))
+      !loadWeights(o.weights, *ex, c, Statistics::Required, error))
     return std::fprintf(stderr, "error: %s\n", error.c_str()), 1;
   for (const std::string &path : o.inputs)
     if (!readImages(path, images, error))

@@ -4,8 +4,10 @@
 Builds SPEC at a small batch with alexc, draws initial weights in PyTorch and
 passes them with --init, trains N steps with --no-shuffle --disable-dropout
 on the first training examples of Fashion-MNIST, and trains the same
-network in PyTorch (CPU, SGD with the spec's learning rate, images scaled to
-[0, 1] and resized with F.interpolate(bilinear, align_corners=False)). The
+network in PyTorch (CPU, the spec's optimizer, or --optimizer's in place of
+it: SGD with momentum or Adam; images scaled to [0, 1] and resized with
+F.interpolate(bilinear, align_corners=False)). The --init file is a plain
+state_dict: parameters and running statistics, no optimizer state. The
 losses of every step must agree to 1e-4 relative, and the weights and batch
 norm's running statistics after the last step (from --save) to 1e-3
 relative (each tensor's largest difference over its largest value).
@@ -34,6 +36,18 @@ def load_idx(folder, prefix, count):
     return images.reshape(count, 1, rows, cols).float() / 255.0, labels.long()
 
 
+def torch_optimizer(o, params):
+    """PyTorch's optimizer for a spec's optimizer section; every field this
+    test passes is given explicitly (no default is assumed on either side)."""
+    if o["type"] == "adam":
+        return torch.optim.Adam(params, lr=o["learning_rate"], betas=(o["beta1"], o["beta2"]),
+                                eps=o["epsilon"], weight_decay=o.get("weight_decay", 0.0))
+    assert o["type"] == "sgd", o
+    return torch.optim.SGD(params, lr=o["learning_rate"], momentum=o.get("momentum", 0.0),
+                           nesterov=o.get("nesterov", False),
+                           weight_decay=o.get("weight_decay", 0.0))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", required=True)
@@ -44,6 +58,8 @@ def main():
                     help="train on the first N images: ceil(N / batch) steps, the last "
                          "one partial (alexc pads it; batch norm leaves the padding out)")
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--optimizer", type=json.loads, default=None,
+                    help="a spec 'optimizer' section (JSON) that replaces the spec's")
     args = ap.parse_args()
     images_used = args.batch * args.steps
     if args.limit_train:
@@ -55,6 +71,10 @@ def main():
     model = SpecNet(spec)
 
     with tempfile.TemporaryDirectory() as work:
+        if args.optimizer is not None:
+            spec["optimizer"] = args.optimizer
+            args.spec = os.path.join(work, "spec.json")
+            json.dump(spec, open(args.spec, "w"))
         exe = os.path.join(work, "train")
         subprocess.run([args.alexc, args.spec, "-o", exe, "--target", "cpu",
                         f"--batch-size={args.batch}"], check=True)
@@ -72,11 +92,7 @@ def main():
     size = (spec["input"]["height"], spec["input"]["width"])
     if tuple(images.shape[2:]) != size:
         images = torch.nn.functional.interpolate(images, size=size, mode="bilinear", align_corners=False)
-    lr = spec.get("optimizer", {}).get("learning_rate", 0.01)
-    assert spec.get("optimizer", {}).get("type", "sgd") == "sgd", "the comparison uses plain SGD"
-    opt = torch.optim.SGD(model.parameters(), lr=lr,
-                          momentum=spec["optimizer"].get("momentum", 0.0),
-                          weight_decay=spec["optimizer"].get("weight_decay", 0.0))
+    opt = torch_optimizer(spec.get("optimizer", {}), model.parameters())
     theirs = []
     for s in range(args.steps):
         batch = slice(s * args.batch, (s + 1) * args.batch)

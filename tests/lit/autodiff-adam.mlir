@@ -13,7 +13,7 @@ module attributes {nn.optimizer = {type = "adam", beta1 = 9.0e-01 : f64, beta2 =
   }
 }
 // CHECK-LABEL: func.func @train_step(
-// CHECK-SAME: {nn.name = "fc.weight.exp_avg"}
-// CHECK-SAME: {nn.name = "fc.weight.exp_avg_sq"}
+// CHECK-SAME: {nn.name = "fc.weight.exp_avg", nn.role = "optimizer_state"}
+// CHECK-SAME: {nn.name = "fc.weight.exp_avg_sq", nn.role = "optimizer_state"}
 // CHECK-SAME: %[[STEP:[a-z0-9]+]]: i64 {nn.name = "step"}
 // CHECK: nn.adam_update {{.*}}, %[[STEP]] beta1 = 9.000000e-01 beta2 = 0.99899999999999999 epsilon = 1.000000e-08 weight_decay = 0.000000e+00

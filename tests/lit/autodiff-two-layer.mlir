@@ -35,10 +35,10 @@ module attributes {nn.batch_size = 4 : i64,
 // CHECK-SAME: -> (tensor<f32> {nn.name = "loss"}, tensor<i32> {nn.name = "correct"}, tensor<8x12xf32> {nn.name = "fc1.weight.grad"}
 
 // CHECK-LABEL: func.func @train_step(
-// CHECK-SAME: %[[W1:[a-z0-9]+]]: tensor<8x12xf32> {nn.name = "fc1.weight"}
-// CHECK-SAME: %[[B1:[a-z0-9]+]]: tensor<8xf32> {nn.name = "fc1.bias"}
-// CHECK-SAME: %[[W2:[a-z0-9]+]]: tensor<3x8xf32> {nn.name = "fc2.weight"}
-// CHECK-SAME: %[[M1:[a-z0-9]+]]: tensor<8x12xf32> {nn.name = "fc1.weight.momentum"}
+// CHECK-SAME: %[[W1:[a-z0-9]+]]: tensor<8x12xf32> {nn.name = "fc1.weight", nn.role = "parameter"}
+// CHECK-SAME: %[[B1:[a-z0-9]+]]: tensor<8xf32> {nn.name = "fc1.bias", nn.role = "parameter"}
+// CHECK-SAME: %[[W2:[a-z0-9]+]]: tensor<3x8xf32> {nn.name = "fc2.weight", nn.role = "parameter"}
+// CHECK-SAME: %[[M1:[a-z0-9]+]]: tensor<8x12xf32> {nn.name = "fc1.weight.momentum", nn.role = "optimizer_state"}
 // CHECK-SAME: {nn.name = "images"}
 // CHECK-SAME: %[[LR:[a-z0-9]+]]: f32 {nn.name = "lr"}
 // Forward:

@@ -7,6 +7,7 @@
 // values) and summing gradients where a value has several users.
 //
 //===----------------------------------------------------------------------===//
+#include "Dialect/NN/IR/StepSignature.h"
 #include "Dialect/NN/Transforms/GradientRules.h"
 #include "Dialect/NN/Transforms/Passes.h"
 
@@ -24,6 +25,7 @@ namespace alexc::nn {
 
 using namespace mlir;
 using namespace alexc::nn;
+using alexc::rt::TensorRole;
 
 namespace {
 
@@ -38,13 +40,17 @@ struct Param {
   bool ones;           // nn.init = "ones": starts at 1 (batch norm)
 };
 
-/// Adds an argument or result name to the function being built.
+/// Adds an argument or result name, and for a tensor carried from step to
+/// step its role, to the function being built.
 struct Signature {
   SmallVector<Type> types;
   SmallVector<std::string> names;
-  void add(Type t, StringRef name) {
+  SmallVector<std::optional<TensorRole>> roles;
+  void add(Type t, StringRef name,
+           std::optional<TensorRole> role = std::nullopt) {
     types.push_back(t);
     names.push_back(name.str());
+    roles.push_back(role);
   }
 };
 
@@ -62,10 +68,13 @@ public:
     b.setInsertionPointToEnd(module.getBody());
     auto func = b.create<func::FuncOp>(
         forward.getLoc(), name, b.getFunctionType(args.types, results.types));
-    for (auto [i, n] : llvm::enumerate(args.names))
-      func.setArgAttr(i, "nn.name", b.getStringAttr(n));
+    for (auto [i, n] : llvm::enumerate(args.names)) {
+      func.setArgAttr(i, step::kNameAttr, b.getStringAttr(n));
+      if (args.roles[i])
+        step::setArgumentRole(func, i, *args.roles[i]);
+    }
     for (auto [i, n] : llvm::enumerate(results.names))
-      func.setResultAttr(i, "nn.name", b.getStringAttr(n));
+      func.setResultAttr(i, step::kNameAttr, b.getStringAttr(n));
     b.setInsertionPointToStart(func.addEntryBlock());
     return func;
   }
@@ -253,9 +262,9 @@ struct Optimizer {
   /// State tensors kept per parameter, by name suffix.
   SmallVector<StringRef> stateNames() const {
     if (type == "adam")
-      return {"exp_avg", "exp_avg_sq"};
+      return {alexc::rt::suffix::kExpAvg, alexc::rt::suffix::kExpAvgSq};
     if (momentum > 0)
-      return {"momentum"};
+      return {alexc::rt::suffix::kMomentum};
     return {};
   }
 };
@@ -335,10 +344,10 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
         sigma = s.getValueAsDouble();
     }
     Signature args, results;
-    args.add(b.getI64Type(), "seed");
+    args.add(b.getI64Type(), step::kSeed);
     for (const Param &p : llvm::concat<const Param>(params, buffers))
       results.add(p.type, p.name);
-    auto func = sb.createFunc("init", args, results);
+    auto func = sb.createFunc(step::kInit, args, results);
     Value seed = func.getArgument(0);
     SmallVector<Value> values;
     for (auto [i, p] : llvm::enumerate(params)) {
@@ -377,16 +386,26 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     return success();
   }
 
+  /// The parameters and running statistics, as @gradients, @eval_step and
+  /// @predict take them (no optimizer state).
+  static void addCarried(Signature &args, ArrayRef<Param> params,
+                         ArrayRef<Param> buffers) {
+    for (const Param &p : params)
+      args.add(p.type, p.name, TensorRole::Parameter);
+    for (const Param &p : buffers)
+      args.add(p.type, p.name, TensorRole::RunningStatistic);
+  }
+
   /// Arguments shared by @gradients and @train_step after the parameters
   /// (and state): images, labels, [lr], seed, step.
   static void addDataArgs(Signature &args, func::FuncOp forward,
                           func::FuncOp loss, OpBuilder &b, bool withLr) {
-    args.add(imagesType(forward), "images");
-    args.add(loss.getArgumentTypes()[1], "labels");
+    args.add(imagesType(forward), step::kImages);
+    args.add(loss.getArgumentTypes()[1], step::kLabels);
     if (withLr)
-      args.add(b.getF32Type(), "lr");
-    args.add(b.getI64Type(), "seed");
-    args.add(b.getI64Type(), "step");
+      args.add(b.getF32Type(), step::kLearningRate);
+    args.add(b.getI64Type(), step::kSeed);
+    args.add(b.getI64Type(), step::kStep);
   }
 
   static void addMetricResults(Signature &results, func::FuncOp loss,
@@ -400,13 +419,12 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
                                func::FuncOp loss) {
     OpBuilder &b = sb.builder();
     Signature args, results;
-    for (const Param &p : llvm::concat<const Param>(params, buffers))
-      args.add(p.type, p.name);
+    addCarried(args, params, buffers);
     addDataArgs(args, forward, loss, b, /*withLr=*/false);
     addMetricResults(results, loss, b);
     for (const Param &p : params)
       results.add(p.type, p.name + ".grad");
-    auto func = sb.createFunc("gradients", args, results);
+    auto func = sb.createFunc(step::kGradients, args, results);
     unsigned n = params.size(), d = n + buffers.size();
     ValueRange paramValues = func.getArguments().take_front(n);
     auto [lossValue, correct] = sb.emitForward(
@@ -429,12 +447,12 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     auto stateNames = opt.stateNames();
     Signature args, results;
     for (const Param &p : params)
-      args.add(p.type, p.name);
+      args.add(p.type, p.name, TensorRole::Parameter);
     for (const Param &p : params)
       for (StringRef s : stateNames)
-        args.add(p.type, p.name + "." + s.str());
+        args.add(p.type, p.name + "." + s.str(), TensorRole::OptimizerState);
     for (const Param &p : buffers)
-      args.add(p.type, p.name);
+      args.add(p.type, p.name, TensorRole::RunningStatistic);
     addDataArgs(args, forward, loss, b, /*withLr=*/true);
     addMetricResults(results, loss, b);
     for (const Param &p : params)
@@ -444,7 +462,7 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
         results.add(p.type, p.name + "." + s.str());
     for (const Param &p : buffers)
       results.add(p.type, p.name);
-    auto func = sb.createFunc("train_step", args, results);
+    auto func = sb.createFunc(step::kTrainStep, args, results);
 
     unsigned n = params.size(), ns = stateNames.size();
     ValueRange paramValues = func.getArguments().take_front(n);
@@ -504,16 +522,16 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
                                 func::FuncOp loss) {
     OpBuilder &b = sb.builder();
     Signature args, results;
-    for (const Param &p : llvm::concat<const Param>(params, buffers))
-      args.add(p.type, p.name);
-    args.add(imagesType(forward), "images");
+    addCarried(args, params, buffers);
+    args.add(imagesType(forward), step::kImages);
     if (loss) {
-      args.add(loss.getArgumentTypes()[1], "labels");
+      args.add(loss.getArgumentTypes()[1], step::kLabels);
       addMetricResults(results, loss, b);
     } else {
       results.add(forward.getResultTypes()[0], "logits");
     }
-    auto func = sb.createFunc(loss ? "eval_step" : "predict", args, results);
+    auto func =
+        sb.createFunc(loss ? step::kEvalStep : step::kPredict, args, results);
     unsigned n = params.size(), d = n + buffers.size();
     auto [first, correct] = sb.emitForward(
         func.getArguments().take_front(n),
