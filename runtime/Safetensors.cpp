@@ -1,5 +1,6 @@
 //===- Safetensors.cpp - Read and write .safetensors files ----------------===//
 #include "runtime/Safetensors.h"
+#include "runtime/JsonDepth.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -123,6 +124,10 @@ bool readSafetensors(const std::string &path, Safetensors &out,
     return fail("not a safetensors file (header length " +
                 std::to_string(headerLen) + " exceeds the file size " +
                 std::to_string(data.size()) + ")");
+  if (findJsonTooDeep(std::string_view(data).substr(8, headerLen)) !=
+      std::string_view::npos)
+    return fail("not a safetensors file (its header nests deeper than " +
+                std::to_string(kMaxJsonDepth) + " levels)");
   json header = json::parse(data.begin() + 8, data.begin() + 8 + headerLen,
                             nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded() || !header.is_object())

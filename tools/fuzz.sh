@@ -5,7 +5,8 @@
 # safetensors tuning_cache idx (default: all). Builds in build-fuzz with
 # clang 19 (installing clang-19, libclang-rt-19-dev and libomp-19-dev when
 # run as root).
-# Each target starts from tests/fuzz/corpus/TARGET; inputs that reach new
+# Each target starts from tests/fuzz/corpus/TARGET (with the tokens of
+# tests/fuzz/dict/TARGET.dict where there is one); inputs that reach new
 # code go to build-fuzz/corpus/TARGET, crashes to build-fuzz/crashes/TARGET.
 # A crash is fixed and its input added to tests/fuzz/corpus/TARGET, which
 # ctest replays in every build.
@@ -33,8 +34,12 @@ status=0
 for t in "${TARGETS[@]}"; do
   mkdir -p "$BUILD/corpus/$t" "$BUILD/crashes/$t"
   echo "== $t: ${SECONDS_EACH} s"
+  # A dictionary of brackets and keywords, so that libFuzzer builds deep
+  # and well-formed values by itself.
+  dict=()
+  [[ -f tests/fuzz/dict/$t.dict ]] && dict=(-dict="tests/fuzz/dict/$t.dict")
   if ! "$BUILD/tests/fuzz/alexc-fuzz-$t" -max_total_time="$SECONDS_EACH" \
-      -max_len=8192 -timeout=20 -print_final_stats=1 \
+      -max_len=8192 -timeout=20 -print_final_stats=1 "${dict[@]}" \
       -artifact_prefix="$BUILD/crashes/$t/" \
       "$BUILD/corpus/$t" "tests/fuzz/corpus/$t" 2>"$BUILD/fuzz-$t.log"; then
     status=1

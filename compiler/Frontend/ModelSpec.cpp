@@ -7,8 +7,10 @@
 #include "Frontend/ModelSpec.h"
 #include "Frontend/JsonLocations.h"
 #include "Frontend/ModelLanguage.h"
+#include "runtime/JsonDepth.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -579,6 +581,13 @@ bool validateSpecDocument(const json &root, const SpecLocations &locations,
 
 bool readJsonSpec(const std::string &text, ModelSpec &spec,
                   SpecDiagnostic &diag) {
+  // Refused before anything recursive (printing, hashing) sees the value.
+  if (size_t deep = rt::findJsonTooDeep(text); deep != std::string::npos) {
+    diag = {"JSON nested deeper than " + std::to_string(rt::kMaxJsonDepth) +
+                " levels",
+            locationOfOffset(text, deep)};
+    return false;
+  }
   json root;
   try {
     root = json::parse(text);
@@ -626,11 +635,33 @@ std::string nearestName(const std::string &word,
   return best;
 }
 
-SpecFormat specFormatOf(const std::string &path) {
-  size_t dot = path.rfind('.');
-  return dot != std::string::npos && path.substr(dot) == ".nn"
-             ? SpecFormat::Language
-             : SpecFormat::Json;
+/// The file's suffix, from its last dot, in lower case ("" when none).
+static std::string suffixOf(const std::string &path) {
+  size_t slash = path.rfind('/'), dot = path.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
+    return "";
+  std::string suffix = path.substr(dot);
+  for (char &c : suffix)
+    c = char(std::tolower(static_cast<unsigned char>(c)));
+  return suffix;
+}
+
+std::optional<SpecFormat> specFormatOf(const std::string &path) {
+  std::string suffix = suffixOf(path);
+  if (suffix == ".json")
+    return SpecFormat::Json;
+  if (suffix == ".nn")
+    return SpecFormat::Language;
+  return std::nullopt;
+}
+
+std::string unknownSpecSuffixError(const std::string &path) {
+  std::string suffix = suffixOf(path);
+  return path + ": " +
+         (suffix.empty() ? std::string("has no suffix")
+                         : "the suffix '" + suffix + "' names no spec form") +
+         "; alexc reads model specs in JSON (.json) and in the model "
+         "language (.nn)";
 }
 
 bool readModelSpec(const std::string &text, SpecFormat format, ModelSpec &spec,
@@ -665,10 +696,15 @@ bool loadModelSpec(const std::string &path, ModelSpec &spec,
     error = path + ": cannot open the spec file";
     return false;
   }
+  std::optional<SpecFormat> format = specFormatOf(path);
+  if (!format) {
+    error = unknownSpecSuffixError(path);
+    return false;
+  }
   std::stringstream buffer;
   buffer << in.rdbuf();
   SpecDiagnostic diag;
-  if (!readModelSpec(buffer.str(), specFormatOf(path), spec, diag)) {
+  if (!readModelSpec(buffer.str(), *format, spec, diag)) {
     error = formatDiagnostic(path, buffer.str(), diag.loc, diag.message);
     return false;
   }

@@ -12,6 +12,7 @@
 #include "Frontend/SourceLocation.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,8 +107,13 @@ struct ModelSpec {
 /// language (docs/language.md, files ending in .nn).
 enum class SpecFormat { Json, Language };
 
-/// The reader for a file: `.nn` is the model language, anything else JSON.
-SpecFormat specFormatOf(const std::string &path);
+/// The reader for a file by its suffix (in any case): `.json` is JSON,
+/// `.nn` the model language; none for any other suffix.
+std::optional<SpecFormat> specFormatOf(const std::string &path);
+
+/// The error for a file whose suffix names no reader: it names the file,
+/// its suffix and the suffixes alexc reads.
+std::string unknownSpecSuffixError(const std::string &path);
 
 /// One error of a spec: its message (naming the layer and field) and where
 /// in the text it is.

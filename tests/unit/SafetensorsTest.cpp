@@ -63,6 +63,17 @@ TEST(Safetensors, MissingFile) {
       << error;
 }
 
+/// A file whose header is a valid JSON object with one value nested
+/// `depth` arrays deep.
+std::string deepHeader(size_t depth) {
+  std::string json =
+      "{\"a\": " + std::string(depth, '[') + std::string(depth, ']') + "}";
+  std::string length(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    length[i] = char((json.size() >> (8 * i)) & 0xFF);
+  return length + json;
+}
+
 TEST(Safetensors, CorruptFilesAreRefused) {
   std::string path = tempPath("corrupt.safetensors");
   std::string error;
@@ -76,6 +87,7 @@ TEST(Safetensors, CorruptFilesAreRefused) {
       {std::string("\x02\0\0\0\0\0\0\0", 8) + "[]",
        "header is not a JSON object"},
       {good.substr(0, good.size() - 4), "lies outside the file"},
+      {deepHeader(100000), "nests deeper than 64 levels"},
   };
   for (const Case &c : cases) {
     writeBytes(path, c.bytes);

@@ -527,11 +527,13 @@ void splitArguments(int argc, char **argv, std::vector<char *> &args,
 
 /// Reads the spec (with --batch-size applied) and its hash.
 int loadSpec(alexc::ModelSpec &spec, std::string &specText, std::string &hash) {
+  std::optional<alexc::SpecFormat> format = alexc::specFormatOf(specPath);
+  if (!format)
+    return fail(alexc::unknownSpecSuffixError(specPath));
   if (!readFile(specPath, specText))
     return fail(specPath + ": cannot open the spec file");
   alexc::SpecDiagnostic diag;
-  if (!alexc::readModelSpec(specText, alexc::specFormatOf(specPath), spec,
-                            diag))
+  if (!alexc::readModelSpec(specText, *format, spec, diag))
     return reportAt(specText, diag.loc, diag.message);
   spec.sourcePath = specPath;
   if (batchSize < 0)
