@@ -7,7 +7,7 @@
 #   tools/dev.sh test --sanitize
 #                       the same under AddressSanitizer and UBSan (in
 #                       build-sanitize): every test but the AlexNet-sized
-#                       and PyTorch ones
+#                       and PyTorch ones and the docs' commands
 # BUILD_DIR (default: build) picks the build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ PACKAGES=(cmake ninja-build g++ llvm-19-dev llvm-19-tools libmlir-19-dev
           mlir-19-tools nlohmann-json3-dev libfmt-dev libgtest-dev zlib1g-dev
           dataset-fashion-mnist python3-torch libopenmpi-dev openmpi-bin
           python3-matplotlib dpkg-dev libpng-dev libonnx-dev libprotobuf-dev
-          python3-venv)
+          python3-venv graphviz)
 
 install_missing() {
   local missing=()
@@ -62,7 +62,7 @@ test)
     export UBSAN_OPTIONS=print_stacktrace=1
     BUILD_DIR=${BUILD_DIR:-build-sanitize} SANITIZE=address,undefined build
     ctest --test-dir "${BUILD_DIR:-build-sanitize}" --output-on-failure -j 2 \
-      -E 'alexnet|AlexNet|torch|cuda_build|install|package|mpi'
+      -E 'alexnet|AlexNet|torch|cuda_build|install|package|mpi|doc_commands'
   else
     build
     ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2
