@@ -223,10 +223,10 @@ public:
       os << "    {\"\", \"\", 0.0, nullptr},\n";
     os << "};\n";
     emitTensorTable(fname + "_args", func.getArgumentTypes(), [&](unsigned i) {
-      return func.getArgAttrOfType<StringAttr>(i, "nn.name");
+      return func.getArgAttrOfType<StringAttr>(i, nn::step::kNameAttr);
     });
     emitTensorTable(fname + "_results", func.getResultTypes(), [&](unsigned i) {
-      return func.getResultAttrOfType<StringAttr>(i, "nn.name");
+      return func.getResultAttrOfType<StringAttr>(i, nn::step::kNameAttr);
     });
     functions.push_back(llvm::formatv(
         "    {{{0}, {1}, {2}_args, {3}, {2}_results, {4}, {5}, {6}, "
@@ -287,9 +287,9 @@ LogicalResult emitCpp(ModuleOp module, const ModelSpec &spec,
         "alexc::abi::PoolKind;\n";
   Emitter emitter(os);
   SmallVector<func::FuncOp> funcs;
-  for (StringRef name : {nn::step::kInit, nn::step::kTrainStep,
-                         nn::step::kEvalStep, nn::step::kGradients,
-                         nn::step::kPredict})
+  for (StringRef name :
+       {nn::step::kInit, nn::step::kTrainStep, nn::step::kEvalStep,
+        nn::step::kGradients, nn::step::kPredict})
     if (auto f = module.lookupSymbol<func::FuncOp>(name)) {
       if (failed(emitter.emitFunction(f)))
         return failure();

@@ -16,6 +16,7 @@
 #include "Codegen/Locations.h"
 #include "Dialect/Kernel/IR/KernelOps.h"
 #include "Dialect/NN/IR/NNOps.h"
+#include "Dialect/NN/IR/StepSignature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/MapVector.h"
@@ -207,7 +208,8 @@ LogicalResult emitCuda(ModuleOp module, const ModelSpec &spec,
         "alexc::abi::FillKind;\nusing "
         "alexc::abi::PoolKind;\n";
   CudaEmitter emitter(os);
-  for (StringRef name : {"init", "train_step", "eval_step", "gradients"})
+  for (StringRef name : {nn::step::kInit, nn::step::kTrainStep,
+                         nn::step::kEvalStep, nn::step::kGradients})
     if (auto f = module.lookupSymbol<func::FuncOp>(name))
       if (failed(emitter.emitFunction(f)))
         return failure();

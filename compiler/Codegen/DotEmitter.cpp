@@ -3,6 +3,7 @@
 #include "Dialect/Kernel/IR/KernelOps.h"
 #include "Dialect/NN/IR/LayerInfo.h"
 #include "Dialect/NN/IR/NNOps.h"
+#include "Dialect/NN/IR/StepSignature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -39,9 +40,10 @@ public:
           "fontsize=10];\n";
     Block &body = func.getBody().front();
     for (BlockArgument arg : body.getArguments())
-      if (auto name =
-              func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "nn.name");
-          name && (name.getValue() == "images" || name.getValue() == "labels"))
+      if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                        nn::step::kNameAttr);
+          name && (name.getValue() == nn::step::kImages ||
+                   name.getValue() == nn::step::kLabels))
         node(arg, name.getValue().str(), shapeOf(arg.getType()),
              "shape=ellipse");
     int cluster = 0;

@@ -1,6 +1,7 @@
 //===- Locations.cpp - Where each value of a planned function lives -------===//
 #include "Codegen/Locations.h"
 #include "Dialect/Kernel/IR/KernelOps.h"
+#include "Dialect/NN/IR/StepSignature.h"
 
 using namespace mlir;
 
@@ -136,13 +137,13 @@ std::string FunctionLocations::scalar(Value v) const {
   if (!loc || loc->kind != ValueLocation::Scalar)
     return "0 /* not a scalar */";
   auto name = const_cast<func::FuncOp &>(func).getArgAttrOfType<StringAttr>(
-      loc->index, "nn.name");
+      loc->index, nn::step::kNameAttr);
   StringRef n = name ? name.getValue() : "";
-  if (n == "lr")
+  if (n == nn::step::kLearningRate)
     return "f.lr";
-  if (n == "seed")
+  if (n == nn::step::kSeed)
     return "f.seed";
-  if (n == "step")
+  if (n == nn::step::kStep)
     return "f.step";
   return "0 /* unknown scalar */";
 }

@@ -90,4 +90,19 @@ void printStats(llvm::raw_ostream &os, StringRef title, const StepStats &s) {
                       s.convGemmFlops / 1e9);
 }
 
+bool printStepStats(ModuleOp module, StringRef modelName, int64_t batchSize,
+                    raw_ostream &os) {
+  for (StringRef name : {nn::step::kTrainStep, nn::step::kEvalStep}) {
+    auto func = module.lookupSymbol<func::FuncOp>(name);
+    if (!func || !func->hasAttr("kernel.arena_bytes"))
+      return false;
+    printStats(os,
+               ("@" + name + " of '" + modelName + "' at batch " +
+                std::to_string(batchSize) + ":")
+                   .str(),
+               collectStats(func));
+  }
+  return true;
+}
+
 } // namespace alexc

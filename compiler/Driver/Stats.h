@@ -3,6 +3,7 @@
 #define ALEXC_DRIVER_STATS_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace alexc {
@@ -28,6 +29,12 @@ StepStats collectStats(mlir::func::FuncOp func);
 
 void printStats(llvm::raw_ostream &os, llvm::StringRef title,
                 const StepStats &s);
+
+/// alexc --stats: the figures of @train_step and @eval_step of a planned
+/// module, titled with the model and batch. False when the module is not
+/// planned.
+bool printStepStats(mlir::ModuleOp module, llvm::StringRef modelName,
+                    int64_t batchSize, llvm::raw_ostream &os);
 
 } // namespace alexc
 

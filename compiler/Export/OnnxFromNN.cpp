@@ -2,6 +2,7 @@
 #include "Export/OnnxFromNN.h"
 #include "Dialect/NN/IR/LayerInfo.h"
 #include "Dialect/NN/IR/NNOps.h"
+#include "Dialect/NN/IR/StepSignature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -73,14 +74,14 @@ private:
 
 bool GraphBuilder::addArgument(func::FuncOp forward, BlockArgument arg,
                                std::string &error) {
-  auto nameAttr =
-      forward.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "nn.name");
+  auto nameAttr = forward.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                       nn::step::kNameAttr);
   auto type = dyn_cast<RankedTensorType>(arg.getType());
   if (!nameAttr || !type) // the dropout seed and step
     return true;
   std::string name = nameAttr.getValue().str();
   names[arg] = name;
-  if (name == "images") {
+  if (name == nn::step::kImages) {
     graph.inputs.push_back({name, batchFree(type)});
     return true;
   }

@@ -2,6 +2,7 @@
 #include "Frontend/SpecToNN.h"
 #include "Dialect/NN/IR/LayerInfo.h"
 #include "Dialect/NN/IR/NNOps.h"
+#include "Dialect/NN/IR/StepSignature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -49,8 +50,8 @@ private:
     Block &entry = forward.getBody().front();
     // Parameters come before the images, seed and step.
     unsigned pos = entry.getNumArguments() - 3;
-    SmallVector<NamedAttribute> attrs = {
-        b.getNamedAttr("nn.name", b.getStringAttr(l.name + "." + what))};
+    SmallVector<NamedAttribute> attrs = {b.getNamedAttr(
+        nn::step::kNameAttr, b.getStringAttr(l.name + "." + what))};
     if (start == Start::Ones)
       attrs.push_back(b.getNamedAttr("nn.init", b.getStringAttr("ones")));
     if (buffer)
@@ -62,7 +63,7 @@ private:
 
   /// An activation is the nn op of the same name, an NN_UnaryOp (NNOps.td)
   /// that keeps its operand's type; the spec reader accepts only the names
-  /// in kActivations, each of which names such an op (the gradient checks
+  /// in activationNames(), each of which names such an op (the gradient checks
   /// build every one; an unknown name would fail verification).
   Value activation(Location loc, const std::string &kind, Value x) {
     if (kind.empty())
@@ -79,9 +80,9 @@ private:
     forward = b.create<func::FuncOp>(b.getUnknownLoc(), "forward",
                                      b.getFunctionType({images, i64, i64}, {}));
     Block *entry = forward.addEntryBlock();
-    const char *names[] = {"images", "seed", "step"};
+    StringRef names[] = {nn::step::kImages, nn::step::kSeed, nn::step::kStep};
     for (unsigned i = 0; i < 3; ++i)
-      forward.setArgAttr(i, "nn.name", b.getStringAttr(names[i]));
+      forward.setArgAttr(i, nn::step::kNameAttr, b.getStringAttr(names[i]));
 
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
@@ -196,8 +197,8 @@ private:
     auto func = b.create<func::FuncOp>(
         b.getUnknownLoc(), "loss", b.getFunctionType({logits, labels}, {loss}));
     Block *entry = func.addEntryBlock();
-    func.setArgAttr(0, "nn.name", b.getStringAttr("logits"));
-    func.setArgAttr(1, "nn.name", b.getStringAttr("labels"));
+    func.setArgAttr(0, nn::step::kNameAttr, b.getStringAttr(nn::step::kLogits));
+    func.setArgAttr(1, nn::step::kNameAttr, b.getStringAttr(nn::step::kLabels));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
     Value l = b.create<nn::SoftmaxCrossEntropyOp>(

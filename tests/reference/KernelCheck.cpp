@@ -13,14 +13,12 @@
 #include "Codegen/CppEmitter.h"
 #include "Codegen/Locations.h"
 #include "Dialect/Kernel/IR/KernelOps.h"
-#include "Driver/Pipeline.h"
+#include "Driver/Session.h"
 #include "Driver/Toolchain.h"
 #include "Interpreter/Interpreter.h"
 #include "runtime/KernelAbi.h"
 #include "runtime/Model.h"
 
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -220,25 +218,14 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "generated kernels vs the IR\n");
 
-  auto buf = llvm::MemoryBuffer::getFile(specPath);
-  if (!buf)
-    return fail(specPath + ": cannot open");
-  std::string specText = (*buf)->getBuffer().str(), error;
-  alexc::ModelSpec spec;
-  if (!alexc::parseModelSpec(specText, spec, error))
-    return fail(error);
-  if (batchSize > 0)
-    spec.batchSize = batchSize;
-
-  MLIRContext ctx;
-  ctx.printOpOnDiagnostic(false);
-  ScopedDiagnosticHandler handler(&ctx, [](Diagnostic &d) {
-    llvm::errs() << "alexc-kernel-check: " << d << "\n";
-    return success();
-  });
-  auto module = alexc::compileSpec(ctx, spec, {});
+  alexc::Session session("alexc-kernel-check");
+  if (!session.load(specPath, {batchSize, 1}))
+    return 1;
+  auto module = session.compile({});
   if (!module)
     return 1;
+  const alexc::ModelSpec &spec = session.spec();
+  std::string error;
 
   const alexc::rt::ModelDescriptor *model =
       loadModel(*module, spec, argv[0], error);

@@ -16,12 +16,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Dialect/NN/IR/NNOps.h"
-#include "Driver/Pipeline.h"
+#include "Dialect/NN/IR/StepSignature.h"
+#include "Driver/Session.h"
 #include "Interpreter/Interpreter.h"
 #include "runtime/Safetensors.h"
 
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
@@ -54,11 +53,10 @@ static int fail(const std::string &msg) {
 }
 
 static std::string argName(func::FuncOp f, unsigned i) {
-  auto a = f.getArgAttrOfType<StringAttr>(i, "nn.name");
-  return a ? a.str() : "";
+  return alexc::nn::step::argumentName(f, i).str();
 }
 static std::string resultName(func::FuncOp f, unsigned i) {
-  auto a = f.getResultAttrOfType<StringAttr>(i, "nn.name");
+  auto a = f.getResultAttrOfType<StringAttr>(i, alexc::nn::step::kNameAttr);
   return a ? a.str() : "";
 }
 
@@ -152,24 +150,16 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "reference training step\n");
 
-  alexc::ModelSpec spec;
-  std::string error;
-  if (!alexc::loadModelSpec(specPath, spec, error))
-    return fail(error);
-  if (batchSize > 0)
-    spec.batchSize = batchSize;
-
-  MLIRContext ctx;
-  ctx.printOpOnDiagnostic(false);
-  ScopedDiagnosticHandler handler(&ctx, [](Diagnostic &d) {
-    llvm::errs() << "alexc-reference-step: " << d << "\n";
-    return success();
-  });
+  alexc::Session session("alexc-reference-step");
+  if (!session.load(specPath, {batchSize, 1}))
+    return 1;
   alexc::PipelineOptions options;
   options.disableDropout = disableDropout;
-  auto module = alexc::compileSpec(ctx, spec, options);
+  auto module = session.compile(options);
   if (!module)
     return 1;
+  const alexc::ModelSpec &spec = session.spec();
+  std::string error;
 
   alexc::rt::Safetensors in, out;
   if (!alexc::rt::readSafetensors(inPath, in, error))

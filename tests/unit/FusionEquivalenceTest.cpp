@@ -2,6 +2,7 @@
 // training and evaluation steps of LeNet and AlexNet, run in the reference
 // interpreter, give exactly the outputs of the unfused steps.
 #include "Dialect/Kernel/Transforms/Passes.h"
+#include "Dialect/NN/IR/StepSignature.h"
 #include "Driver/Pipeline.h"
 #include "Interpreter/Interpreter.h"
 
@@ -14,6 +15,7 @@
 using namespace mlir;
 using V = alexc::interp::RtValue<float>;
 using T = alexc::ref::Tensor<float>;
+namespace step = alexc::nn::step;
 
 namespace {
 
@@ -21,24 +23,24 @@ std::vector<V> randomArgs(func::FuncOp f, std::mt19937 &rng) {
   std::vector<V> args;
   std::uniform_real_distribution<float> u(-0.05f, 0.05f);
   for (unsigned i = 0; i < f.getNumArguments(); ++i) {
-    auto name = f.getArgAttrOfType<StringAttr>(i, "nn.name").getValue();
+    StringRef name = step::argumentName(f, i);
     Type type = f.getArgumentTypes()[i];
     if (name == "lr") {
       args.push_back(V::scalar(0.01f));
       continue;
     }
     if (!isa<RankedTensorType>(type)) {
-      args.push_back(V::integer(name == "seed" ? 17 : 5));
+      args.push_back(V::integer(name == step::kSeed ? 17 : 5));
       continue;
     }
     auto s = cast<RankedTensorType>(type).getShape();
     T t({s.begin(), s.end()});
     // Second moments (Adam's exp_avg_sq) are never negative.
-    bool nonNegative = name == "images" || name.ends_with("exp_avg_sq");
+    bool nonNegative = name == step::kImages || name.ends_with("exp_avg_sq");
     for (int64_t k = 0; k < t.size(); ++k)
-      t[k] = name == "labels" ? float(k % 10)
-             : nonNegative    ? std::abs(u(rng)) * 20
-                              : u(rng);
+      t[k] = name == step::kLabels ? float(k % 10)
+             : nonNegative         ? std::abs(u(rng)) * 20
+                                   : u(rng);
     args.push_back(V(std::move(t)));
   }
   return args;
@@ -60,7 +62,7 @@ void checkSpec(const std::string &path, int64_t batch) {
     pm.addPass(alexc::kernel::createKernelCheckPlan());
     ASSERT_TRUE(succeeded(pm.run(*planned)));
   }
-  for (StringRef name : {"train_step", "eval_step"}) {
+  for (StringRef name : {step::kTrainStep, step::kEvalStep}) {
     auto a = unfused->lookupSymbol<func::FuncOp>(name);
     auto b = planned->lookupSymbol<func::FuncOp>(name);
     std::mt19937 rng(3);

@@ -11,6 +11,7 @@
 #include "Dialect/Kernel/Transforms/Passes.h"
 #include "Dialect/NN/IR/LayerInfo.h"
 #include "Dialect/NN/IR/NNOps.h"
+#include "Dialect/NN/IR/StepSignature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -166,8 +167,8 @@ private:
       base = g.ops.front()->getName().stripDialect().str();
     if (g.kind ==
         nn::KernelKind::Fill) // initializers are named by the parameter
-      if (auto ret =
-              func.getResultAttrOfType<StringAttr>(resultIndexOf(g), "nn.name"))
+      if (auto ret = func.getResultAttrOfType<StringAttr>(resultIndexOf(g),
+                                                          nn::step::kNameAttr))
         base = ret.str();
     for (char &c : base)
       if (!isalnum(static_cast<unsigned char>(c)))

@@ -38,6 +38,7 @@ inline constexpr llvm::StringLiteral kLabels = "labels";
 inline constexpr llvm::StringLiteral kLearningRate = "lr";
 inline constexpr llvm::StringLiteral kSeed = "seed";
 inline constexpr llvm::StringLiteral kStep = "step";
+inline constexpr llvm::StringLiteral kLogits = "logits"; // @loss, @predict
 
 // Argument and result attributes.
 inline constexpr llvm::StringLiteral kNameAttr = "nn.name";

@@ -300,7 +300,7 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     SmallVector<Param> params, buffers;
     unsigned numWeights = forward.getNumArguments() - kForwardDataArgs;
     for (unsigned i = 0; i < numWeights; ++i) {
-      auto name = forward.getArgAttrOfType<StringAttr>(i, "nn.name");
+      auto name = forward.getArgAttrOfType<StringAttr>(i, step::kNameAttr);
       auto init = forward.getArgAttrOfType<StringAttr>(i, "nn.init");
       Param p{name ? name.str() : "param" + std::to_string(i),
               cast<RankedTensorType>(forward.getArgumentTypes()[i]), i,

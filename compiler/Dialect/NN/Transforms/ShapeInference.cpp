@@ -1,5 +1,6 @@
 //===- ShapeInference.cpp - Static shapes for every nn tensor ------------===//
 #include "Dialect/NN/IR/LayerInfo.h"
+#include "Dialect/NN/IR/StepSignature.h"
 #include "Dialect/NN/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -36,8 +37,8 @@ LogicalResult checkSize(Operation *op, Value v) {
       std::string what = "a result";
       if (auto arg = dyn_cast<BlockArgument>(v))
         if (auto f = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
-          if (auto name =
-                  f.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "nn.name"))
+          if (auto name = f.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                         step::kNameAttr))
             what = "'" + name.str() + "'";
       std::string shape;
       for (int64_t e : type.getShape())
