@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Frontend/ModelLanguage.h"
+#include "Frontend/LayerSchema.h"
 
 #include <algorithm>
 #include <cctype>
@@ -21,18 +22,6 @@
 using json = nlohmann::json;
 
 namespace alexc {
-
-const std::vector<std::string> &positionalParameters(const std::string &type) {
-  static const std::map<std::string, std::vector<std::string>> table = {
-      {"conv2d", {"channels", "kernel_size", "strides", "padding"}},
-      {"max_pool2d", {"pool_size", "strides", "padding"}},
-      {"avg_pool2d", {"pool_size", "strides", "padding"}},
-      {"dense", {"units"}},
-      {"dropout", {"rate"}}};
-  static const std::vector<std::string> none;
-  auto it = table.find(type);
-  return it == table.end() ? none : it->second;
-}
 
 namespace {
 
@@ -397,7 +386,9 @@ void Parser::inputOrPositional(const std::string &type,
     inputs.push_back(next().text);
     return;
   }
-  const std::vector<std::string> &params = positionalParameters(type);
+  const LayerSchema *schema = findLayerSchema(type);
+  static const std::vector<std::string> none;
+  const std::vector<std::string> &params = schema ? schema->positional : none;
   if (positional >= params.size()) {
     std::string list;
     for (const std::string &p : params)

@@ -20,10 +20,6 @@ namespace alexc {
 bool parseModelLanguage(const std::string &text, nlohmann::json &document,
                         SpecLocations &locations, SpecDiagnostic &diag);
 
-/// Gluon's positional parameters of a layer type, in order ("channels",
-/// "kernel_size", ... for conv2d); empty for types that take none.
-const std::vector<std::string> &positionalParameters(const std::string &type);
-
 } // namespace alexc
 
 #endif

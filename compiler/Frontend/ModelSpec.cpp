@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "Frontend/ModelSpec.h"
 #include "Frontend/JsonLocations.h"
+#include "Frontend/LayerSchema.h"
 #include "Frontend/ModelLanguage.h"
 #include "runtime/JsonDepth.h"
 
@@ -194,26 +195,6 @@ private:
   std::string prefix;
 };
 
-/// Activations: a layer's `activation`, or a layer of their own.
-const std::vector<std::string> kActivations = {"relu", "sigmoid", "tanh"};
-
-const std::map<std::string, LayerKind> kLayerKinds = [] {
-  std::map<std::string, LayerKind> kinds = {
-      {"conv2d", LayerKind::Conv2D},
-      {"max_pool2d", LayerKind::MaxPool2D},
-      {"avg_pool2d", LayerKind::AvgPool2D},
-      {"dense", LayerKind::Dense},
-      {"dropout", LayerKind::Dropout},
-      {"flatten", LayerKind::Flatten},
-      {"add", LayerKind::Add},
-      {"concat", LayerKind::Concat},
-      {"global_avg_pool2d", LayerKind::GlobalAvgPool2D},
-      {"batch_norm", LayerKind::BatchNorm}};
-  for (const std::string &a : kActivations)
-    kinds[a] = LayerKind::Activation;
-  return kinds;
-}();
-
 std::string layerContext(const LayerSpec &l) {
   return "layer '" + l.name + "' (" + l.type + ", #" + std::to_string(l.index) +
          ")";
@@ -240,6 +221,37 @@ std::string layerPointer(int64_t index) {
   return "/layers/" + std::to_string(index);
 }
 
+/// Reads one field of a layer as its schema says, leaving LayerSpec's
+/// default (or the field it defaults to) when the key is absent.
+void readField(const ObjectReader &r, const LayerSchema &schema,
+               const FieldSchema &f, LayerSpec &l) {
+  if (f.required)
+    r.require(f.key);
+  std::visit(
+      [&](auto member) {
+        using T = std::decay_t<decltype(l.*member)>;
+        if constexpr (std::is_same_v<T, int64_t>) {
+          l.*member = r.integer(f.key, l.*member, f.min);
+        } else if constexpr (std::is_same_v<T, double>) {
+          l.*member = r.number(f.key, l.*member);
+          if (f.range && r.has(f.key) && !f.range->contains(l.*member))
+            r.fail(f.key, "must be " + f.range->describe() + ", got " +
+                              r.at(f.key).dump());
+        } else if constexpr (std::is_same_v<T, bool>) {
+          l.*member = r.boolean(f.key, l.*member);
+        } else if constexpr (std::is_same_v<T, HW>) {
+          HW def = l.*member;
+          for (const FieldSchema &other : schema.fields)
+            if (f.defaultFrom && std::string(other.key) == f.defaultFrom)
+              def = l.*std::get<HW LayerSpec::*>(other.member);
+          l.*member = r.pair(f.key, def, f.min);
+        } else if (r.has(f.key) && !r.at(f.key).is_null()) {
+          l.*member = r.string(f.key, "", activationNames());
+        }
+      },
+      f.member);
+}
+
 LayerSpec parseLayer(const json &v, int64_t index,
                      std::map<std::string, int> &typeCounts,
                      std::vector<std::string> &inputNames) {
@@ -256,11 +268,8 @@ LayerSpec parseLayer(const json &v, int64_t index,
   l.index = index;
   ObjectReader first(v, anon, layerPointer(index));
   first.require("type");
-  std::vector<std::string> kinds;
-  for (auto &[k, _] : kLayerKinds)
-    kinds.push_back(k);
-  l.type = first.string("type", "", kinds);
-  l.kind = kLayerKinds.at(l.type);
+  l.type = first.string("type", "", layerTypeNames());
+  l.kind = layerKindOf(l.type);
   l.name =
       first.string("name", l.type + "_" + std::to_string(typeCounts[l.type]++));
   if (l.name.empty())
@@ -270,80 +279,17 @@ LayerSpec parseLayer(const json &v, int64_t index,
 
   ObjectReader r(v, layerContext(l), layerPointer(index));
   inputNames = readInputs(r);
+  const LayerSchema &schema = *findLayerSchema(l.type);
   std::vector<std::string> keys = {"name", "type", "inputs"};
-  auto allow = [&](std::initializer_list<const char *> more) {
-    keys.insert(keys.end(), more.begin(), more.end());
-  };
-  switch (l.kind) {
-  case LayerKind::Conv2D:
-    allow({"channels", "kernel_size", "strides", "padding", "activation",
-           "use_bias"});
-    r.checkKeys(keys, l.type);
-    r.require("channels");
-    r.require("kernel_size");
-    l.channels = r.integer("channels", 0, 1);
-    l.kernel = r.pair("kernel_size", {}, 1);
-    l.strides = r.pair("strides", {1, 1}, 1);
-    l.padding = r.pair("padding", {0, 0}, 0);
-    l.useBias = r.boolean("use_bias", true);
-    if (r.has("activation") && !r.at("activation").is_null())
-      l.activation = r.string("activation", "", kActivations);
-    break;
-  case LayerKind::MaxPool2D:
-  case LayerKind::AvgPool2D:
-    allow({"pool_size", "strides", "padding"});
-    r.checkKeys(keys, l.type);
-    r.require("pool_size");
-    l.kernel = r.pair("pool_size", {}, 1);
-    l.strides = r.pair("strides", l.kernel, 1);
-    l.padding = r.pair("padding", {0, 0}, 0);
-    if (2 * l.padding.h > l.kernel.h || 2 * l.padding.w > l.kernel.w)
-      r.fail("padding", "must be at most half of pool_size");
-    break;
-  case LayerKind::Dense:
-    allow({"units", "activation", "use_bias"});
-    r.checkKeys(keys, l.type);
-    r.require("units");
-    l.units = r.integer("units", 0, 1);
-    l.useBias = r.boolean("use_bias", true);
-    if (r.has("activation") && !r.at("activation").is_null())
-      l.activation = r.string("activation", "", kActivations);
-    break;
-  case LayerKind::Dropout:
-    allow({"rate"});
-    r.checkKeys(keys, l.type);
-    r.require("rate");
-    l.rate = r.number("rate", 0.0);
-    if (!(l.rate >= 0.0 && l.rate < 1.0))
-      r.fail("rate", "must be in [0, 1), got " + r.at("rate").dump());
-    break;
-  case LayerKind::BatchNorm:
-    allow({"momentum", "epsilon", "center", "scale", "activation"});
-    r.checkKeys(keys, l.type);
-    l.momentum = r.number("momentum", 0.9);
-    if (!(l.momentum >= 0.0 && l.momentum < 1.0))
-      r.fail("momentum", "must be in [0, 1), got " + r.at("momentum").dump());
-    l.epsilon = r.number("epsilon", 1e-5);
-    if (!(l.epsilon > 0.0))
-      r.fail("epsilon", "must be positive, got " + r.at("epsilon").dump());
-    l.center = r.boolean("center", true);
-    l.scale = r.boolean("scale", true);
-    if (r.has("activation") && !r.at("activation").is_null())
-      l.activation = r.string("activation", "", kActivations);
-    break;
-  case LayerKind::Add:
-    allow({"activation"});
-    r.checkKeys(keys, l.type);
-    if (r.has("activation") && !r.at("activation").is_null())
-      l.activation = r.string("activation", "", kActivations);
-    break;
-  case LayerKind::Flatten:
-  case LayerKind::Activation:
-  case LayerKind::Concat:
-  case LayerKind::GlobalAvgPool2D:
-    r.checkKeys(keys, l.type);
-    break;
-  }
+  for (const FieldSchema &f : schema.fields)
+    keys.push_back(f.key);
+  r.checkKeys(keys, l.type);
+  for (const FieldSchema &f : schema.fields)
+    readField(r, schema, f, l);
+  std::string message;
+  if (schema.check)
+    if (const char *key = schema.check(l, message))
+      r.fail(key, message);
   return l;
 }
 
@@ -617,13 +563,6 @@ bool readJsonSpec(const std::string &text, ModelSpec &spec,
 }
 
 } // namespace
-
-std::vector<std::string> layerTypeNames() {
-  std::vector<std::string> names;
-  for (const auto &[name, kind] : kLayerKinds)
-    names.push_back(name);
-  return names;
-}
 
 std::string nearestName(const std::string &word,
                         const std::vector<std::string> &names) {

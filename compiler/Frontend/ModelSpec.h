@@ -54,7 +54,7 @@ struct LayerSpec {
   HW kernel;            // conv2d kernel_size, pools pool_size
   HW strides{1, 1};
   HW padding{0, 0};
-  std::string activation; // "" or an activation name (kActivations)
+  std::string activation; // "" or an activation name (activationNames())
   bool useBias = true;
   double rate = 0.0; // dropout
   // batch_norm (Gluon's keys): running = momentum * running + (1 -
@@ -121,9 +121,6 @@ struct SpecDiagnostic {
   std::string message;
   SourceLoc loc;
 };
-
-/// The layer types ("conv2d", "max_pool2d", ...), sorted.
-std::vector<std::string> layerTypeNames();
 
 /// The name in `names` nearest to a misspelt `word` (at most two edits
 /// away), or "" when none is that close.

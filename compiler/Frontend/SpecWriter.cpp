@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Frontend/SpecWriter.h"
+#include "Frontend/LayerSchema.h"
 #include "Frontend/ModelLanguage.h"
 
 #include <algorithm>
@@ -18,66 +19,14 @@ namespace {
 
 using Fields = std::vector<std::pair<std::string, ordered_json>>;
 
-ordered_json pair(HW v) {
-  return v.h == v.w ? ordered_json(v.h) : ordered_json::array({v.h, v.w});
-}
-
-/// The fields of a layer other than name, type and inputs, in docs order.
+/// The fields of a layer other than name, type and inputs, in the
+/// schema's order: the required ones and those that differ from their
+/// default.
 Fields layerFields(const LayerSpec &l) {
   Fields f;
-  auto activation = [&] {
-    if (!l.activation.empty())
-      f.push_back({"activation", l.activation});
-  };
-  switch (l.kind) {
-  case LayerKind::Conv2D:
-    f.push_back({"channels", l.channels});
-    f.push_back({"kernel_size", pair(l.kernel)});
-    if (!(l.strides == HW{1, 1}))
-      f.push_back({"strides", pair(l.strides)});
-    if (!(l.padding == HW{0, 0}))
-      f.push_back({"padding", pair(l.padding)});
-    activation();
-    if (!l.useBias)
-      f.push_back({"use_bias", false});
-    break;
-  case LayerKind::MaxPool2D:
-  case LayerKind::AvgPool2D:
-    f.push_back({"pool_size", pair(l.kernel)});
-    if (!(l.strides == l.kernel))
-      f.push_back({"strides", pair(l.strides)});
-    if (!(l.padding == HW{0, 0}))
-      f.push_back({"padding", pair(l.padding)});
-    break;
-  case LayerKind::Dense:
-    f.push_back({"units", l.units});
-    activation();
-    if (!l.useBias)
-      f.push_back({"use_bias", false});
-    break;
-  case LayerKind::Dropout:
-    f.push_back({"rate", l.rate});
-    break;
-  case LayerKind::BatchNorm:
-    if (l.momentum != 0.9)
-      f.push_back({"momentum", l.momentum});
-    if (l.epsilon != 1e-5)
-      f.push_back({"epsilon", l.epsilon});
-    if (!l.center)
-      f.push_back({"center", false});
-    if (!l.scale)
-      f.push_back({"scale", false});
-    activation();
-    break;
-  case LayerKind::Add:
-    activation();
-    break;
-  case LayerKind::Flatten:
-  case LayerKind::Activation:
-  case LayerKind::Concat:
-  case LayerKind::GlobalAvgPool2D:
-    break;
-  }
+  for (const FieldSchema &field : findLayerSchema(l.type)->fields)
+    if (field.required || !hasDefault(l, field))
+      f.push_back({field.key, fieldValue(l, field)});
   return f;
 }
 
@@ -199,7 +148,7 @@ std::string languageArguments(const Fields &fields, size_t positional) {
 
 /// How many leading fields are the type's positional parameters, in order.
 size_t positionalCount(const LayerSpec &l, const Fields &fields) {
-  const std::vector<std::string> &params = positionalParameters(l.type);
+  const std::vector<std::string> &params = findLayerSchema(l.type)->positional;
   size_t n = 0;
   // Channels and kernel size, or the one main parameter: more reads as a
   // puzzle.
