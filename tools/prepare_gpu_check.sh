@@ -12,7 +12,7 @@
 #
 # BASELINE=REV (a git revision) also builds gpu-check/baseline_train: the
 # same generated code, compiled against the kernel headers (runtime/cpu,
-# runtime/cuda) of REV, so that gpu_check.sh can time a kernel change
+# runtime/cuda, runtime/abi) of REV, so that gpu_check.sh can time a kernel change
 # against what came before on the same machine (its section 4). Only those
 # headers come from REV; the rest of the runtime is today's.
 set -eu
@@ -37,7 +37,11 @@ if [[ -n "${BASELINE:-}" ]]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   mkdir -p "$tmp/include" "$tmp/cuda/bin"
-  git archive "$rev" runtime/cpu runtime/cuda | tar -x -C "$tmp/include"
+  kernels=()
+  for p in runtime/cpu runtime/cuda runtime/abi; do
+    git cat-file -e "$rev:$p" 2>/dev/null && kernels+=("$p")
+  done
+  git archive "$rev" "${kernels[@]}" | tar -x -C "$tmp/include"
   # nvcc has no flags option in alexc: a wrapper puts REV's headers first.
   # It sits in a cuda/bin of its own whose lib64 is the real one, since
   # alexc finds the CUDA libraries next to nvcc.

@@ -10,7 +10,7 @@ namespace alexc::codegen {
 
 /// Writes one C++ translation unit for a planned module: a function per
 /// kernel (named after its layers), a function per step that calls them in
-/// order, and the `alexc_model()` descriptor (runtime/Model.h). Fails with
+/// order, and the `alexc_model()` descriptor (runtime/abi/Model.h). Fails with
 /// an error on the op it cannot generate code for.
 mlir::LogicalResult emitCpp(mlir::ModuleOp module, const ModelSpec &spec,
                             const std::string &specHash, llvm::raw_ostream &os);

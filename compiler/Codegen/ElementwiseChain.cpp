@@ -88,7 +88,7 @@ elementwiseChain(kernel::LaunchOp launch, ArrayRef<Operation *> chain,
     bool known =
         llvm::TypeSwitch<Operation *, bool>(op)
             .Case([&](nn::ReluOp) {
-              // Branch-free (runtime/Select.h): half the elements go each way.
+              // Branch-free (runtime/abi/Select.h): half the elements go each way.
               s << "v = alexc::rt::keepIf(v > 0.f, v);\n";
               return true;
             })

@@ -2,7 +2,7 @@
 //
 // What a planned kernel.launch calls, described once for both back ends:
 // the runtime functions (the same names on the CPU and CUDA, with the same
-// leading arguments: runtime/KernelAbi.h), the fused epilogue chain, the
+// leading arguments: runtime/abi/KernelAbi.h), the fused epilogue chain, the
 // copies that must precede the calls, and what the CUDA runtime needs to
 // know besides (variants, scratch). The back ends print it through a
 // KernelTarget (KernelTarget.h), which adds only their own trailing

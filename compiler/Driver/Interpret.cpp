@@ -1,7 +1,7 @@
 //===- Interpret.cpp - alexc SPEC --interpret [FLAGS] ---------------------===//
 #include "Driver/Interpret.h"
 #include "Interpreter/InterpreterExecutor.h"
-#include "runtime/Trainer.h"
+#include "runtime/train/Trainer.h"
 
 namespace alexc {
 

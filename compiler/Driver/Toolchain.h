@@ -99,7 +99,7 @@ bool linkCudaLibrary(const BuildRequest &req, const CudaToolkit &cuda,
                      const std::string &output, std::string &error);
 
 /// An assembler source that holds the bytes of `file` between the symbols
-/// alexc_cuda_library and alexc_cuda_library_end (runtime/CudaHalf.cpp
+/// alexc_cuda_library and alexc_cuda_library_end (runtime/gpu/CudaHalf.cpp
 /// opens them).
 std::string embeddingAssembly(const std::string &file);
 

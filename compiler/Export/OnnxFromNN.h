@@ -10,7 +10,7 @@
 #define ALEXC_EXPORT_ONNXFROMNN_H
 
 #include "Export/OnnxGraph.h"
-#include "runtime/Safetensors.h"
+#include "runtime/train/Safetensors.h"
 
 #include "mlir/IR/BuiltinOps.h"
 

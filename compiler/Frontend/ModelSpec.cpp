@@ -8,7 +8,7 @@
 #include "Frontend/JsonLocations.h"
 #include "Frontend/LayerSchema.h"
 #include "Frontend/ModelLanguage.h"
-#include "runtime/JsonDepth.h"
+#include "runtime/train/JsonDepth.h"
 
 #include <algorithm>
 #include <cctype>

@@ -10,7 +10,7 @@
 #define ALEXC_INTERPRETER_INTERPRETEREXECUTOR_H
 
 #include "Frontend/ModelSpec.h"
-#include "runtime/Executor.h"
+#include "runtime/train/Executor.h"
 
 #include "mlir/IR/BuiltinOps.h"
 

@@ -10,7 +10,7 @@
 #ifndef ALEXC_INTERPRETER_REFERENCEKERNELS_H
 #define ALEXC_INTERPRETER_REFERENCEKERNELS_H
 
-#include "runtime/Philox.h"
+#include "runtime/abi/Philox.h"
 
 #include <algorithm>
 #include <cassert>

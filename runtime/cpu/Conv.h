@@ -10,7 +10,7 @@
 #ifndef ALEXC_RUNTIME_CPU_CONV_H
 #define ALEXC_RUNTIME_CPU_CONV_H
 
-#include "runtime/KernelAbi.h"
+#include "runtime/abi/KernelAbi.h"
 #include "runtime/cpu/DirectConv.h"
 #include "runtime/cpu/Elementwise.h"
 #include "runtime/cpu/Gemm.h"

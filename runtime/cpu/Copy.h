@@ -2,7 +2,7 @@
 #ifndef ALEXC_RUNTIME_CPU_COPY_H
 #define ALEXC_RUNTIME_CPU_COPY_H
 
-#include "runtime/KernelAbi.h"
+#include "runtime/abi/KernelAbi.h"
 
 #include <cstring>
 

@@ -11,7 +11,7 @@
 #ifndef ALEXC_RUNTIME_CPU_DROPOUTMASK_H
 #define ALEXC_RUNTIME_CPU_DROPOUTMASK_H
 
-#include "runtime/Philox.h"
+#include "runtime/abi/Philox.h"
 
 #include <cstdint>
 #include <vector>

@@ -11,7 +11,7 @@
 #ifndef ALEXC_RUNTIME_CPU_GROUPEDCONV_H
 #define ALEXC_RUNTIME_CPU_GROUPEDCONV_H
 
-#include "runtime/KernelAbi.h"
+#include "runtime/abi/KernelAbi.h"
 #include "runtime/cpu/Elementwise.h"
 #include "runtime/cpu/Gemm.h"
 #include "runtime/cpu/Reduce.h"

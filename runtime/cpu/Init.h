@@ -7,7 +7,7 @@
 #ifndef ALEXC_RUNTIME_CPU_INIT_H
 #define ALEXC_RUNTIME_CPU_INIT_H
 
-#include "runtime/KernelAbi.h"
+#include "runtime/abi/KernelAbi.h"
 
 #include <cstdint>
 #include <cstring>

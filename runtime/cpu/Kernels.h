@@ -2,7 +2,7 @@
 //
 // The CPU runtime by op family; the generated C++ includes this one header.
 // Each family's entry points have the names and leading arguments of the
-// CUDA ones (runtime/KernelAbi.h): convForward, convInputGrad,
+// CUDA ones (runtime/abi/KernelAbi.h): convForward, convInputGrad,
 // convWeightGrad, denseForward, denseInputGrad, denseWeightGrad, biasGrad,
 // poolForward<K>, poolInputGrad<K>, softmaxCrossEntropy, applyUpdates,
 // fill, elementwise, copyBlocks, batchNormTrain, batchNormInference,
@@ -12,8 +12,8 @@
 #ifndef ALEXC_RUNTIME_CPU_KERNELS_H
 #define ALEXC_RUNTIME_CPU_KERNELS_H
 
-#include "runtime/KernelAbi.h"
-#include "runtime/Select.h"
+#include "runtime/abi/KernelAbi.h"
+#include "runtime/abi/Select.h"
 #include "runtime/cpu/Conv.h"
 #include "runtime/cpu/Copy.h"
 #include "runtime/cpu/Dense.h"

@@ -7,7 +7,7 @@
 #ifndef ALEXC_RUNTIME_CPU_LOSS_H
 #define ALEXC_RUNTIME_CPU_LOSS_H
 
-#include "runtime/SoftmaxCrossEntropy.h"
+#include "runtime/abi/SoftmaxCrossEntropy.h"
 
 #include <cstdint>
 

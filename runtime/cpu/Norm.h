@@ -9,7 +9,7 @@
 #ifndef ALEXC_RUNTIME_CPU_NORM_H
 #define ALEXC_RUNTIME_CPU_NORM_H
 
-#include "runtime/KernelAbi.h"
+#include "runtime/abi/KernelAbi.h"
 #include "runtime/cpu/Elementwise.h"
 #include "runtime/cpu/Reduce.h"
 

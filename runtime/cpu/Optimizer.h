@@ -7,7 +7,7 @@
 #ifndef ALEXC_RUNTIME_CPU_OPTIMIZER_H
 #define ALEXC_RUNTIME_CPU_OPTIMIZER_H
 
-#include "runtime/KernelAbi.h"
+#include "runtime/abi/KernelAbi.h"
 
 #include <algorithm>
 #include <cstdint>

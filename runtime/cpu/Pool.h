@@ -7,7 +7,7 @@
 #ifndef ALEXC_RUNTIME_CPU_POOL_H
 #define ALEXC_RUNTIME_CPU_POOL_H
 
-#include "runtime/KernelAbi.h"
+#include "runtime/abi/KernelAbi.h"
 #include "runtime/cpu/Elementwise.h"
 
 #include <cstdint>

@@ -14,7 +14,7 @@
 #include "runtime/cuda/Reduce.cuh"
 
 #ifdef __CUDACC__
-#include "runtime/TuningCache.h"
+#include "runtime/gpu/TuningCache.h"
 
 #include <map>
 #include <string>

@@ -10,7 +10,7 @@
 #ifndef ALEXC_RUNTIME_CUDA_CUDAMODEL_H
 #define ALEXC_RUNTIME_CUDA_CUDAMODEL_H
 
-#include "runtime/Model.h"
+#include "runtime/abi/Model.h"
 
 #include <cstddef>
 #include <cstdint>

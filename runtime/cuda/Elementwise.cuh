@@ -9,9 +9,9 @@
 #ifndef ALEXC_RUNTIME_CUDA_ELEMENTWISE_CUH
 #define ALEXC_RUNTIME_CUDA_ELEMENTWISE_CUH
 
-#include "runtime/KernelAbi.h"
-#include "runtime/Philox.h"
-#include "runtime/Select.h"
+#include "runtime/abi/KernelAbi.h"
+#include "runtime/abi/Philox.h"
+#include "runtime/abi/Select.h"
 #include "runtime/cuda/CudaModel.h"
 
 #include <cmath>

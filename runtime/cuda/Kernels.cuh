@@ -2,7 +2,7 @@
 //
 // The CUDA runtime by op family, one file each with its device code,
 // kernels and launchers; the entry points have the names and leading
-// arguments of the CPU ones (runtime/KernelAbi.h). Included by the
+// arguments of the CPU ones (runtime/abi/KernelAbi.h). Included by the
 // generated .cu file (through CudaExecutor.cuh), and by the host tests,
 // which see only the device code.
 //

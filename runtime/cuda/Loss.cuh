@@ -7,7 +7,7 @@
 #ifndef ALEXC_RUNTIME_CUDA_LOSS_CUH
 #define ALEXC_RUNTIME_CUDA_LOSS_CUH
 
-#include "runtime/SoftmaxCrossEntropy.h"
+#include "runtime/abi/SoftmaxCrossEntropy.h"
 #include "runtime/cuda/Elementwise.cuh"
 
 namespace alexc::cuda {

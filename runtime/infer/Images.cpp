@@ -1,6 +1,6 @@
 //===- Images.cpp - Grayscale images from IDX, PNG and PGM files ----------===//
 #include "runtime/infer/Images.h"
-#include "runtime/Data.h"
+#include "runtime/train/Data.h"
 
 #include <png.h>
 

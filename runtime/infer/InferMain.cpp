@@ -6,10 +6,10 @@
 // classes with their softmax probabilities, as text or JSON Lines.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Checkpoint.h"
-#include "runtime/CpuExecutor.h"
-#include "runtime/Data.h"
-#include "runtime/TensorRoles.h"
+#include "runtime/train/Checkpoint.h"
+#include "runtime/train/CpuExecutor.h"
+#include "runtime/train/Data.h"
+#include "runtime/abi/TensorRoles.h"
 #include "runtime/infer/Images.h"
 
 #include <nlohmann/json.hpp>

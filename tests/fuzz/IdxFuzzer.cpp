@@ -6,7 +6,7 @@
 // accepted split is resized into a batch, which reads every image byte.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Data.h"
+#include "runtime/train/Data.h"
 
 #include <cstdlib>
 #include <string>

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "MemoryFile.h"
-#include "runtime/Safetensors.h"
+#include "runtime/train/Safetensors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   alexc::fuzz::MemoryFile file(data, size);

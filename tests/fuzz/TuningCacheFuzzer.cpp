@@ -1,6 +1,6 @@
 //===- TuningCacheFuzzer.cpp - The GPU's measured choices -----------------===//
 #include "MemoryFile.h"
-#include "runtime/TuningCache.h"
+#include "runtime/gpu/TuningCache.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   alexc::fuzz::MemoryFile file(data, size);

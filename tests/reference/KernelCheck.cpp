@@ -16,8 +16,8 @@
 #include "Driver/Session.h"
 #include "Driver/Toolchain.h"
 #include "Interpreter/Interpreter.h"
-#include "runtime/KernelAbi.h"
-#include "runtime/Model.h"
+#include "runtime/abi/KernelAbi.h"
+#include "runtime/abi/Model.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"

@@ -19,7 +19,7 @@
 #include "Dialect/NN/IR/StepSignature.h"
 #include "Driver/Session.h"
 #include "Interpreter/Interpreter.h"
-#include "runtime/Safetensors.h"
+#include "runtime/train/Safetensors.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"

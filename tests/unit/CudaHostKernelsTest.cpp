@@ -1,19 +1,19 @@
 // The CUDA back end's device code, compiled for the host
-// (runtime/cuda/HostEmulation.h) and checked against the reference kernels
+// (runtime/gpu/HostEmulation.h) and checked against the reference kernels
 // of the interpreter: the implicit-GEMM problems of the generated
 // convolution and dense kernels (index mapping, epilogue placement), run by
 // a naive loop and by the tiled kernel itself (each block's threads as
 // fibers that meet at its barriers), the im2col/col2im data paths of the cuBLAS
 // variants, the bias-gradient sums, pooling, the loss, the multi-tensor
 // optimizer, initialization and batch preparation.
-#include "runtime/cuda/HostEmulation.h"
-#include "runtime/cuda/KernelCheck.h"
+#include "runtime/gpu/HostEmulation.h"
+#include "runtime/gpu/KernelCheck.h"
 
 #include "runtime/cuda/Kernels.cuh"
 
 #include "Interpreter/ReferenceKernels.h"
 #include "TensorChecks.h"
-#include "runtime/Data.h"
+#include "runtime/train/Data.h"
 
 #include <gtest/gtest.h>
 #include <limits>

@@ -1,5 +1,5 @@
 // The depth guard every reader of outside JSON runs before parsing.
-#include "runtime/JsonDepth.h"
+#include "runtime/train/JsonDepth.h"
 
 #include <gtest/gtest.h>
 #include <string>

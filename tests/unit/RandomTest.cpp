@@ -1,5 +1,5 @@
 // The counter-based generator behind dropout and initialization.
-#include "runtime/Philox.h"
+#include "runtime/abi/Philox.h"
 
 #include <cmath>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // The safetensors reader and writer: round trip, and every kind of corrupt
 // file refused with a message naming the file and the problem.
-#include "runtime/Safetensors.h"
+#include "runtime/train/Safetensors.h"
 
 #include <cstdio>
 #include <fstream>

@@ -2,7 +2,7 @@
 // choices survive a round trip through the file, later runs add to the
 // file instead of replacing it, and every problem with the file is a
 // warning naming it, never an error.
-#include "runtime/TuningCache.h"
+#include "runtime/gpu/TuningCache.h"
 
 #include <cstdlib>
 #include <filesystem>

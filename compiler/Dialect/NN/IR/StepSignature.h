@@ -12,7 +12,7 @@
 #ifndef ALEXC_DIALECT_NN_IR_STEPSIGNATURE_H
 #define ALEXC_DIALECT_NN_IR_STEPSIGNATURE_H
 
-#include "runtime/TensorRoles.h"
+#include "runtime/abi/TensorRoles.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

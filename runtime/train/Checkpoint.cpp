@@ -1,7 +1,7 @@
 //===- Checkpoint.cpp - Saving and resuming a training run ----------------===//
-#include "runtime/Checkpoint.h"
-#include "runtime/Safetensors.h"
-#include "runtime/TrainOptions.h"
+#include "runtime/train/Checkpoint.h"
+#include "runtime/train/Safetensors.h"
+#include "runtime/train/TrainOptions.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 #ifndef ALEXC_RUNTIME_TRAINER_H
 #define ALEXC_RUNTIME_TRAINER_H
 
-#include "runtime/Executor.h"
+#include "runtime/train/Executor.h"
 
 #include <functional>
 #include <string>

@@ -5,14 +5,14 @@
 // checkpoints Checkpoint.cpp.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Trainer.h"
-#include "runtime/Checkpoint.h"
-#include "runtime/Communicator.h"
-#include "runtime/Data.h"
-#include "runtime/Safetensors.h"
-#include "runtime/TensorRoles.h"
-#include "runtime/TrainOptions.h"
-#include "runtime/TuningCache.h"
+#include "runtime/train/Trainer.h"
+#include "runtime/train/Checkpoint.h"
+#include "runtime/dist/Communicator.h"
+#include "runtime/train/Data.h"
+#include "runtime/train/Safetensors.h"
+#include "runtime/abi/TensorRoles.h"
+#include "runtime/train/TrainOptions.h"
+#include "runtime/gpu/TuningCache.h"
 
 #include <algorithm>
 #include <atomic>

@@ -8,7 +8,7 @@
 #ifndef ALEXC_RUNTIME_CHECKPOINT_H
 #define ALEXC_RUNTIME_CHECKPOINT_H
 
-#include "runtime/Executor.h"
+#include "runtime/train/Executor.h"
 
 #include <cstdint>
 #include <string>

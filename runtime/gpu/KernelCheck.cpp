@@ -8,7 +8,7 @@
 // shows.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/cuda/KernelCheck.h"
+#include "runtime/gpu/KernelCheck.h"
 #include "runtime/cuda/CudaCheck.h"
 
 #include <cmath>

@@ -1,6 +1,6 @@
 //===- Safetensors.cpp - Read and write .safetensors files ----------------===//
-#include "runtime/Safetensors.h"
-#include "runtime/JsonDepth.h"
+#include "runtime/train/Safetensors.h"
+#include "runtime/train/JsonDepth.h"
 
 #include <cerrno>
 #include <cstdio>

@@ -10,7 +10,7 @@
 #ifndef ALEXC_RUNTIME_COMMUNICATOR_H
 #define ALEXC_RUNTIME_COMMUNICATOR_H
 
-#include "runtime/Model.h"
+#include "runtime/abi/Model.h"
 
 #include <cstdint>
 #include <memory>

@@ -6,8 +6,8 @@
 // progress while the kernels run.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Communicator.h"
-#include "runtime/GradientBuckets.h"
+#include "runtime/dist/Communicator.h"
+#include "runtime/dist/GradientBuckets.h"
 
 #include <chrono>
 #include <cstdio>

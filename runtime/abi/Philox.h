@@ -10,7 +10,7 @@
 #ifndef ALEXC_RUNTIME_PHILOX_H
 #define ALEXC_RUNTIME_PHILOX_H
 
-#include "runtime/HostDevice.h"
+#include "runtime/abi/HostDevice.h"
 
 #include <cmath>
 #include <cstdint>

@@ -1,6 +1,6 @@
 //===- TensorRoles.cpp - Parameters, optimizer state, running statistics --===//
-#include "runtime/TensorRoles.h"
-#include "runtime/Executor.h"
+#include "runtime/abi/TensorRoles.h"
+#include "runtime/train/Executor.h"
 
 namespace alexc::rt {
 

@@ -1,5 +1,5 @@
 //===- TuningCache.cpp - Measured choices kept between runs ---------------===//
-#include "runtime/TuningCache.h"
+#include "runtime/gpu/TuningCache.h"
 
 #include <cerrno>
 #include <cstdio>

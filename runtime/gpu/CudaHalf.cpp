@@ -7,7 +7,7 @@
 // lib64), LD_LIBRARY_PATH, ld.so.cache.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CudaHalf.h"
+#include "runtime/gpu/CudaHalf.h"
 
 #include <dlfcn.h>
 #include <sys/mman.h>

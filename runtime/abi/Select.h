@@ -11,7 +11,7 @@
 #ifndef ALEXC_RUNTIME_SELECT_H
 #define ALEXC_RUNTIME_SELECT_H
 
-#include "runtime/HostDevice.h"
+#include "runtime/abi/HostDevice.h"
 
 #include <cstdint>
 #include <cstring>

@@ -1,7 +1,7 @@
 //===- Main.cpp - main() of a compiled training executable ----------------===//
-#include "runtime/CpuExecutor.h"
-#include "runtime/CudaHalf.h"
-#include "runtime/Trainer.h"
+#include "runtime/train/CpuExecutor.h"
+#include "runtime/gpu/CudaHalf.h"
+#include "runtime/train/Trainer.h"
 
 #include <cstdio>
 #include <cstring>

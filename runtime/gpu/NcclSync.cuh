@@ -16,8 +16,8 @@
 #ifndef ALEXC_RUNTIME_CUDA_NCCLSYNC_CUH
 #define ALEXC_RUNTIME_CUDA_NCCLSYNC_CUH
 
-#include "runtime/Communicator.h"
-#include "runtime/GradientBuckets.h"
+#include "runtime/dist/Communicator.h"
+#include "runtime/dist/GradientBuckets.h"
 #include "runtime/cuda/CudaCheck.h"
 
 #include <dlfcn.h>

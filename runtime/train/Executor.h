@@ -10,8 +10,8 @@
 #ifndef ALEXC_RUNTIME_EXECUTOR_H
 #define ALEXC_RUNTIME_EXECUTOR_H
 
-#include "runtime/Data.h"
-#include "runtime/Model.h"
+#include "runtime/train/Data.h"
+#include "runtime/abi/Model.h"
 
 #include <cstdint>
 #include <memory>

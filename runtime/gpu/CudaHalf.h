@@ -10,13 +10,13 @@
 #ifndef ALEXC_RUNTIME_CUDAHALF_H
 #define ALEXC_RUNTIME_CUDAHALF_H
 
-#include "runtime/Executor.h"
+#include "runtime/train/Executor.h"
 
 #include <string>
 
 namespace alexc::rt {
 
-/// The entry points of the CUDA half (runtime/cuda/CudaExecutor.cuh).
+/// The entry points of the CUDA half (runtime/gpu/CudaExecutor.cuh).
 struct CudaHalf {
   Executor *(*createExecutor)(const char *gemm, const char *variants,
                               const char *precision, const char *tuningCache,

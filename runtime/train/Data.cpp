@@ -1,5 +1,5 @@
 //===- Data.cpp - Fashion-MNIST from IDX files, resized per batch ---------===//
-#include "runtime/Data.h"
+#include "runtime/train/Data.h"
 
 #include <cerrno>
 #include <cmath>

@@ -1,6 +1,6 @@
 //===- CpuExecutor.cpp - Runs a model's generated CPU code ----------------===//
-#include "runtime/CpuExecutor.h"
-#include "runtime/Communicator.h"
+#include "runtime/train/CpuExecutor.h"
+#include "runtime/dist/Communicator.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,6 +1,6 @@
 //===- TrainOptions.cpp - The training executable's command line ----------===//
-#include "runtime/TrainOptions.h"
-#include "runtime/TuningCache.h"
+#include "runtime/train/TrainOptions.h"
+#include "runtime/gpu/TuningCache.h"
 
 #include <cerrno>
 #include <cinttypes>

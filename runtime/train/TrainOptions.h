@@ -2,7 +2,7 @@
 #ifndef ALEXC_RUNTIME_TRAINOPTIONS_H
 #define ALEXC_RUNTIME_TRAINOPTIONS_H
 
-#include "runtime/Trainer.h"
+#include "runtime/train/Trainer.h"
 
 #include <cstdint>
 #include <string>

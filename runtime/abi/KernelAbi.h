@@ -12,8 +12,8 @@
 #ifndef ALEXC_RUNTIME_KERNELABI_H
 #define ALEXC_RUNTIME_KERNELABI_H
 
-#include "runtime/HostDevice.h"
-#include "runtime/Philox.h"
+#include "runtime/abi/HostDevice.h"
+#include "runtime/abi/Philox.h"
 
 #include <cmath>
 #include <cstdint>

@@ -9,7 +9,7 @@
 #ifndef ALEXC_RUNTIME_SOFTMAXCROSSENTROPY_H
 #define ALEXC_RUNTIME_SOFTMAXCROSSENTROPY_H
 
-#include "runtime/HostDevice.h"
+#include "runtime/abi/HostDevice.h"
 
 #include <cmath>
 #include <cstdint>

@@ -8,7 +8,7 @@
 #ifndef ALEXC_RUNTIME_CUDA_KERNELCHECK_H
 #define ALEXC_RUNTIME_CUDA_KERNELCHECK_H
 
-#include "runtime/Model.h"
+#include "runtime/abi/Model.h"
 #include "runtime/cuda/CudaModel.h"
 
 #include <algorithm>

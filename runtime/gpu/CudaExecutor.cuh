@@ -13,15 +13,15 @@
 #ifndef ALEXC_RUNTIME_CUDA_CUDAEXECUTOR_CUH
 #define ALEXC_RUNTIME_CUDA_CUDAEXECUTOR_CUH
 
-#include "runtime/Communicator.h"
-#include "runtime/Data.h"
-#include "runtime/Executor.h"
-#include "runtime/Model.h"
+#include "runtime/dist/Communicator.h"
+#include "runtime/train/Data.h"
+#include "runtime/train/Executor.h"
+#include "runtime/abi/Model.h"
 #include "runtime/cuda/CudaCheck.h"
-#include "runtime/cuda/KernelCheck.h"
+#include "runtime/gpu/KernelCheck.h"
 #include "runtime/cuda/Kernels.cuh"
 #ifdef ALEXC_HAVE_NCCL
-#include "runtime/cuda/NcclSync.cuh"
+#include "runtime/gpu/NcclSync.cuh"
 #endif
 
 #include <algorithm>
