@@ -108,8 +108,8 @@ std::string lossArgs(kernel::LaunchOp launch, const FunctionLocations &locs) {
 }
 
 Value updatedInput(OpResult result) {
-  unsigned n = result.getResultNumber();
-  return result.getOwner()->getOperand(n == 0 ? 0 : n + 1);
+  auto op = cast<nn::KernelOp>(result.getOwner());
+  return op->getOperand(*op.getUpdatedOperand(result.getResultNumber()));
 }
 
 std::string updateEntries(kernel::LaunchOp launch,

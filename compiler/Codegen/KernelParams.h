@@ -46,8 +46,8 @@ std::string biasGradArgs(mlir::Operation *biasGrad,
 /// softmax_cross_entropy_grad ops write, nullptr for those it lacks.
 std::string lossArgs(kernel::LaunchOp launch, const FunctionLocations &locs);
 
-/// The input a result of an update op overwrites (the parameter for result
-/// 0, then the state tensors).
+/// The input a result of an update op overwrites (the op says which:
+/// KernelOp::getUpdatedOperand).
 mlir::Value updatedInput(mlir::OpResult result);
 
 } // namespace alexc::codegen

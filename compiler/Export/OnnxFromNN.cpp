@@ -239,7 +239,7 @@ bool GraphBuilder::build(func::FuncOp forward, std::string &error) {
 bool buildOnnxGraph(ModuleOp module, const rt::Safetensors &weights,
                     const std::string &weightsPath, OnnxGraph &graph,
                     std::string &error) {
-  auto forward = module.lookupSymbol<func::FuncOp>("forward");
+  auto forward = module.lookupSymbol<func::FuncOp>(nn::step::kForward);
   if (!forward) {
     error = "the module has no @forward function (export it before "
             "nn-autodiff)";

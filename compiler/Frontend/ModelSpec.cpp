@@ -388,6 +388,93 @@ void checkGraph(const ModelSpec &spec) {
                     layerPointer(spec.layers.back().index)};
 }
 
+/// The network: every layer, then their inputs resolved and the graph
+/// checked.
+void readLayers(const ObjectReader &r, ModelSpec &spec) {
+  const json &layers = r.at("layers");
+  if (!layers.is_array())
+    r.fail("layers", "must be an array, got " + describe(layers));
+  if (layers.empty())
+    r.fail("layers", "must not be empty");
+  std::map<std::string, int> typeCounts;
+  std::map<std::string, int64_t> seen;
+  std::vector<std::vector<std::string>> inputNames(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    LayerSpec l = parseLayer(layers[i], int64_t(i), typeCounts, inputNames[i]);
+    auto [it, inserted] = seen.emplace(l.name, l.index);
+    if (!inserted)
+      throw SpecError{layerContext(l) + ": field 'name' '" + l.name +
+                          "' is already used by layer #" +
+                          std::to_string(it->second),
+                      layerPointer(l.index) + "/name"};
+    spec.layers.push_back(std::move(l));
+  }
+  for (LayerSpec &l : spec.layers)
+    resolveInputs(l, inputNames[l.index], seen);
+  checkGraph(spec);
+}
+
+void readInitializer(const ObjectReader &init, InitializerSpec &s) {
+  s.type = init.string("type", s.type, {"xavier", "normal"});
+  if (s.type == "xavier") {
+    init.checkKeys({"type", "distribution", "magnitude"}, "xavier");
+    s.distribution =
+        init.string("distribution", s.distribution, {"uniform", "normal"});
+    s.magnitude = init.number("magnitude", s.magnitude);
+    if (!(s.magnitude > 0))
+      init.fail("magnitude", "must be positive");
+  } else {
+    init.checkKeys({"type", "sigma"}, "normal");
+    s.sigma = init.number("sigma", s.sigma);
+    if (!(s.sigma > 0))
+      init.fail("sigma", "must be positive");
+  }
+}
+
+void readOptimizer(const ObjectReader &opt, OptimizerSpec &s) {
+  s.type = opt.string("type", s.type, {"sgd", "adam"});
+  if (s.type == "sgd")
+    opt.checkKeys(
+        {"type", "learning_rate", "momentum", "weight_decay", "nesterov"},
+        "sgd");
+  else
+    opt.checkKeys(
+        {"type", "learning_rate", "beta1", "beta2", "epsilon", "weight_decay"},
+        "adam");
+  s.learningRate = opt.number("learning_rate", s.learningRate);
+  if (!(s.learningRate > 0))
+    opt.fail("learning_rate", "must be positive");
+  s.weightDecay = opt.number("weight_decay", s.weightDecay);
+  if (!(s.weightDecay >= 0))
+    opt.fail("weight_decay", "must be non-negative");
+  s.momentum = opt.number("momentum", s.momentum);
+  if (!(s.momentum >= 0 && s.momentum < 1))
+    opt.fail("momentum", "must be in [0, 1)");
+  s.nesterov = opt.boolean("nesterov", s.nesterov);
+  if (s.nesterov && s.momentum == 0)
+    opt.fail("nesterov", "needs a positive momentum");
+  s.beta1 = opt.number("beta1", s.beta1);
+  s.beta2 = opt.number("beta2", s.beta2);
+  if (!(s.beta1 >= 0 && s.beta1 < 1))
+    opt.fail("beta1", "must be in [0, 1)");
+  if (!(s.beta2 >= 0 && s.beta2 < 1))
+    opt.fail("beta2", "must be in [0, 1)");
+  s.epsilon = opt.number("epsilon", s.epsilon);
+  if (!(s.epsilon > 0))
+    opt.fail("epsilon", "must be positive");
+}
+
+void readData(const ObjectReader &data, ModelSpec &spec) {
+  data.checkKeys({"dataset", "resize"}, "data");
+  spec.data.dataset = data.string("dataset", spec.data.dataset);
+  spec.data.resize = data.integer("resize", spec.data.resize, 0);
+  if (spec.data.resize &&
+      (spec.height != spec.data.resize || spec.width != spec.data.resize))
+    data.fail("resize", "is " + std::to_string(spec.data.resize) +
+                            " but the input is " + std::to_string(spec.height) +
+                            "x" + std::to_string(spec.width));
+}
+
 void parseSpec(const json &root, ModelSpec &spec) {
   if (!root.is_object())
     throw SpecError{"the spec must be a JSON object, got " + describe(root),
@@ -411,100 +498,16 @@ void parseSpec(const json &root, ModelSpec &spec) {
   spec.height = in.integer("height", 0, 1);
   spec.width = in.integer("width", 0, 1);
 
-  const json &layers = r.at("layers");
-  if (!layers.is_array())
-    r.fail("layers", "must be an array, got " + describe(layers));
-  if (layers.empty())
-    r.fail("layers", "must not be empty");
-  std::map<std::string, int> typeCounts;
-  std::map<std::string, int64_t> seen;
-  std::vector<std::vector<std::string>> inputNames(layers.size());
-  for (size_t i = 0; i < layers.size(); ++i) {
-    LayerSpec l = parseLayer(layers[i], int64_t(i), typeCounts, inputNames[i]);
-    auto [it, inserted] = seen.emplace(l.name, l.index);
-    if (!inserted)
-      throw SpecError{layerContext(l) + ": field 'name' '" + l.name +
-                          "' is already used by layer #" +
-                          std::to_string(it->second),
-                      layerPointer(l.index) + "/name"};
-    spec.layers.push_back(std::move(l));
-  }
-  for (LayerSpec &l : spec.layers)
-    resolveInputs(l, inputNames[l.index], seen);
-  checkGraph(spec);
-
-  spec.loss =
-      r.string("loss", "softmax_cross_entropy", {"softmax_cross_entropy"});
-
-  if (r.has("initializer")) {
-    ObjectReader init = r.object("initializer");
-    InitializerSpec &s = spec.initializer;
-    s.type = init.string("type", "xavier", {"xavier", "normal"});
-    if (s.type == "xavier") {
-      init.checkKeys({"type", "distribution", "magnitude"}, "xavier");
-      s.distribution =
-          init.string("distribution", "uniform", {"uniform", "normal"});
-      s.magnitude = init.number("magnitude", 3.0);
-      if (!(s.magnitude > 0))
-        init.fail("magnitude", "must be positive");
-    } else {
-      init.checkKeys({"type", "sigma"}, "normal");
-      s.sigma = init.number("sigma", 0.01);
-      if (!(s.sigma > 0))
-        init.fail("sigma", "must be positive");
-    }
-  }
-
-  if (r.has("optimizer")) {
-    ObjectReader opt = r.object("optimizer");
-    OptimizerSpec &s = spec.optimizer;
-    s.type = opt.string("type", "sgd", {"sgd", "adam"});
-    if (s.type == "sgd")
-      opt.checkKeys(
-          {"type", "learning_rate", "momentum", "weight_decay", "nesterov"},
-          "sgd");
-    else
-      opt.checkKeys({"type", "learning_rate", "beta1", "beta2", "epsilon",
-                     "weight_decay"},
-                    "adam");
-    s.learningRate = opt.number("learning_rate", 0.01);
-    if (!(s.learningRate > 0))
-      opt.fail("learning_rate", "must be positive");
-    s.weightDecay = opt.number("weight_decay", 0.0);
-    if (!(s.weightDecay >= 0))
-      opt.fail("weight_decay", "must be non-negative");
-    s.momentum = opt.number("momentum", 0.0);
-    if (!(s.momentum >= 0 && s.momentum < 1))
-      opt.fail("momentum", "must be in [0, 1)");
-    s.nesterov = opt.boolean("nesterov", false);
-    if (s.nesterov && s.momentum == 0)
-      opt.fail("nesterov", "needs a positive momentum");
-    s.beta1 = opt.number("beta1", 0.9);
-    s.beta2 = opt.number("beta2", 0.999);
-    if (!(s.beta1 >= 0 && s.beta1 < 1))
-      opt.fail("beta1", "must be in [0, 1)");
-    if (!(s.beta2 >= 0 && s.beta2 < 1))
-      opt.fail("beta2", "must be in [0, 1)");
-    s.epsilon = opt.number("epsilon", 1e-8);
-    if (!(s.epsilon > 0))
-      opt.fail("epsilon", "must be positive");
-  }
-
-  spec.batchSize = r.integer("batch_size", 128, 1);
-  spec.epochs = r.integer("epochs", 5, 1);
-
-  if (r.has("data")) {
-    ObjectReader data = r.object("data");
-    data.checkKeys({"dataset", "resize"}, "data");
-    spec.data.dataset = data.string("dataset", "fashion-mnist");
-    spec.data.resize = data.integer("resize", 0, 0);
-    if (spec.data.resize &&
-        (spec.height != spec.data.resize || spec.width != spec.data.resize))
-      data.fail("resize", "is " + std::to_string(spec.data.resize) +
-                              " but the input is " +
-                              std::to_string(spec.height) + "x" +
-                              std::to_string(spec.width));
-  }
+  readLayers(r, spec);
+  spec.loss = r.string("loss", spec.loss, {"softmax_cross_entropy"});
+  if (r.has("initializer"))
+    readInitializer(r.object("initializer"), spec.initializer);
+  if (r.has("optimizer"))
+    readOptimizer(r.object("optimizer"), spec.optimizer);
+  spec.batchSize = r.integer("batch_size", spec.batchSize, 1);
+  spec.epochs = r.integer("epochs", spec.epochs, 1);
+  if (r.has("data"))
+    readData(r.object("data"), spec);
 }
 
 /// Validates a parsed document; failures carry the location of the value

@@ -24,8 +24,8 @@ public:
         ModuleOp::create(b.getUnknownLoc(), StringRef(spec.name));
     (*module)->setAttr("nn.batch_size", b.getI64IntegerAttr(spec.stepBatch()));
     (*module)->setAttr("nn.epochs", b.getI64IntegerAttr(spec.epochs));
-    (*module)->setAttr("nn.initializer", initializerAttr());
-    (*module)->setAttr("nn.optimizer", optimizerAttr());
+    (*module)->setAttr(nn::kInitializerAttrName, initializerAttr());
+    (*module)->setAttr(nn::kOptimizerAttrName, optimizerAttr());
     b.setInsertionPointToEnd(module.get().getBody());
     buildForward();
     buildLoss();
@@ -77,7 +77,7 @@ private:
   void buildForward() {
     auto images = tensor({kDyn, spec.channels, spec.height, spec.width});
     auto i64 = b.getI64Type();
-    forward = b.create<func::FuncOp>(b.getUnknownLoc(), "forward",
+    forward = b.create<func::FuncOp>(b.getUnknownLoc(), nn::step::kForward,
                                      b.getFunctionType({images, i64, i64}, {}));
     Block *entry = forward.addEntryBlock();
     StringRef names[] = {nn::step::kImages, nn::step::kSeed, nn::step::kStep};
@@ -194,8 +194,9 @@ private:
     auto logits = tensor({kDyn, classes});
     auto labels = RankedTensorType::get({kDyn}, b.getI32Type());
     auto loss = RankedTensorType::get({}, f32());
-    auto func = b.create<func::FuncOp>(
-        b.getUnknownLoc(), "loss", b.getFunctionType({logits, labels}, {loss}));
+    auto func =
+        b.create<func::FuncOp>(b.getUnknownLoc(), nn::step::kLoss,
+                               b.getFunctionType({logits, labels}, {loss}));
     Block *entry = func.addEntryBlock();
     func.setArgAttr(0, nn::step::kNameAttr, b.getStringAttr(nn::step::kLogits));
     func.setArgAttr(1, nn::step::kNameAttr, b.getStringAttr(nn::step::kLabels));
@@ -206,37 +207,18 @@ private:
     b.create<func::ReturnOp>(b.getUnknownLoc(), l);
   }
 
-  DictionaryAttr initializerAttr() {
+  nn::InitializerAttr initializerAttr() {
     const InitializerSpec &s = spec.initializer;
-    SmallVector<NamedAttribute> attrs = {
-        b.getNamedAttr("type", b.getStringAttr(s.type))};
-    if (s.type == "xavier") {
-      attrs.push_back(
-          b.getNamedAttr("distribution", b.getStringAttr(s.distribution)));
-      attrs.push_back(
-          b.getNamedAttr("magnitude", b.getF64FloatAttr(s.magnitude)));
-    } else {
-      attrs.push_back(b.getNamedAttr("sigma", b.getF64FloatAttr(s.sigma)));
-    }
-    return b.getDictionaryAttr(attrs);
+    return nn::InitializerAttr::get(&ctx, *nn::symbolizeInitializerKind(s.type),
+                                    *nn::symbolizeDistribution(s.distribution),
+                                    s.magnitude, s.sigma);
   }
 
-  DictionaryAttr optimizerAttr() {
+  nn::OptimizerAttr optimizerAttr() {
     const OptimizerSpec &s = spec.optimizer;
-    SmallVector<NamedAttribute> attrs = {
-        b.getNamedAttr("type", b.getStringAttr(s.type)),
-        b.getNamedAttr("learning_rate", b.getF64FloatAttr(s.learningRate)),
-        b.getNamedAttr("weight_decay", b.getF64FloatAttr(s.weightDecay))};
-    if (s.type == "sgd") {
-      attrs.push_back(
-          b.getNamedAttr("momentum", b.getF64FloatAttr(s.momentum)));
-      attrs.push_back(b.getNamedAttr("nesterov", b.getBoolAttr(s.nesterov)));
-    } else {
-      attrs.push_back(b.getNamedAttr("beta1", b.getF64FloatAttr(s.beta1)));
-      attrs.push_back(b.getNamedAttr("beta2", b.getF64FloatAttr(s.beta2)));
-      attrs.push_back(b.getNamedAttr("epsilon", b.getF64FloatAttr(s.epsilon)));
-    }
-    return b.getDictionaryAttr(attrs);
+    return nn::OptimizerAttr::get(&ctx, *nn::symbolizeOptimizerKind(s.type),
+                                  s.learningRate, s.momentum, s.weightDecay,
+                                  s.nesterov, s.beta1, s.beta2, s.epsilon);
   }
 
   MLIRContext &ctx;

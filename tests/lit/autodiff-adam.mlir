@@ -2,7 +2,8 @@
 // plain SGD keeps none.
 // RUN: alexc-opt %s -nn-autodiff | FileCheck %s
 
-module attributes {nn.optimizer = {type = "adam", beta1 = 9.0e-01 : f64, beta2 = 9.99e-01 : f64, epsilon = 1.0e-08 : f64, weight_decay = 0.0 : f64}} {
+module attributes {nn.optimizer = #nn.optimizer<kind = adam, learning_rate = 0.001, momentum = 0.0, weight_decay = 0.0, nesterov = false, beta1 = 0.9, beta2 = 0.999, epsilon = 1.0e-08>,
+                   nn.initializer = #nn.initializer<kind = xavier, distribution = uniform, magnitude = 3.0, sigma = 0.01>} {
   func.func @forward(%w: tensor<3x5xf32> {nn.name = "fc.weight"}, %x: tensor<2x5xf32> {nn.name = "images"}, %seed: i64, %step: i64) -> tensor<2x3xf32> {
     %0 = nn.dense %x, %w : (tensor<2x5xf32>, tensor<3x5xf32>) -> tensor<2x3xf32>
     return %0 : tensor<2x3xf32>

@@ -17,3 +17,19 @@ module {
     return %0 : tensor<f32>
   }
 }
+
+// -----
+
+// The training settings are typed attributes of the module, checked when
+// read: every field present, each within its bounds.
+// expected-error @below {{nn-autodiff needs the module's nn.optimizer and nn.initializer settings}}
+module {
+  func.func @forward(%w: tensor<3x5xf32> {nn.name = "fc.weight"}, %x: tensor<2x5xf32> {nn.name = "images"}, %seed: i64, %step: i64) -> tensor<2x3xf32> {
+    %0 = nn.dense %x, %w : (tensor<2x5xf32>, tensor<3x5xf32>) -> tensor<2x3xf32>
+    return %0 : tensor<2x3xf32>
+  }
+  func.func @loss(%l: tensor<2x3xf32>, %y: tensor<2xi32>) -> tensor<f32> {
+    %0 = nn.softmax_cross_entropy %l, %y : tensor<2x3xf32>, tensor<2xi32> -> tensor<f32>
+    return %0 : tensor<f32>
+  }
+}

@@ -5,8 +5,8 @@
 // RUN: alexc-opt %s -nn-autodiff=disable-dropout | FileCheck %s --check-prefix=NODROP
 
 module attributes {nn.batch_size = 4 : i64,
-                   nn.optimizer = {type = "sgd", momentum = 9.0e-01 : f64, weight_decay = 1.0e-04 : f64, nesterov = false},
-                   nn.initializer = {type = "xavier", distribution = "uniform", magnitude = 3.0 : f64}} {
+                   nn.optimizer = #nn.optimizer<kind = sgd, learning_rate = 0.1, momentum = 0.9, weight_decay = 1.0e-04, nesterov = false, beta1 = 0.9, beta2 = 0.999, epsilon = 1.0e-08>,
+                   nn.initializer = #nn.initializer<kind = xavier, distribution = uniform, magnitude = 3.0, sigma = 0.01>} {
   func.func @forward(%w1: tensor<8x12xf32> {nn.name = "fc1.weight"}, %b1: tensor<8xf32> {nn.name = "fc1.bias"},
                      %w2: tensor<3x8xf32> {nn.name = "fc2.weight"},
                      %x: tensor<4x3x2x2xf32> {nn.name = "images"}, %seed: i64 {nn.name = "seed"}, %step: i64 {nn.name = "step"}) -> tensor<4x3xf32> {

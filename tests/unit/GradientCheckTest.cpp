@@ -474,7 +474,12 @@ TEST(GradientCheck, SharedValueAccumulatesGradients) {
   MLIRContext ctx;
   ctx.loadDialect<alexc::nn::NNDialect, func::FuncDialect>();
   auto module = parseSourceString<ModuleOp>(R"(
-    module attributes {nn.batch_size = 3 : i64} {
+    module attributes {nn.batch_size = 3 : i64,
+        nn.optimizer = #nn.optimizer<kind = sgd, learning_rate = 0.1,
+          momentum = 0.0, weight_decay = 0.0, nesterov = false, beta1 = 0.9,
+          beta2 = 0.999, epsilon = 1.0e-08>,
+        nn.initializer = #nn.initializer<kind = xavier, distribution = uniform,
+          magnitude = 3.0, sigma = 0.01>} {
       func.func @forward(%w1: tensor<4x6xf32>, %w2: tensor<3x4xf32>, %w3: tensor<3x4xf32>,
                          %x: tensor<3x1x2x3xf32>, %seed: i64, %step: i64) -> tensor<3x3xf32> {
         %f = nn.flatten %x : tensor<3x1x2x3xf32> -> tensor<3x6xf32>

@@ -37,8 +37,8 @@ bool storesByElement(LaunchOp producer) {
   default:
     return false;
   }
-  return !isa<nn::Conv2DWeightGradOp, nn::DenseWeightGradOp, nn::BiasGradOp>(
-      producer.getAnchor());
+  auto anchor = dyn_cast<nn::KernelOp>(producer.getAnchor());
+  return !anchor || !anchor.isParameterGradient();
 }
 
 /// Whether `user` reads `v` only element by element in its fused chain:

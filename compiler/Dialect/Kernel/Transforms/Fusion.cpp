@@ -71,10 +71,12 @@ private:
   void assign(nn::KernelOp kernelOp) {
     Operation *op = kernelOp;
     if (auto kind = anchorKind(kernelOp)) {
-      // Siblings that read the same data as an existing kernel.
+      // Siblings that read the same data as an existing kernel: a bias
+      // gradient joins its weight gradient.
       if (auto bias = dyn_cast<nn::BiasGradOp>(op))
         if (Group *g = findReader(bias.getOutputGrad(), [](Operation *o) {
-              return isa<nn::Conv2DWeightGradOp, nn::DenseWeightGradOp>(o);
+              auto k = dyn_cast<nn::KernelOp>(o);
+              return k && k.isParameterGradient() && !isa<nn::BiasGradOp>(o);
             }))
           if (canJoin(*g, op))
             return join(*g, op);

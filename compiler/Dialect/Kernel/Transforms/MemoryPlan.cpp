@@ -41,14 +41,12 @@ SmallVector<int64_t> optimizerInplace(LaunchOp launch) {
     auto res = dyn_cast<OpResult>(v);
     if (!res)
       continue;
-    Operation *op = res.getOwner();
-    // Result k of an update overwrites: new_param <- param (operand 0);
-    // momentum buffer (operand 2) or exp_avg/exp_avg_sq (operands 2, 3).
-    unsigned operand =
-        res.getResultNumber() == 0 ? 0 : res.getResultNumber() + 1;
-    if (!isa<nn::SGDUpdateOp, nn::SGDMomentumUpdateOp, nn::AdamUpdateOp>(op))
+    auto op = dyn_cast<nn::KernelOp>(res.getOwner());
+    std::optional<unsigned> operand =
+        op ? op.getUpdatedOperand(res.getResultNumber()) : std::nullopt;
+    if (!operand)
       continue;
-    if (auto arg = dyn_cast<BlockArgument>(op->getOperand(operand)))
+    if (auto arg = dyn_cast<BlockArgument>(op->getOperand(*operand)))
       if (isa<BlockArgument>(launch.getInputs()[arg.getArgNumber()]))
         inplace[i] = arg.getArgNumber();
   }
@@ -67,12 +65,38 @@ struct KernelMemoryPlanPass
   void planFunction(func::FuncOp func) {
     Builder b(func.getContext());
     Block &body = func.getBody().front();
-
-    // 1. In-place updates: optimizer results overwrite their parameters and
-    // state; concat inputs go into the concat's buffer where they can; an
-    // elementwise kernel overwrites an input that dies with it (not a
-    // concat's slice: its rows are strided).
     SmallVector<LaunchOp> launches(body.getOps<LaunchOp>());
+    planInPlace(func, launches);
+    // Placement: returned values and what the optimizer reads (gradients)
+    // persist; the rest is transient.
+    FunctionBuffers fb = computeBuffers(func);
+    auto persist = [&](Value v) {
+      if (auto it = fb.bufferOf.find(v); it != fb.bufferOf.end())
+        if (fb.buffers[it->second].placement == Placement::Arena)
+          fb.buffers[it->second].placement = Placement::Persistent;
+    };
+    for (Value v : body.getTerminator()->getOperands())
+      persist(v);
+    for (LaunchOp launch : launches)
+      if (launch.getKind() == nn::KernelKind::Optimizer)
+        for (Value v : launch.getInputs())
+          persist(v);
+    int64_t persistentBytes = layOutPersistent(fb);
+    int64_t arenaBytes = layOutArena(fb);
+    for (LaunchOp launch : launches)
+      annotate(launch, fb);
+    func->setAttr("kernel.arena_bytes", b.getI64IntegerAttr(arenaBytes));
+    func->setAttr("kernel.persistent_bytes",
+                  b.getI64IntegerAttr(persistentBytes));
+  }
+
+  /// In-place updates: optimizer results overwrite their parameters and
+  /// state; concat inputs go into the concat's buffer where they can; an
+  /// elementwise kernel overwrites an input that dies with it (not a
+  /// concat's slice: its rows are strided).
+  void planInPlace(func::FuncOp func, ArrayRef<LaunchOp> launches) {
+    Builder b(func.getContext());
+    Block &body = func.getBody().front();
     for (LaunchOp launch : launches) {
       SmallVector<int64_t> inplace(launch.getNumResults(), -1);
       if (launch.getKind() == nn::KernelKind::Optimizer)
@@ -102,29 +126,22 @@ struct KernelMemoryPlanPass
         break;
       }
     }
+  }
 
-    // 2. Placement: returned values and what the optimizer reads
-    // (gradients) persist; the rest is transient.
-    FunctionBuffers fb = computeBuffers(func);
-    auto persist = [&](Value v) {
-      if (auto it = fb.bufferOf.find(v); it != fb.bufferOf.end())
-        if (fb.buffers[it->second].placement == Placement::Arena)
-          fb.buffers[it->second].placement = Placement::Persistent;
-    };
-    for (Value v : body.getTerminator()->getOperands())
-      persist(v);
-    for (LaunchOp launch : launches)
-      if (launch.getKind() == nn::KernelKind::Optimizer)
-        for (Value v : launch.getInputs())
-          persist(v);
-
-    // 3. Offsets. Persistent buffers are laid out one after another.
-    int64_t persistentBytes = 0;
+  /// Persistent buffers, one after another; returns their bytes.
+  static int64_t layOutPersistent(FunctionBuffers &fb) {
+    int64_t bytes = 0;
     for (Buffer &buf : fb.buffers)
       if (buf.placement == Placement::Persistent) {
-        buf.offset = persistentBytes;
-        persistentBytes += buf.bytes;
+        buf.offset = bytes;
+        bytes += buf.bytes;
       }
+    return bytes;
+  }
+
+  /// Transient buffers, largest first, each at the first gap among the
+  /// buffers live at the same time that fits it; returns the arena's size.
+  static int64_t layOutArena(FunctionBuffers &fb) {
     SmallVector<Buffer *> arena;
     for (Buffer &buf : fb.buffers)
       if (buf.placement == Placement::Arena)
@@ -134,7 +151,6 @@ struct KernelMemoryPlanPass
     int64_t arenaBytes = 0;
     SmallVector<Buffer *> placed;
     for (Buffer *buf : arena) {
-      // Live neighbours, by offset; take the first gap that fits.
       SmallVector<Buffer *> live;
       for (Buffer *p : placed)
         if (overlaps(*p, *buf))
@@ -151,31 +167,29 @@ struct KernelMemoryPlanPass
       arenaBytes = std::max(arenaBytes, offset + buf->bytes);
       placed.push_back(buf);
     }
+    return arenaBytes;
+  }
 
-    // 4. Annotate.
-    for (LaunchOp launch : launches) {
-      ArrayRef<int64_t> inplace = *launch.getInplace();
-      SmallVector<int64_t> offsets;
-      SmallVector<Attribute> placement;
-      for (auto [i, r] : llvm::enumerate(launch.getResults())) {
-        if (inplace[i] >= 0 ||
-            launch.getResultPlacement(i) == Placement::Slice) {
-          offsets.push_back(-1);
-          placement.push_back(PlacementAttr::get(
-              b.getContext(),
-              inplace[i] >= 0 ? Placement::InPlace : Placement::Slice));
-          continue;
-        }
-        const Buffer &buf = fb.buffers[fb.bufferOf.lookup(r)];
-        offsets.push_back(buf.offset);
-        placement.push_back(PlacementAttr::get(b.getContext(), buf.placement));
+  /// Each result's offset and placement on its launch.
+  static void annotate(LaunchOp launch, const FunctionBuffers &fb) {
+    Builder b(launch.getContext());
+    ArrayRef<int64_t> inplace = *launch.getInplace();
+    SmallVector<int64_t> offsets;
+    SmallVector<Attribute> placement;
+    for (auto [i, r] : llvm::enumerate(launch.getResults())) {
+      if (inplace[i] >= 0 || launch.getResultPlacement(i) == Placement::Slice) {
+        offsets.push_back(-1);
+        placement.push_back(PlacementAttr::get(
+            b.getContext(),
+            inplace[i] >= 0 ? Placement::InPlace : Placement::Slice));
+        continue;
       }
-      launch.setOffsetsAttr(b.getDenseI64ArrayAttr(offsets));
-      launch.setPlacementAttr(b.getArrayAttr(placement));
+      const Buffer &buf = fb.buffers[fb.bufferOf.lookup(r)];
+      offsets.push_back(buf.offset);
+      placement.push_back(PlacementAttr::get(b.getContext(), buf.placement));
     }
-    func->setAttr("kernel.arena_bytes", b.getI64IntegerAttr(arenaBytes));
-    func->setAttr("kernel.persistent_bytes",
-                  b.getI64IntegerAttr(persistentBytes));
+    launch.setOffsetsAttr(b.getDenseI64ArrayAttr(offsets));
+    launch.setPlacementAttr(b.getArrayAttr(placement));
   }
 };
 

@@ -21,6 +21,13 @@ def NN_Dialect : Dialect {
     convolution weights [out, in, kh, kw], dense weights [out, in].
     Parameters are function arguments carrying an `nn.name` attribute.
   }];
+  let useDefaultAttributePrinterParser = 1;
+  let extraClassDeclaration = [{
+    void registerAttributes();
+  }];
+  // The module's `nn.optimizer` and `nn.initializer` must be the typed
+  // settings of NNAttrs.td.
+  let hasOperationAttrVerify = 1;
 }
 
 class NN_Op<string mnemonic, list<Trait> traits = []>
@@ -59,6 +66,33 @@ def NN_KernelKind : I32EnumAttr<"KernelKind",
   let genSpecializedAttr = 0;
 }
 
+// The kinds of the typed settings (NNAttrs.td).
+def NN_OptimizerKind : I32EnumAttr<"OptimizerKind", "an optimizer", [
+  I32EnumAttrCase<"SGD", 0, "sgd">,
+  I32EnumAttrCase<"Adam", 1, "adam">
+]> {
+  let cppNamespace = "::alexc::nn";
+  let genSpecializedAttr = 0;
+}
+
+def NN_InitializerKind : I32EnumAttr<"InitializerKind",
+    "how parameters start", [
+  I32EnumAttrCase<"Xavier", 0, "xavier">,
+  I32EnumAttrCase<"Normal", 1, "normal">
+]> {
+  let cppNamespace = "::alexc::nn";
+  let genSpecializedAttr = 0;
+}
+
+def NN_Distribution : I32EnumAttr<"Distribution",
+    "Xavier's distribution", [
+  I32EnumAttrCase<"Uniform", 0, "uniform">,
+  I32EnumAttrCase<"Normal", 1, "normal">
+]> {
+  let cppNamespace = "::alexc::nn";
+  let genSpecializedAttr = 0;
+}
+
 def NN_KernelOpInterface : OpInterface<"KernelOp"> {
   let cppNamespace = "::alexc::nn";
   let description = [{
@@ -87,7 +121,17 @@ def NN_KernelOpInterface : OpInterface<"KernelOp"> {
     InterfaceMethod<[{
       Floating-point operations of its convolution or GEMM (a multiply-add
       counts 2); 0 for other ops.
-    }], "double", "getFlops", (ins), "", [{ return 0.0; }]>
+    }], "double", "getFlops", (ins), "", [{ return 0.0; }]>,
+    InterfaceMethod<[{
+      The operand whose buffer result `result` may overwrite in place (an
+      optimizer's new parameter and state take their old ones'); none for
+      ops that write new buffers.
+    }], "::std::optional<unsigned>", "getUpdatedOperand",
+    (ins "unsigned":$result), "", [{ return std::nullopt; }]>,
+    InterfaceMethod<[{
+      Whether the op computes a parameter's gradient (a weight or bias
+      gradient): a kernel of its own, reducing over the batch.
+    }], "bool", "isParameterGradient", (ins), "", [{ return false; }]>
   ];
 }
 
@@ -99,6 +143,15 @@ defvar NN_KernelAnchorWithFlops = DeclareOpInterfaceMethods<NN_KernelOpInterface
     ["getKernelKind", "getKernelRole", "getFlops"]>;
 defvar NN_Epilogue = DeclareOpInterfaceMethods<NN_KernelOpInterface,
     ["getChainOperands"]>;
+// An optimizer's update (overwrites its parameter and state) and an op
+// that computes a parameter's gradient.
+defvar NN_OptimizerUpdate = DeclareOpInterfaceMethods<NN_KernelOpInterface,
+    ["getKernelKind", "getKernelRole", "getUpdatedOperand"]>;
+defvar NN_ParameterGradient = DeclareOpInterfaceMethods<NN_KernelOpInterface,
+    ["getKernelKind", "getKernelRole", "isParameterGradient"]>;
+defvar NN_ParameterGradientWithFlops = DeclareOpInterfaceMethods<
+    NN_KernelOpInterface,
+    ["getKernelKind", "getKernelRole", "getFlops", "isParameterGradient"]>;
 
 def NN_F32Tensor : RankedTensorOf<[F32]>;
 def NN_F32Tensor4D : TensorRankOf<[F32], [4]>;

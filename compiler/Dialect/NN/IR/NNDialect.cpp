@@ -17,6 +17,7 @@ void NNDialect::initialize() {
 #define GET_OP_LIST
 #include "Dialect/NN/IR/NNOps.cpp.inc"
       >();
+  registerAttributes();
 }
 
 Location alexc::nn::makeLayerLoc(MLIRContext *ctx, const LayerInfo &info) {

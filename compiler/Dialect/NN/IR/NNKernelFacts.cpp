@@ -107,16 +107,35 @@ StringRef SoftmaxCrossEntropyGradOp::getKernelRole() { return "loss"; }
 
 KernelKind BiasGradOp::getKernelKind() { return KernelKind::Reduction; }
 StringRef BiasGradOp::getKernelRole() { return "bias_grad"; }
+bool BiasGradOp::isParameterGradient() { return true; }
+bool Conv2DWeightGradOp::isParameterGradient() { return true; }
+bool DenseWeightGradOp::isParameterGradient() { return true; }
 
 // Optimizer updates and initializers: one kernel each for all tensors.
+// An update's results are the new parameter, then the new state, each
+// written over its old one: operand 0, then operands 2, 3 (after the
+// gradient).
+static std::optional<unsigned> updatedOperand(unsigned result) {
+  return result == 0 ? 0 : result + 1;
+}
 KernelKind SGDUpdateOp::getKernelKind() { return KernelKind::Optimizer; }
 StringRef SGDUpdateOp::getKernelRole() { return "update"; }
+std::optional<unsigned> SGDUpdateOp::getUpdatedOperand(unsigned result) {
+  return updatedOperand(result);
+}
 KernelKind SGDMomentumUpdateOp::getKernelKind() {
   return KernelKind::Optimizer;
 }
 StringRef SGDMomentumUpdateOp::getKernelRole() { return "update"; }
+std::optional<unsigned>
+SGDMomentumUpdateOp::getUpdatedOperand(unsigned result) {
+  return updatedOperand(result);
+}
 KernelKind AdamUpdateOp::getKernelKind() { return KernelKind::Optimizer; }
 StringRef AdamUpdateOp::getKernelRole() { return "update"; }
+std::optional<unsigned> AdamUpdateOp::getUpdatedOperand(unsigned result) {
+  return updatedOperand(result);
+}
 KernelKind RandomUniformOp::getKernelKind() { return KernelKind::Fill; }
 StringRef RandomUniformOp::getKernelRole() { return "init"; }
 KernelKind RandomNormalOp::getKernelKind() { return KernelKind::Fill; }

@@ -9,7 +9,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
-#include "Dialect/NN/IR/NNEnums.h.inc"
+#include "Dialect/NN/IR/NNAttrs.h"
 #include "Dialect/NN/IR/NNInterfaces.h.inc"
 
 #define GET_OP_CLASSES

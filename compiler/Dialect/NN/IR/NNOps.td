@@ -322,7 +322,7 @@ def NN_Conv2DInputGradOp : NN_Op<"conv2d_input_grad",
 }
 
 def NN_Conv2DWeightGradOp : NN_Op<"conv2d_weight_grad",
-    [Pure, NN_KernelAnchorWithFlops]> {
+    [Pure, NN_ParameterGradientWithFlops]> {
   let summary = "Gradient of conv2d with respect to its weight";
   let description = [{
     `weight_grad[o, c, i, j] = sum_{n, y, x} output_grad[n, o, y, x] *
@@ -340,7 +340,7 @@ def NN_Conv2DWeightGradOp : NN_Op<"conv2d_weight_grad",
 }
 
 def NN_BiasGradOp : NN_Op<"bias_grad",
-    [Pure, NN_KernelAnchor]> {
+    [Pure, NN_ParameterGradient]> {
   let summary = "Sum of the output gradient over every dimension but 1";
   let description = [{
     The bias gradient of conv2d ([N, O, H, W] -> [O]) and dense
@@ -401,7 +401,7 @@ def NN_DenseInputGradOp : NN_Op<"dense_input_grad",
 }
 
 def NN_DenseWeightGradOp : NN_Op<"dense_weight_grad",
-    [Pure, NN_KernelAnchorWithFlops]> {
+    [Pure, NN_ParameterGradientWithFlops]> {
   let summary = "weight_grad = output_grad^T * input ([U, N] x [N, F])";
   let arguments = (ins NN_F32Tensor2D:$input, NN_F32Tensor2D:$output_grad);
   let results = (outs NN_F32Tensor2D:$weight_grad);
@@ -513,7 +513,7 @@ def NN_ReshapeOp : NN_Op<"reshape", [Pure]> {
 // Optimizer updates (built by nn-autodiff)
 //===----------------------------------------------------------------------===//
 
-def NN_SGDUpdateOp : NN_Op<"sgd_update", [Pure, NN_KernelAnchor,
+def NN_SGDUpdateOp : NN_Op<"sgd_update", [Pure, NN_OptimizerUpdate,
      AllTypesMatch<["param", "grad", "new_param"]>]> {
   let summary = "Plain SGD: param - lr * (grad + weight_decay * param)";
   let arguments = (ins NN_F32Tensor:$param, NN_F32Tensor:$grad, F32:$lr,
@@ -526,7 +526,7 @@ def NN_SGDUpdateOp : NN_Op<"sgd_update", [Pure, NN_KernelAnchor,
   let hasVerifier = 1;
 }
 
-def NN_SGDMomentumUpdateOp : NN_Op<"sgd_momentum_update", [Pure, NN_KernelAnchor,
+def NN_SGDMomentumUpdateOp : NN_Op<"sgd_momentum_update", [Pure, NN_OptimizerUpdate,
      AllTypesMatch<["param", "grad", "momentum_buffer", "new_param",
                    "new_momentum_buffer"]>]> {
   let summary = "SGD with momentum, PyTorch semantics";
@@ -549,7 +549,7 @@ def NN_SGDMomentumUpdateOp : NN_Op<"sgd_momentum_update", [Pure, NN_KernelAnchor
   let hasVerifier = 1;
 }
 
-def NN_AdamUpdateOp : NN_Op<"adam_update", [Pure, NN_KernelAnchor,
+def NN_AdamUpdateOp : NN_Op<"adam_update", [Pure, NN_OptimizerUpdate,
      AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq", "new_param",
                    "new_exp_avg", "new_exp_avg_sq"]>]> {
   let summary = "Adam, PyTorch semantics (L2 weight decay, not AdamW)";

@@ -25,7 +25,9 @@
 
 namespace alexc::nn::step {
 
-// Functions.
+// Functions: the frontend's, then nn-autodiff's.
+inline constexpr llvm::StringLiteral kForward = "forward";
+inline constexpr llvm::StringLiteral kLoss = "loss"; // also @train_step's result
 inline constexpr llvm::StringLiteral kInit = "init";
 inline constexpr llvm::StringLiteral kTrainStep = "train_step";
 inline constexpr llvm::StringLiteral kEvalStep = "eval_step";

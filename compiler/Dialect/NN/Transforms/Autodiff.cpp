@@ -232,50 +232,22 @@ private:
   SmallVector<Value> newBuffers;
 };
 
-/// The optimizer read from the module's `nn.optimizer` attribute.
-struct Optimizer {
-  std::string type = "sgd";
-  double momentum = 0, weightDecay = 0, beta1 = 0.9, beta2 = 0.999,
-         epsilon = 1e-8;
-  bool nesterov = false;
-
-  static Optimizer from(DictionaryAttr attr) {
-    Optimizer o;
-    if (!attr)
-      return o;
-    auto num = [&](StringRef k, double def) {
-      auto a = attr.getAs<FloatAttr>(k);
-      return a ? a.getValueAsDouble() : def;
-    };
-    if (auto t = attr.getAs<StringAttr>("type"))
-      o.type = t.str();
-    o.momentum = num("momentum", 0);
-    o.weightDecay = num("weight_decay", 0);
-    o.beta1 = num("beta1", 0.9);
-    o.beta2 = num("beta2", 0.999);
-    o.epsilon = num("epsilon", 1e-8);
-    if (auto n = attr.getAs<BoolAttr>("nesterov"))
-      o.nesterov = n.getValue();
-    return o;
-  }
-
-  /// State tensors kept per parameter, by name suffix.
-  SmallVector<StringRef> stateNames() const {
-    if (type == "adam")
-      return {alexc::rt::suffix::kExpAvg, alexc::rt::suffix::kExpAvgSq};
-    if (momentum > 0)
-      return {alexc::rt::suffix::kMomentum};
-    return {};
-  }
-};
+/// State tensors kept per parameter, by name suffix.
+SmallVector<StringRef> optimizerStateNames(OptimizerAttr opt) {
+  if (opt.getKind() == OptimizerKind::Adam)
+    return {alexc::rt::suffix::kExpAvg, alexc::rt::suffix::kExpAvgSq};
+  if (opt.getMomentum().convertToDouble() > 0)
+    return {alexc::rt::suffix::kMomentum};
+  return {};
+}
 
 struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
   using NNAutodiffBase::NNAutodiffBase;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto forward = module.lookupSymbol<func::FuncOp>("forward");
-    auto loss = module.lookupSymbol<func::FuncOp>("loss");
+    auto forward = module.lookupSymbol<func::FuncOp>(step::kForward);
+    auto loss = module.lookupSymbol<func::FuncOp>(step::kLoss);
     if (!forward || !loss) {
       module.emitError() << "nn-autodiff needs func.func @forward and @loss";
       return signalPassFailure();
@@ -307,11 +279,17 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
               init && init.getValue() == "ones"};
       (forward.getArgAttr(i, "nn.buffer") ? buffers : params).push_back(p);
     }
-    Optimizer opt =
-        Optimizer::from(module->getAttrOfType<DictionaryAttr>("nn.optimizer"));
+    auto opt = module->getAttrOfType<OptimizerAttr>(kOptimizerAttrName);
+    auto init = module->getAttrOfType<InitializerAttr>(kInitializerAttrName);
+    if (!opt || !init) {
+      module.emitError() << "nn-autodiff needs the module's "
+                         << kOptimizerAttrName << " and "
+                         << kInitializerAttrName << " settings";
+      return signalPassFailure();
+    }
     StepBuilder sb(module, forward, loss, params, buffers);
 
-    if (failed(buildInit(sb, params, buffers, module)) ||
+    if (failed(buildInit(sb, params, buffers, init)) ||
         failed(buildGradients(sb, params, buffers, forward, loss)) ||
         failed(buildTrainStep(sb, params, buffers, opt, forward, loss)) ||
         failed(buildEvaluation(sb, params, buffers, forward, loss)) ||
@@ -328,21 +306,8 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
   }
 
   LogicalResult buildInit(StepBuilder &sb, ArrayRef<Param> params,
-                          ArrayRef<Param> buffers, ModuleOp module) {
+                          ArrayRef<Param> buffers, InitializerAttr init) {
     OpBuilder &b = sb.builder();
-    auto init = module->getAttrOfType<DictionaryAttr>("nn.initializer");
-    std::string type = "xavier", distribution = "uniform";
-    double magnitude = 3.0, sigma = 0.01;
-    if (init) {
-      if (auto t = init.getAs<StringAttr>("type"))
-        type = t.str();
-      if (auto d = init.getAs<StringAttr>("distribution"))
-        distribution = d.str();
-      if (auto m = init.getAs<FloatAttr>("magnitude"))
-        magnitude = m.getValueAsDouble();
-      if (auto s = init.getAs<FloatAttr>("sigma"))
-        sigma = s.getValueAsDouble();
-    }
     Signature args, results;
     args.add(b.getI64Type(), step::kSeed);
     for (const Param &p : llvm::concat<const Param>(params, buffers))
@@ -366,12 +331,14 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
       for (int64_t d : shape.drop_front(2))
         window *= d;
       double fanIn = shape[1] * window, fanOut = shape[0] * window;
-      double scale = std::sqrt(magnitude / ((fanIn + fanOut) / 2));
+      double scale = std::sqrt(init.getMagnitude().convertToDouble() /
+                               ((fanIn + fanOut) / 2));
       auto stream = b.getI64IntegerAttr(i);
-      if (type == "normal")
+      if (init.getKind() == InitializerKind::Normal)
         values.push_back(b.create<RandomNormalOp>(
-            loc, p.type, seed, b.getF64FloatAttr(sigma), stream));
-      else if (distribution == "normal")
+            loc, p.type, seed,
+            b.getF64FloatAttr(init.getSigma().convertToDouble()), stream));
+      else if (init.getDistribution() == Distribution::Normal)
         values.push_back(b.create<RandomNormalOp>(
             loc, p.type, seed, b.getF64FloatAttr(scale), stream));
       else
@@ -410,7 +377,7 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
 
   static void addMetricResults(Signature &results, func::FuncOp loss,
                                OpBuilder &b) {
-    results.add(loss.getResultTypes()[0], "loss");
+    results.add(loss.getResultTypes()[0], step::kLoss);
     results.add(RankedTensorType::get({}, b.getI32Type()), "correct");
   }
 
@@ -441,10 +408,10 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
   }
 
   LogicalResult buildTrainStep(StepBuilder &sb, ArrayRef<Param> params,
-                               ArrayRef<Param> buffers, const Optimizer &opt,
+                               ArrayRef<Param> buffers, OptimizerAttr opt,
                                func::FuncOp forward, func::FuncOp loss) {
     OpBuilder &b = sb.builder();
-    auto stateNames = opt.stateNames();
+    auto stateNames = optimizerStateNames(opt);
     Signature args, results;
     for (const Param &p : params)
       args.add(p.type, p.name, TensorRole::Parameter);
@@ -485,25 +452,29 @@ struct AutodiffPass : alexc::nn::impl::NNAutodiffBase<AutodiffPass> {
     for (unsigned i = 0; i < n; ++i) {
       Value w = paramValues[i], g = (*grads)[i];
       Location loc = func.getLoc();
-      if (opt.type == "adam") {
+      if (opt.getKind() == OptimizerKind::Adam) {
         auto update = b.create<AdamUpdateOp>(
             loc, TypeRange{w.getType(), w.getType(), w.getType()}, w, g,
             state[2 * i], state[2 * i + 1], lr, step,
-            b.getF64FloatAttr(opt.beta1), b.getF64FloatAttr(opt.beta2),
-            b.getF64FloatAttr(opt.epsilon), b.getF64FloatAttr(opt.weightDecay));
+            b.getF64FloatAttr(opt.getBeta1().convertToDouble()),
+            b.getF64FloatAttr(opt.getBeta2().convertToDouble()),
+            b.getF64FloatAttr(opt.getEpsilon().convertToDouble()),
+            b.getF64FloatAttr(opt.getWeightDecay().convertToDouble()));
         newParams.push_back(update.getNewParam());
         newState.push_back(update.getNewExpAvg());
         newState.push_back(update.getNewExpAvgSq());
       } else if (ns == 1) {
         auto update = b.create<SGDMomentumUpdateOp>(
             loc, TypeRange{w.getType(), w.getType()}, w, g, state[i], lr,
-            b.getF64FloatAttr(opt.momentum), b.getF64FloatAttr(opt.weightDecay),
-            b.getBoolAttr(opt.nesterov));
+            b.getF64FloatAttr(opt.getMomentum().convertToDouble()),
+            b.getF64FloatAttr(opt.getWeightDecay().convertToDouble()),
+            b.getBoolAttr(opt.getNesterov()));
         newParams.push_back(update.getNewParam());
         newState.push_back(update.getNewMomentumBuffer());
       } else {
         newParams.push_back(b.create<SGDUpdateOp>(
-            loc, w.getType(), w, g, lr, b.getF64FloatAttr(opt.weightDecay)));
+            loc, w.getType(), w, g, lr,
+            b.getF64FloatAttr(opt.getWeightDecay().convertToDouble())));
       }
     }
     SmallVector<Value> rets = {lossValue, correct};

@@ -70,7 +70,7 @@ struct ShapeInferencePass
       return signalPassFailure();
     }
     for (auto func : module.getOps<func::FuncOp>()) {
-      if (func.getSymName() == "loss")
+      if (func.getSymName() == step::kLoss)
         takeLogitsFromForward(module, func);
       if (failed(inferFunction(func, batch)))
         return signalPassFailure();
@@ -80,7 +80,7 @@ struct ShapeInferencePass
   /// @loss takes @forward's result: the number of classes may be known only
   /// once @forward's shapes are (a network that ends in flatten).
   static void takeLogitsFromForward(ModuleOp module, func::FuncOp loss) {
-    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    auto forward = module.lookupSymbol<func::FuncOp>(step::kForward);
     if (!forward || forward.getNumResults() != 1 ||
         loss.getNumArguments() == 0 || loss.isExternal())
       return;
