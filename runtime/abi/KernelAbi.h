@@ -67,6 +67,32 @@ ALEXC_HD float runningUpdate(float running, double momentum,
                              double batchValue) {
   return float(momentum * running + (1.0 - momentum) * batchValue);
 }
+
+/// What batch norm's training statistics write for each channel (each
+/// pointer may be null): the mean and 1 / sqrt(var + eps) the backward pass
+/// reads, and the running statistics after the step.
+struct NormStatistics {
+  const float *gamma, *beta, *runMean, *runVar;
+  double momentum, eps;
+  float *mean, *invstd, *newMean, *newVar;
+};
+
+/// Channel c's statistics from its batch mean m and sum of squared
+/// deviations sq over `count` values: the affine coefficients scale and
+/// shift, and what `s` asks for. Both back ends' statistics end here.
+ALEXC_HD void finishNormStatistics(const NormStatistics &s, int64_t c, double m,
+                                   double sq, double count, float &scale,
+                                   float &shift) {
+  float is = float(1.0 / sqrt(sq / count + s.eps));
+  normAffine(float(m), is, s.gamma, s.beta, c, scale, shift);
+  if (s.mean)
+    s.mean[c] = float(m), s.invstd[c] = is;
+  if (s.newMean)
+    s.newMean[c] = runningUpdate(s.runMean[c], s.momentum, m);
+  if (s.newVar)
+    s.newVar[c] = runningUpdate(s.runVar[c], s.momentum,
+                                count > 1 ? sq / (count - 1) : sq);
+}
 /// A strided block copy: for each of `rows` rows, `count` floats from
 /// src[row * srcStride + srcOffset] to dst[row * dstStride + dstOffset].
 /// Concat writes each input into its slice of dimension 1 this way (rows =

@@ -518,22 +518,6 @@ inline float *winogradWorkspace(size_t floats) {
   return buffer.get(floats);
 }
 
-/// Each thread takes an equal share of the N images (one contiguous range,
-/// ceil or floor of N / threads) and runs body(n0, count) on its groups of
-/// up to G images in order: shares split by whole groups would leave one
-/// thread up to a group behind (conv3-5: 70 images against 58 with groups
-/// of 7). The static schedule keeps each share on the same thread.
-template <typename Body>
-void forEachGroupShare(int64_t N, int64_t G, Body &&body) {
-  int64_t shares = maxThreads();
-#pragma omp parallel for schedule(static)
-  for (int64_t s = 0; s < shares; ++s) {
-    int64_t end = N * (s + 1) / shares;
-    for (int64_t n0 = N * s / shares; n0 < end; n0 += G)
-      body(n0, std::min(G, end - n0));
-  }
-}
-
 /// Images per group: the count (up to 8, or up to 64 tiles for small
 /// planes: a 3x3 output is one tile per image; no more than each thread's
 /// share, at most about 24 MB of tiles per thread, and few enough for the
@@ -576,7 +560,7 @@ void conv2dWinograd(const ConvGeom &g, const float *x, const float *w,
   const std::vector<PrepackedA> &weights = U;
   int64_t ld = G * T;
   int64_t inImage = g.C * g.H * g.W, outImage = g.O * g.ohw();
-  forEachGroupShare(g.N, G, [&](int64_t n0, int64_t count) {
+  forEachImageGroup(g.N, G, [&](int64_t n0, int64_t count) {
     float *V = scratch(size_t(A2 * (g.C + g.O) * ld));
     float *M = V + A2 * g.C * ld;
     plan.transformInput<R>(x + n0 * inImage, count, g.C, g.H * g.W, V, ld);
@@ -812,7 +796,7 @@ void conv2dWeightGradWinograd(const ConvGeom &g, const float *x,
   size_t stride = size_t(A2 * g.O * g.C + g.O);
   float *partial = winogradWorkspace(size_t(threads) * stride);
   std::fill(partial, partial + size_t(threads) * stride, 0.f);
-  forEachGroupShare(g.N, G, [&](int64_t n0, int64_t count) {
+  forEachImageGroup(g.N, G, [&](int64_t n0, int64_t count) {
     float *P = partial + size_t(threadId()) * stride;
     float *V = scratch(size_t(A2 * (g.C + g.O) * ld));
     float *Z = V + A2 * g.C * ld;

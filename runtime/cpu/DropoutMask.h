@@ -1,8 +1,8 @@
 //===- DropoutMask.h - Dropout keep decisions for a range, 64 at a time ---===//
 //
 // The generated CPU epilogues test dropout per element. Drawing each
-// element's Philox block on its own (rng::dropoutKeep) costs about 6 ns per
-// element, 13 ms of AlexNet's training step. Here the keep bits of a whole
+// element's Philox block on its own (rng::dropoutKeep) computes a whole
+// block for one bit of it. Here the keep bits of a whole
 // range [b, e) are drawn first, sixteen Philox blocks (64 elements) per
 // AVX-512 pass, and the loop then tests one bit. The bits are exactly
 // rng::dropoutKeep's: same counters, keys and comparison.

@@ -393,7 +393,7 @@ void gemmBlock(int64_t m0, int64_t M, int64_t n0, int64_t N, int64_t K,
   alignas(64) float tile[kMR * kNR];
   // With a single block of rows (the dense layers' M = batch), each packed
   // B panel serves few micro-kernels and C's block is M x NC: narrower
-  // panels keep both in L2 (fc1's forward GEMM alone: 26 -> 23 ms).
+  // panels keep both in L2.
   int64_t ncMax = M <= kMC ? kNCSingleBlock : kNC;
   for (int64_t jc = 0; jc < N; jc += ncMax) {
     int64_t nc = std::min(ncMax, N - jc);

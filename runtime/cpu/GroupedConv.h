@@ -37,9 +37,11 @@ inline int64_t convGroup(const abi::ConvGeom &g) {
       1, std::min(share, (kGroupColumns + g.ohw() - 1) / g.ohw()));
 }
 
-/// Each thread takes an equal, contiguous share of the images and runs
-/// body(n0, count) on its groups of up to G images in order (static
-/// schedule: the same share on every run, so results repeat).
+/// Each thread takes an equal, contiguous share of the N images (ceil or
+/// floor of N / threads) and runs body(n0, count) on its groups of up to G
+/// images in order: shares split by whole groups would leave one thread up
+/// to a group behind. The static schedule keeps each share on the same
+/// thread, so results repeat.
 template <typename Body>
 void forEachImageGroup(int64_t N, int64_t G, Body &&body) {
   int64_t shares = maxThreads();

@@ -91,6 +91,8 @@ void batchNormTrain(const NormGeom &g, const float *x, const float *runMean,
                     float *newMean, float *newVar, float *out, Epi &&epilogue,
                     int64_t rows) {
   std::vector<float> scale(g.C), shift(g.C);
+  const abi::NormStatistics stats{gamma, beta, runMean, runVar,  momentum,
+                                  eps,   mean, invstd,  newMean, newVar};
   const int64_t R = g.statRows(rows);
   double count = double(g.count(rows));
 #pragma omp parallel for schedule(static)
@@ -101,15 +103,7 @@ void batchNormTrain(const NormGeom &g, const float *x, const float *runMean,
     double sq = channelSum(g, R, c, [&](int64_t i) {
       return sumCentered(x + i, nullptr, g.inner, float(m));
     });
-    float is = float(1.0 / std::sqrt(sq / count + eps));
-    abi::normAffine(float(m), is, gamma, beta, c, scale[c], shift[c]);
-    if (mean)
-      mean[c] = float(m), invstd[c] = is;
-    if (newMean)
-      newMean[c] = abi::runningUpdate(runMean[c], momentum, m);
-    if (newVar)
-      newVar[c] = abi::runningUpdate(runVar[c], momentum,
-                                     count > 1 ? sq / (count - 1) : sq);
+    abi::finishNormStatistics(stats, c, m, sq, count, scale[c], shift[c]);
   }
   if (out)
     channelMap(g, x, nullptr, scale.data(), shift.data(), nullptr, out,

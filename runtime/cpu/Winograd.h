@@ -14,9 +14,9 @@
 // -1/2 and infinity. The transforms scale by up to 8 (A^T's last row; the
 // 5x5 one's B^T by up to 21/4), which costs about one decimal digit of fp32
 // accuracy (measured against the interpreter in the kernel checks: 1-2e-5
-// of the largest output). Larger tiles for 3x3, F(6x6, 3x3), were measured
-// slower on AlexNet's 12x12 layers: their 8x8 transforms cost more than the
-// 21 % fewer multiplications save.
+// of the largest output). Larger tiles for 3x3, F(6x6, 3x3), do not pay on
+// small planes such as AlexNet's 12x12 layers: their 8x8 transforms cost
+// more than the 21 % fewer multiplications save.
 //
 // The input transform gathers the a x a tiles of 16 tiles at a time through
 // a per-geometry plan, and the output transform scatters the m x m results;

@@ -74,8 +74,8 @@ inline bool directConvSuits(const ConvGeom &g) {
          directConvBlocks(g) <= 0x7fffffff;
 }
 
-// ptxas -v (sm_90): 72 registers, no spills, 46 KB of shared memory, so
-// three blocks per SM. Capped at 64 registers for a fourth, it spilled.
+// Sized for three blocks per SM (its registers and 46 KB of shared memory);
+// a register cap that would fit a fourth makes it spill.
 template <class Epi>
 __global__ void __launch_bounds__(kDirectThreads)
     directConvForwardKernel(ConvGeom g, const float *x, const float *w,

@@ -71,15 +71,9 @@ __global__ void __launch_bounds__(kNormThreads)
   }));
   if (threadIdx.x != 0)
     return;
-  float is = float(1.0 / sqrt(sq / count + eps));
-  abi::normAffine(float(m), is, gamma, beta, c, coef[c], coef[g.C + c]);
-  if (mean)
-    mean[c] = float(m), invstd[c] = is;
-  if (newMean)
-    newMean[c] = abi::runningUpdate(runMean[c], momentum, m);
-  if (newVar)
-    newVar[c] = abi::runningUpdate(runVar[c], momentum,
-                                   count > 1 ? sq / (count - 1) : sq);
+  abi::NormStatistics stats{gamma, beta, runMean, runVar,  momentum,
+                            eps,   mean, invstd,  newMean, newVar};
+  abi::finishNormStatistics(stats, c, m, sq, count, coef[c], coef[g.C + c]);
 }
 
 /// Block c: dgamma, dbeta and dx's coefficients coef = [a | b | k].

@@ -6,13 +6,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/train/Trainer.h"
-#include "runtime/train/Checkpoint.h"
+#include "runtime/abi/TensorRoles.h"
 #include "runtime/dist/Communicator.h"
+#include "runtime/gpu/TuningCache.h"
+#include "runtime/train/Checkpoint.h"
 #include "runtime/train/Data.h"
 #include "runtime/train/Safetensors.h"
-#include "runtime/abi/TensorRoles.h"
 #include "runtime/train/TrainOptions.h"
-#include "runtime/gpu/TuningCache.h"
 
 #include <algorithm>
 #include <atomic>
@@ -350,6 +350,54 @@ private:
     return ok;
   }
 
+  /// A NaN or infinite loss stops the run (exit status 3), naming the step
+  /// and the last good checkpoint.
+  int reportNonFiniteLoss(float loss, int64_t batch) {
+    std::fprintf(stderr,
+                 "\nerror: the loss is %s at step %" PRId64 " (epoch %" PRId64
+                 ", batch %" PRId64 "); stopping.%s%s\n",
+                 std::isnan(loss) ? "NaN" : "infinite", p.step, p.epoch, batch,
+                 lastCheckpoint.empty()
+                     ? " No checkpoint of this run was written."
+                     : " The last good checkpoint is ",
+                 lastCheckpoint.c_str());
+    return 3;
+  }
+
+  /// The step just done (p.step - 1) in the --log file, with the ranks'
+  /// synchronization when there are several.
+  void logStep(const StepResult &r, int64_t n, float lr, double stepMs) {
+    int64_t reduceCalls = 0;
+    double syncMs = 1e3 * comm.takeWaitSeconds(&reduceCalls);
+    if (log && comm.communicates())
+      log << "{\"type\": \"sync\", \"step\": " << p.step - 1
+          << ", \"ranks\": " << comm.size()
+          << ", \"allreduce_calls\": " << reduceCalls
+          << ", \"wait_ms\": " << syncMs << "}\n";
+    if (log)
+      log << "{\"type\": \"step\", \"step\": " << p.step - 1
+          << ", \"epoch\": " << p.epoch << ", \"loss\": " << r.loss
+          << ", \"correct\": " << r.correct << ", \"count\": " << n
+          << ", \"lr\": " << lr << ", \"ms\": " << stepMs << "}"
+          << std::endl; // a reader following the log sees every step
+  }
+
+  /// A stop signal after the step: a checkpoint to resume from, and the
+  /// exit status 128 + the signal.
+  int stopOnSignal() {
+    int sig = stopSignal ? int(stopSignal) : SIGTERM;
+    ++p.batchInEpoch;
+    std::string path =
+        o.save.empty() ? c.name + ".interrupted.safetensors" : o.save;
+    if (comm.rank() == 0)
+      std::fprintf(stderr, "\n%s at step %" PRId64 "; ", signalName(sig),
+                   p.step);
+    if (checkpoint(path) && comm.rank() == 0)
+      std::fprintf(stderr, "saved %s (continue with --resume %s)\n",
+                   path.c_str(), path.c_str());
+    return 128 + sig;
+  }
+
   int trainLoop() {
     int64_t epochs = o.epochs >= 0 ? o.epochs : c.epochs;
     float lr = float(o.lr > 0 ? o.lr : c.learningRate);
@@ -395,49 +443,17 @@ private:
         trainSeconds +=
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
                 .count();
-        if (!std::isfinite(r.loss)) {
-          std::fprintf(
-              stderr,
-              "\nerror: the loss is %s at step %" PRId64 " (epoch %" PRId64
-              ", batch %" PRId64 "); stopping.%s%s\n",
-              std::isnan(r.loss) ? "NaN" : "infinite", p.step, p.epoch, b,
-              lastCheckpoint.empty() ? " No checkpoint of this run was written."
-                                     : " The last good checkpoint is ",
-              lastCheckpoint.c_str());
-          return 3;
-        }
+        if (!std::isfinite(r.loss))
+          return reportNonFiniteLoss(r.loss, b);
         p.lossSum += double(r.loss) * n;
         p.correct += r.correct;
         p.count += n;
         ++p.step;
-        int64_t reduceCalls = 0;
-        double syncMs = 1e3 * comm.takeWaitSeconds(&reduceCalls);
-        if (log && comm.communicates())
-          log << "{\"type\": \"sync\", \"step\": " << p.step - 1
-              << ", \"ranks\": " << comm.size()
-              << ", \"allreduce_calls\": " << reduceCalls
-              << ", \"wait_ms\": " << syncMs << "}\n";
-        if (log)
-          log << "{\"type\": \"step\", \"step\": " << p.step - 1
-              << ", \"epoch\": " << p.epoch << ", \"loss\": " << r.loss
-              << ", \"correct\": " << r.correct << ", \"count\": " << n
-              << ", \"lr\": " << lr << ", \"ms\": " << stepMs << "}"
-              << std::endl; // a reader following the log sees every step
+        logStep(r, n, lr, stepMs);
         progressLine.update(b + 1, p.lossSum / p.count,
                             double(p.correct) / p.count);
-        if (stop) {
-          int sig = stopSignal ? int(stopSignal) : SIGTERM;
-          ++p.batchInEpoch;
-          std::string path =
-              o.save.empty() ? c.name + ".interrupted.safetensors" : o.save;
-          if (comm.rank() == 0)
-            std::fprintf(stderr, "\n%s at step %" PRId64 "; ", signalName(sig),
-                         p.step);
-          if (checkpoint(path) && comm.rank() == 0)
-            std::fprintf(stderr, "saved %s (continue with --resume %s)\n",
-                         path.c_str(), path.c_str());
-          return 128 + sig;
-        }
+        if (stop)
+          return stopOnSignal();
         if (o.saveEvery > 0 && p.step % o.saveEvery == 0) {
           ++p.batchInEpoch; // the checkpoint starts at the next batch
           bool ok = checkpoint(o.save);

@@ -1,7 +1,8 @@
 //===- TensorChecks.h - Random reference tensors and their comparison -----===//
 //
-// Shared by the unit tests that check runtime kernels against the
-// interpreter's reference kernels.
+// Random tensors, the geometry of a test case and relative errors, shared
+// by the unit tests: the CPU and CUDA-host kernel checks (runtime kernels
+// against the interpreter's reference kernels) and the gradient checks.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ALEXC_TESTS_UNIT_TENSORCHECKS_H

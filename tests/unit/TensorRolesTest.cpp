@@ -1,7 +1,7 @@
 // The start-up check that a model's tensor lists agree with the names the
 // compiler gives optimizer state and running statistics.
-#include "runtime/train/Executor.h"
 #include "runtime/abi/TensorRoles.h"
+#include "runtime/train/Executor.h"
 
 #include <gtest/gtest.h>
 #include <string>

@@ -9,15 +9,16 @@ step and forward-only (evaluation) step in ms after two warm-up steps
 (which include torch.compile's compilation), on 2 threads.
 """
 import json
-import statistics
+import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.dirname(__file__))
+from torch_step_timing import time_steps  # noqa: E402
+
 batch, mode, steps = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-torch.set_num_threads(2)
 torch.manual_seed(0)
 model = nn.Sequential(
     nn.Conv2d(1, 96, 11, 4), nn.ReLU(), nn.MaxPool2d(3, 2),
@@ -29,36 +30,4 @@ model = nn.Sequential(
     nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4096, 10))
 x = torch.rand(batch, 1, 224, 224)
 y = torch.randint(0, 10, (batch,))
-if mode == "channels_last":
-    model = model.to(memory_format=torch.channels_last)
-    x = x.contiguous(memory_format=torch.channels_last)
-opt = torch.optim.SGD(model.parameters(), lr=0.01)
-
-
-def train():
-    opt.zero_grad(set_to_none=True)
-    nn.functional.cross_entropy(model(x), y).backward()
-    opt.step()
-
-
-def forward():
-    with torch.no_grad():
-        return model(x)  # returned, so that torch.compile keeps it
-
-
-if mode == "compile":
-    train = torch.compile(train)
-    forward = torch.compile(forward)
-
-out = {"torch": torch.__version__}
-for name, fn in (("train_ms", train), ("eval_ms", forward)):
-    model.train(name == "train_ms")
-    for _ in range(2):
-        fn()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    out[name] = statistics.median(times)
-print(json.dumps(out))
+print(json.dumps(time_steps(model, x, y, 0.01, mode, steps)))
