@@ -5,6 +5,7 @@
 #include "Frontend/LayerSchema.h"
 #include "Frontend/ModelSpec.h"
 #include "Frontend/SpecWriter.h"
+#include "LayerNetworks.h"
 
 #include <filesystem>
 #include <fstream>
@@ -90,57 +91,6 @@ TEST(ModelLanguage, ShippedModelsReadTheSameInBothForms) {
   EXPECT_GE(models, 8);
 }
 
-/// A value for field `f` that is not its default and passes its checks
-/// (pair fields keep a pool's padding within half its window).
-nlohmann::json unusualValue(const alexc::FieldSchema &f) {
-  if (f.activation)
-    return "tanh";
-  return std::visit(
-      [&](auto member) -> nlohmann::json {
-        using T = std::decay_t<decltype(alexc::LayerSpec().*member)>;
-        alexc::LayerSpec defaults;
-        if constexpr (std::is_same_v<T, int64_t>)
-          return 3;
-        else if constexpr (std::is_same_v<T, double>)
-          return f.range && !f.range->hasHigh ? 0.01 : 0.5;
-        else if constexpr (std::is_same_v<T, bool>)
-          return !(defaults.*member);
-        else if constexpr (std::is_same_v<T, alexc::HW>)
-          return std::string(f.key) == "padding"   ? nlohmann::json{1, 0}
-                 : std::string(f.key) == "strides" ? nlohmann::json{1, 2}
-                                                   : nlohmann::json{3, 2};
-        else
-          return "?";
-      },
-      f.member);
-}
-
-/// A network around one layer of `type` with every field set: two inputs
-/// for add and concat, a flatten and a dense layer after a 4-D result.
-std::string networkAround(const std::string &type,
-                          const alexc::LayerSchema &schema) {
-  nlohmann::json layer = {{"name", "x"}, {"type", type}};
-  for (const alexc::FieldSchema &f : schema.fields)
-    layer[f.key] = unusualValue(f);
-  nlohmann::json layers = nlohmann::json::array();
-  if (type == "add" || type == "concat") {
-    layers.push_back(R"({"name": "a", "type": "conv2d", "channels": 2,
-                         "kernel_size": 1})"_json);
-    layers.push_back(R"({"name": "b", "type": "conv2d", "channels": 2,
-                         "kernel_size": 1, "inputs": ["data"]})"_json);
-    layer["inputs"] = {"a", "b"};
-  }
-  layers.push_back(layer);
-  if (type != "dense" && type != "flatten")
-    layers.push_back({{"type", "flatten"}});
-  layers.push_back({{"type", "dense"}, {"units", 10}});
-  return nlohmann::json{
-      {"name", "one_" + type},
-      {"input", {{"channels", 2}, {"height", 8}, {"width", 8}}},
-      {"layers", layers}}
-      .dump();
-}
-
 // Driven by the layer schema, so that a new layer type or field is
 // covered the day it is added: every field set to a value other than its
 // default reads, holds that value, and round-trips through both writers.
@@ -149,7 +99,8 @@ TEST(LayerSchema, EveryTypeAndFieldRoundTrips) {
   for (const alexc::LayerSchema &schema : alexc::layerSchemas())
     for (const alexc::LayerType &t : schema.types) {
       SCOPED_TRACE(t.name);
-      ModelSpec spec = read(networkAround(t.name, schema), SpecFormat::Json);
+      ModelSpec spec =
+          read(alexc::testing::networkAround(t.name, schema), SpecFormat::Json);
       auto it = std::find_if(spec.layers.begin(), spec.layers.end(),
                              [](const auto &l) { return l.name == "x"; });
       ASSERT_NE(it, spec.layers.end());
