@@ -17,7 +17,8 @@ PACKAGES=(cmake ninja-build g++ llvm-19-dev llvm-19-tools libmlir-19-dev
           mlir-19-tools nlohmann-json3-dev libfmt-dev libgtest-dev zlib1g-dev
           dataset-fashion-mnist python3-torch libopenmpi-dev openmpi-bin
           python3-matplotlib dpkg-dev libpng-dev libonnx-dev libprotobuf-dev
-          python3-venv graphviz)
+          python3-venv graphviz libturbojpeg0-dev python3-pil
+          python3-torchvision)
 
 install_missing() {
   local missing=()

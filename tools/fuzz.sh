@@ -2,7 +2,7 @@
 # Fuzz every reader of outside input with libFuzzer, ASan and UBSan:
 #   tools/fuzz.sh [SECONDS] [TARGET...]
 # SECONDS per target (default 60); TARGETs among spec_json spec_language
-# safetensors tuning_cache idx (default: all). Builds in build-fuzz with
+# safetensors tuning_cache idx image cifar (default: all). Builds in build-fuzz with
 # clang 19 (installing clang-19, libclang-rt-19-dev and libomp-19-dev when
 # run as root).
 # Each target starts from tests/fuzz/corpus/TARGET (with the tokens of
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(spec_json spec_language safetensors tuning_cache idx)
+((${#TARGETS[@]})) || TARGETS=(spec_json spec_language safetensors tuning_cache idx image cifar)
 
 source tools/clang19.sh
 

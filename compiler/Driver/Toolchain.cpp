@@ -94,8 +94,7 @@ bool buildExecutable(const BuildRequest &req, const RuntimePaths &runtime,
   args.push_back("-lz");
   args.push_back("-fopenmp");
 #ifdef ALEXC_PNG_LIBRARIES
-  if (req.inference)
-    appendLibraries(ALEXC_PNG_LIBRARIES, args);
+  appendLibraries(ALEXC_PNG_LIBRARIES, args);
 #endif
 #ifdef ALEXC_MPI_LIBRARIES
   appendLibraries(ALEXC_MPI_LIBRARIES, args);

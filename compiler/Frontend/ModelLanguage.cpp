@@ -255,6 +255,7 @@ private:
                          json &object, size_t &positional);
   void keyword(const std::string &pointer, json &object);
   json value(const std::string &pointer);
+  json call(const Token &name, const std::string &pointer);
   void train();
   void setting(std::map<std::string, SourceLoc> &seen);
 
@@ -407,6 +408,27 @@ void Parser::inputOrPositional(const std::string &type,
 }
 
 /// KEY = value
+/// NAME(key=value, ...), as a data transform: {"type": NAME, key: value}.
+json Parser::call(const Token &name, const std::string &pointer) {
+  if (std::count(pointer.begin(), pointer.end(), '/') > kMaxListDepth)
+    fail(name, "calls and lists nest at most " +
+                   std::to_string(kMaxListDepth - 2) + " deep here");
+  json obj = {{"type", name.text}};
+  locate(pointer + "/type", name);
+  next(); // (
+  while (!isPunct(")")) {
+    if (!(peek().kind == Token::Ident && peek(1).kind == Token::Punct &&
+          peek(1).text == "="))
+      fail(peek(),
+           "the arguments of '" + name.text + "' are named, as size=32");
+    keyword(pointer, obj);
+    if (!isPunct(")"))
+      expect(",", "between arguments");
+  }
+  next();
+  return obj;
+}
+
 void Parser::keyword(const std::string &pointer, json &object) {
   const Token &key = next();
   next(); // =
@@ -440,6 +462,8 @@ json Parser::value(const std::string &pointer) {
       return t.text == "true";
     if (t.text == "none")
       return nullptr;
+    if (isPunct("("))
+      return call(t, pointer);
     return t.text;
   case Token::Punct:
     if (t.text == "(" || t.text == "[") {

@@ -69,6 +69,23 @@ public:
                     has(key) ? childPointer(pointer, key) : pointer};
   }
 
+  /// Fails at element `index` of the list `key` (at its `field`, when it
+  /// has one): "field 'data.train[2].size' ...".
+  [[noreturn]] void failInList(const std::string &key, size_t index,
+                               const std::string &field,
+                               const std::string &msg) const {
+    std::string where = context.empty() ? "" : context + ": ";
+    std::string at =
+        childPointer(childPointer(pointer, key), std::to_string(index));
+    const json &element = obj.at(key).at(index);
+    if (!field.empty() && element.is_object() && element.contains(field))
+      at = childPointer(at, field);
+    throw SpecError{where + "field '" + prefix + key + "[" +
+                        std::to_string(index) + "]" +
+                        (field.empty() ? "" : "." + field) + "' " + msg,
+                    at};
+  }
+
   bool has(const std::string &key) const { return obj.contains(key); }
   const json &at(const std::string &key) const { return obj.at(key); }
 
@@ -464,8 +481,34 @@ void readOptimizer(const ObjectReader &opt, OptimizerSpec &s) {
     opt.fail("epsilon", "must be positive");
 }
 
+/// data.train or data.test: a list of transform objects.
+void readTransformList(const ObjectReader &data, const std::string &key,
+                       int64_t channels, std::vector<rt::Transform> &out) {
+  if (!data.has(key))
+    return;
+  const json &list = data.at(key);
+  if (!list.is_array())
+    data.fail(key, "must be a list of transforms, got " + describe(list));
+  for (size_t i = 0; i < list.size(); ++i) {
+    rt::Transform t;
+    rt::TransformError e;
+    if (!rt::parseTransform(list[i], t, e))
+      data.failInList(key, i, e.field, e.message);
+    out.push_back(t);
+  }
+  std::string error;
+  if (!rt::checkTransformChannels(out, channels, error))
+    data.fail(key, error);
+}
+
 void readData(const ObjectReader &data, ModelSpec &spec) {
-  data.checkKeys({"dataset", "resize"}, "data");
+  data.checkKeys({"dataset", "resize", "train", "test"}, "data");
+  readTransformList(data, "train", spec.channels, spec.data.transforms.train);
+  readTransformList(data, "test", spec.channels, spec.data.transforms.test);
+  if (spec.data.resize == 0 && data.has("resize") &&
+      !spec.data.transforms.empty())
+    data.fail("resize", "cannot be combined with transform lists; put a "
+                        "resize transform in data.train and data.test");
   spec.data.dataset = data.string("dataset", spec.data.dataset);
   spec.data.resize = data.integer("resize", spec.data.resize, 0);
   if (spec.data.resize &&

@@ -10,6 +10,7 @@
 #define ALEXC_FRONTEND_MODELSPEC_H
 
 #include "Frontend/SourceLocation.h"
+#include "runtime/data/Transform.h"
 
 #include <cstdint>
 #include <optional>
@@ -83,6 +84,8 @@ struct OptimizerSpec {
 struct DataSpec {
   std::string dataset = "fashion-mnist";
   int64_t resize = 0; // 0: use the images as they are
+  /// data.train and data.test: torchvision's transforms (docs/data.md).
+  rt::TransformLists transforms;
 };
 
 struct ModelSpec {

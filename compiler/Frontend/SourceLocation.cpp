@@ -40,8 +40,11 @@ SourceLoc locationOfOffset(const std::string &text, size_t offset) {
 static size_t utf8Length(const std::string &s, size_t i) {
   auto byte = [&](size_t k) { return uint8_t(s[k]); };
   uint8_t b = byte(i);
-  size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3
-                          : (b >> 3) == 0x1E ? 4 : 0;
+  size_t n = b < 0x80           ? 1
+             : (b >> 5) == 0x6  ? 2
+             : (b >> 4) == 0xE  ? 3
+             : (b >> 3) == 0x1E ? 4
+                                : 0;
   if (n == 0 || i + n > s.size() || (n == 2 && b < 0xC2))
     return 0; // a stray continuation byte, an overlong or cut-off sequence
   for (size_t k = 1; k < n; ++k)

@@ -65,9 +65,13 @@ Fields optimizerFields(const OptimizerSpec &s) {
 }
 
 Fields dataFields(const DataSpec &s) {
+  Fields f;
   if (s.resize)
-    return {{"resize", s.resize}};
-  return {};
+    f.push_back({"resize", s.resize});
+  ordered_json lists = rt::transformListsToJson(s.transforms);
+  for (auto it = lists.begin(); it != lists.end(); ++it)
+    f.push_back({it.key(), it.value()});
+  return f;
 }
 
 /// A number as the shortest text that reads back to the same double.
@@ -79,21 +83,29 @@ std::string number(const ordered_json &v) {
   return std::string(buf, r.ptr);
 }
 
-/// {"a": 1, "b": [2, 3]} on one line, with spaces as in models/*.json.
-std::string flatJson(const Fields &fields) {
-  std::string s = "{";
-  for (const auto &[k, v] : fields) {
-    s += (s.size() > 1 ? ", " : "") + ordered_json(k).dump() + ": ";
-    if (v.is_array()) {
-      s += "[";
-      for (size_t i = 0; i < v.size(); ++i)
-        s += (i ? ", " : "") + number(v[i]);
-      s += "]";
-    } else {
-      s += number(v);
-    }
+/// A value on one line, with spaces as in models/*.json.
+std::string flatValue(const ordered_json &v) {
+  std::string s;
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it)
+      s += (s.empty() ? "" : ", ") + ordered_json(it.key()).dump() + ": " +
+           flatValue(it.value());
+    return "{" + s + "}";
   }
-  return s + "}";
+  if (v.is_array()) {
+    for (size_t i = 0; i < v.size(); ++i)
+      s += (i ? ", " : "") + flatValue(v[i]);
+    return "[" + s + "]";
+  }
+  return number(v);
+}
+
+/// {"a": 1, "b": [2, 3]} on one line.
+std::string flatJson(const Fields &fields) {
+  ordered_json o = ordered_json::object();
+  for (const auto &[k, v] : fields)
+    o[k] = v;
+  return flatValue(o);
 }
 
 bool isKeyword(const std::string &s) {
@@ -120,7 +132,16 @@ std::string languageName(const std::string &s) {
   return q + "\"";
 }
 
+std::string languageArguments(const Fields &fields, size_t positional);
+
 std::string languageValue(const ordered_json &v) {
+  if (v.is_object()) { // a transform: type(field=value, ...)
+    Fields f;
+    for (auto it = v.begin(); it != v.end(); ++it)
+      if (it.key() != "type")
+        f.push_back({it.key(), it.value()});
+    return v["type"].get<std::string>() + "(" + languageArguments(f, 0) + ")";
+  }
   if (v.is_string())
     return languageName(v.get<std::string>());
   if (v.is_boolean())

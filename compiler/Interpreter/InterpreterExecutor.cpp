@@ -31,6 +31,7 @@ rt::ModelConfig configFromModule(ModuleOp module, const ModelSpec &spec,
   c.height = spec.height;
   c.width = spec.width;
   c.resize = spec.data.resize;
+  c.transforms = spec.data.transforms;
   c.epochs = spec.epochs;
   c.learningRate = spec.optimizer.learningRate;
   // The pipeline verified the module, so its signature reads back.
@@ -58,8 +59,7 @@ public:
                       const rt::ModelConfig &config)
       : withDropout(withDropout), withoutDropout(withoutDropout),
         config(config) {
-    for (const auto *list :
-         {&config.params, &config.state, &config.statistics})
+    for (const auto *list : {&config.params, &config.state, &config.statistics})
       for (const auto &t : *list)
         tensors[t.name] = Tensor32(t.shape);
   }
@@ -76,8 +76,7 @@ public:
       tensors[t.name] = Tensor32(t.shape);
     for (unsigned i = 0; i < results.size(); ++i)
       tensors[init.getResultAttrOfType<StringAttr>(i, nn::step::kNameAttr)
-                  .str()] =
-          results[i].tensor();
+                  .str()] = results[i].tensor();
   }
 
   rt::StepResult trainStep(const float *images, const int32_t *labels, float lr,
@@ -88,8 +87,7 @@ public:
     auto results = check(
         interpret<float>(f, arguments(f, images, labels, lr, seed, step)));
     for (unsigned i = 2; i < results.size(); ++i)
-      tensors[f.getResultAttrOfType<StringAttr>(i, nn::step::kNameAttr)
-                  .str()] =
+      tensors[f.getResultAttrOfType<StringAttr>(i, nn::step::kNameAttr).str()] =
           std::move(results[i].tensor());
     return {results[0].tensor()[0], int32_t(results[1].tensor()[0])};
   }

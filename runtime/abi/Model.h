@@ -15,7 +15,7 @@
 
 namespace alexc::rt {
 
-constexpr int kModelAbiVersion = 4;
+constexpr int kModelAbiVersion = 5;
 
 enum ElementType : int32_t { kF32 = 0, kI32 = 1, kI64 = 2 };
 
@@ -110,6 +110,9 @@ struct ModelDescriptor {
   int32_t numFunctions;
   const FunctionInfo *functions;
   int64_t globalBatch; // the spec's batch_size: rows of a step over all ranks
+  /// The spec's data.train and data.test transform lists, as JSON
+  /// (runtime/data/Transform.h reads it).
+  const char *transforms;
 };
 
 } // namespace alexc::rt

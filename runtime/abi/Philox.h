@@ -40,8 +40,10 @@ ALEXC_HD U32x4 philox4x32_10(U32x4 ctr, uint32_t k0, uint32_t k1) {
 }
 
 /// Streams at or above this value are reserved for parameter initialization;
-/// below it, for dropout layers.
+/// from kDataStreamBase below it, for the data transforms; below that, for
+/// dropout layers.
 constexpr uint32_t kInitStreamBase = 0x80000000u;
+constexpr uint32_t kDataStreamBase = 0x40000000u;
 
 ALEXC_HD U32x4 block(uint64_t seed, uint64_t step, uint32_t stream,
                      uint64_t index) {
@@ -85,6 +87,14 @@ ALEXC_HD float toUnit(uint32_t x) {
 ALEXC_HD bool dropoutKeep(uint64_t seed, uint64_t step, uint32_t stream,
                           uint64_t index, float rate) {
   return toUnit(bits(seed, step, stream, index)) >= rate;
+}
+
+/// Uniform on [0, 1) for draw `draw` (< 64) of a data transform on example
+/// `example` in `epoch`; `stream` names the list and the transform.
+ALEXC_HD float dataUniform(uint64_t seed, uint64_t epoch, uint32_t stream,
+                           uint64_t example, uint32_t draw) {
+  return toUnit(
+      bits(seed, epoch, kDataStreamBase | stream, example * 64 + draw));
 }
 
 /// Uniform on [-bound, bound) for initialization.

@@ -21,7 +21,7 @@ __global__ void fillKernel(float *out, int64_t n, const StepScalars *sc,
 /// Gathers the examples `idx` (-1: padding) of a uint8 dataset on the GPU,
 /// resizes them with the bilinear tables and scales them to [0, 1].
 __global__ void prepareBatchKernel(
-    const uint8_t *data, const uint8_t *labels, int64_t rows, int64_t cols,
+    const uint8_t *data, const int32_t *labels, int64_t rows, int64_t cols,
     const int64_t *idx, int64_t batch, int64_t outRows, int64_t outCols,
     const int32_t *y0, const int32_t *dy, const float *wy, const int32_t *x0,
     const int32_t *dx, const float *wx, float *images, int32_t *outLabels) {
@@ -31,7 +31,7 @@ __global__ void prepareBatchKernel(
     int64_t b = t / pixels, p = t % pixels, y = p / outCols, x = p % outCols;
     int64_t e = idx[b];
     if (p == 0)
-      outLabels[b] = e < 0 ? -1 : int32_t(labels[e]);
+      outLabels[b] = e < 0 ? -1 : labels[e];
     if (e < 0) {
       images[t] = 0.f;
       continue;

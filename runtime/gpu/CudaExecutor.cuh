@@ -13,13 +13,13 @@
 #ifndef ALEXC_RUNTIME_CUDA_CUDAEXECUTOR_CUH
 #define ALEXC_RUNTIME_CUDA_CUDAEXECUTOR_CUH
 
-#include "runtime/dist/Communicator.h"
-#include "runtime/train/Data.h"
-#include "runtime/train/Executor.h"
 #include "runtime/abi/Model.h"
 #include "runtime/cuda/CudaCheck.h"
-#include "runtime/gpu/KernelCheck.h"
 #include "runtime/cuda/Kernels.cuh"
+#include "runtime/dist/Communicator.h"
+#include "runtime/gpu/KernelCheck.h"
+#include "runtime/train/Data.h"
+#include "runtime/train/Executor.h"
 #ifdef ALEXC_HAVE_NCCL
 #include "runtime/gpu/NcclSync.cuh"
 #endif
@@ -41,7 +41,8 @@
 namespace alexc::cuda {
 
 struct DeviceSplit {
-  uint8_t *images = nullptr, *labels = nullptr;
+  uint8_t *images = nullptr;
+  int32_t *labels = nullptr;
   int64_t rows = 0, cols = 0;
   int32_t *y0 = nullptr, *dy = nullptr, *x0 = nullptr, *dx = nullptr;
   float *wy = nullptr, *wx = nullptr;

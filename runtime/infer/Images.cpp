@@ -1,8 +1,7 @@
-//===- Images.cpp - Grayscale images from IDX, PNG and PGM files ----------===//
+//===- Images.cpp - Images to classify, from IDX and picture files --------===//
 #include "runtime/infer/Images.h"
+#include "runtime/data/ImageDecode.h"
 #include "runtime/train/Data.h"
-
-#include <png.h>
 
 #include <cctype>
 #include <csetjmp>
@@ -15,38 +14,6 @@ namespace alexc::rt {
 namespace {
 
 constexpr int64_t kMaxSide = 1 << 16;
-
-bool readPng(const std::string &path, Image &image, std::string &error) {
-  png_image png;
-  std::memset(&png, 0, sizeof(png));
-  png.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&png, path.c_str())) {
-    error = path + ": not a readable PNG (" + png.message + ")";
-    return false;
-  }
-  if (png.width == 0 || png.height == 0 || png.width > kMaxSide ||
-      png.height > kMaxSide) {
-    png_image_free(&png);
-    error = path + ": a " + std::to_string(png.width) + "x" +
-            std::to_string(png.height) + " PNG; each side must be 1.." +
-            std::to_string(kMaxSide);
-    return false;
-  }
-  // libpng converts color, alpha and 16 bits; a 16-bit file without gamma
-  // information holds the same encoding as an 8-bit one (v * 257), not
-  // linear light.
-  png.format = PNG_FORMAT_GRAY;
-  png.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
-  image.rows = png.height;
-  image.cols = png.width;
-  image.pixels.resize(size_t(image.rows * image.cols));
-  if (!png_image_finish_read(&png, nullptr, image.pixels.data(), 0, nullptr)) {
-    error = path + ": corrupt PNG (" + png.message + ")";
-    png_image_free(&png);
-    return false;
-  }
-  return true;
-}
 
 /// The next header field of a PGM: an integer, after blanks and # comments.
 bool pgmField(const std::string &text, size_t &at, int64_t &value) {
@@ -118,8 +85,42 @@ bool readPgm(const std::string &path, const std::string &text, Image &image,
 
 } // namespace
 
-bool readImages(const std::string &path, std::vector<Image> &out,
-                std::string &error) {
+namespace {
+
+/// A gray image as `channels` planes (gray to RGB repeats the plane).
+void toChannels(Image &image, int64_t channels) {
+  image.channels = channels;
+  if (channels == 1)
+    return;
+  size_t plane = image.pixels.size();
+  image.pixels.resize(plane * size_t(channels));
+  for (int64_t c = 1; c < channels; ++c)
+    std::copy(image.pixels.begin(), image.pixels.begin() + long(plane),
+              image.pixels.begin() + long(plane * size_t(c)));
+}
+
+bool readIdx(const std::string &path, int64_t channels, std::vector<Image> &out,
+             std::string &error) {
+  Dataset data;
+  if (!readIdxImages(path, data, error))
+    return false;
+  for (int64_t i = 0; i < data.count; ++i) {
+    Image &m = out.emplace_back();
+    m.file = path;
+    m.index = i;
+    m.rows = data.rows;
+    m.cols = data.cols;
+    auto first = data.images.begin() + i * data.rows * data.cols;
+    m.pixels.assign(first, first + data.rows * data.cols);
+    toChannels(m, channels);
+  }
+  return true;
+}
+
+} // namespace
+
+bool readImages(const std::string &path, int64_t channels,
+                std::vector<Image> &out, std::string &error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = path + ": cannot open: " + std::strerror(errno);
@@ -130,32 +131,36 @@ bool readImages(const std::string &path, std::vector<Image> &out,
   auto starts = [&](const char *magic, size_t n) {
     return text.size() >= n && !std::memcmp(text.data(), magic, n);
   };
+  if (starts("\x1f\x8b", 2) || starts("\0\0\x08\x03", 4))
+    return readIdx(path, channels, out, error);
   Image image;
   image.file = path;
-  if (starts("\x89PNG\r\n\x1a\n", 8)) {
-    if (!readPng(path, image, error))
-      return false;
-  } else if (starts("P5", 2) || starts("P2", 2)) {
+  // Plain PGMs and those of another maximum than 255, which the training
+  // decoder does not take.
+  int64_t width = 0, height = 0, maxval = 0;
+  size_t at = 2;
+  bool otherMaximum = starts("P5", 2) && pgmField(text, at, width) &&
+                      pgmField(text, at, height) &&
+                      pgmField(text, at, maxval) && maxval != 255;
+  if (starts("P2", 2) || otherMaximum) {
     if (!readPgm(path, text, image, error))
       return false;
-  } else if (starts("\x1f\x8b", 2) || starts("\0\0\x08\x03", 4)) {
-    Dataset data;
-    if (!readIdxImages(path, data, error))
-      return false;
-    for (int64_t i = 0; i < data.count; ++i) {
-      Image &m = out.emplace_back();
-      m.file = path;
-      m.index = i;
-      m.rows = data.rows;
-      m.cols = data.cols;
-      auto first = data.images.begin() + i * data.rows * data.cols;
-      m.pixels.assign(first, first + data.rows * data.cols);
-    }
+    toChannels(image, channels);
+    out.push_back(std::move(image));
     return true;
-  } else {
-    error = path + ": not an image this program reads (IDX, PNG or PGM)";
+  }
+  DecodedImage decoded;
+  std::vector<uint8_t> bytes(text.begin(), text.end());
+  if (!decodeImage(path, bytes, decoded, error)) {
+    if (error.find("not a JPEG, PNG") != std::string::npos)
+      error = path + ": not an image this program reads (IDX, JPEG, PNG, "
+                     "PGM or PPM)";
     return false;
   }
+  image.rows = decoded.height, image.cols = decoded.width;
+  image.channels = channels;
+  image.pixels.resize(size_t(channels * image.rows * image.cols));
+  toPlanes(decoded, channels, image.pixels.data());
   out.push_back(std::move(image));
   return true;
 }

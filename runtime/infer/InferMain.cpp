@@ -1,16 +1,19 @@
 //===- InferMain.cpp - main() of a compiled inference executable ----------===//
 //
 // `alexc SPEC --mode=inference -o NAME` links this main: it loads trained
-// weights, reads images (IDX, PNG, PGM), resizes them as training does,
+// weights, reads images (IDX, JPEG, PNG, PGM, PPM), prepares them as the
+// spec's test data (its test transforms, or a resize to the input size),
 // runs the compiled @predict over batches and prints each image's top
 // classes with their softmax probabilities, as text or JSON Lines.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/abi/TensorRoles.h"
+#include "runtime/data/ImageTransforms.h"
+#include "runtime/infer/Images.h"
 #include "runtime/train/Checkpoint.h"
 #include "runtime/train/CpuExecutor.h"
 #include "runtime/train/Data.h"
-#include "runtime/abi/TensorRoles.h"
-#include "runtime/infer/Images.h"
+#include "runtime/train/Safetensors.h"
 
 #include <nlohmann/json.hpp>
 
@@ -42,21 +45,26 @@ void printHelp(const char *program, const ModelConfig &c) {
   std::printf(
       "usage: %s --weights FILE [options] IMAGE...\n\n"
       "Classifies images with the compiled model '%s' (input %" PRId64
-      "x%" PRId64 ", %" PRId64 " classes; %" PRId64
+      "x%" PRId64 "x%" PRId64 ", %" PRId64 " classes; %" PRId64
       " images per batch).\nIMAGE: an IDX image file (gzip-compressed or "
-      "not; every image in it), a PNG or a PGM;\ncolor becomes gray, and "
-      "each image is resized to the input as in training.\n\n"
+      "not; every image in it), a JPEG,\nPNG, PGM or PPM; channels are "
+      "converted as in training (PIL's rules), then\nthe spec's test "
+      "transforms apply, or, without them, a resize to the input.\n\n"
       "  --weights FILE   trained weights: a checkpoint (--save) or a "
       "safetensors file\n                   with the parameters (required)\n"
       "  --top K          print the K most probable classes (default 3)\n"
-      "  --labels FILE    class names, one per line (default: "
-      "Fashion-MNIST's for 10 classes)\n"
+      "  --labels FILE    class names, one per line (default: those the "
+      "weights file\n"
+      "                   records, from the training data's class folders; "
+      "else\n"
+      "                   Fashion-MNIST's for 10 classes)\n"
       "  --json           JSON Lines: {\"file\", \"index\", \"top\": "
       "[{\"class\", \"id\", \"probability\"}],\n"
       "                   \"logits\": [...]}\n"
       "  --threads N      OpenMP threads (default: all cores)\n"
       "  --help           this text\n",
-      program, c.name.c_str(), c.height, c.width, c.classes, c.batchSize);
+      program, c.name.c_str(), c.channels, c.height, c.width, c.classes,
+      c.batchSize);
 }
 
 bool parseOptions(int argc, char **argv, InferOptions &o, std::string &error) {
@@ -107,11 +115,31 @@ bool parseOptions(int argc, char **argv, InferOptions &o, std::string &error) {
   if (!o.help && o.weights.empty())
     error = "--weights FILE is required (the trained model's weights)";
   else if (!o.help && o.inputs.empty())
-    error = "no images given (IDX, PNG or PGM files)";
+    error = "no images given (IDX, JPEG, PNG, PGM or PPM files)";
   return error.empty();
 }
 
-/// Class names: from --labels, Fashion-MNIST's, or "class N".
+/// The class names the weights file records (checkpoint metadata "classes",
+/// written when the training data named its classes); empty if none.
+std::vector<std::string> recordedClassNames(const std::string &path) {
+  Safetensors st;
+  std::string error;
+  if (!readSafetensors(path, st, error))
+    return {};
+  auto it = st.metadata.find("classes");
+  if (it == st.metadata.end())
+    return {};
+  nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
+  std::vector<std::string> names;
+  if (j.is_array())
+    for (const auto &n : j)
+      if (n.is_string())
+        names.push_back(n.get<std::string>());
+  return names;
+}
+
+/// Class names: from --labels, the weights file's, Fashion-MNIST's for 10
+/// classes, or "class N".
 bool classNames(const InferOptions &o, const ModelConfig &c,
                 std::vector<std::string> &names, std::string &error) {
   if (!o.labels.empty()) {
@@ -130,6 +158,10 @@ bool classNames(const InferOptions &o, const ModelConfig &c,
     }
     return true;
   }
+  names = recordedClassNames(o.weights);
+  if (int64_t(names.size()) == c.classes)
+    return true;
+  names.clear();
   if (c.classes == 10) {
     names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
              "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
@@ -181,26 +213,55 @@ void printPrediction(const Image &image, const float *logits, int64_t classes,
   std::printf("\n");
 }
 
+/// One image as the model takes it: through the spec's test transforms,
+/// or, without them, scaled to [0, 1] and resized bilinearly to the
+/// model's input. False when the transforms give another size.
+bool prepare(const Image &m, const ModelConfig &c,
+             std::map<std::pair<int64_t, int64_t>, ResizePlan> &plans,
+             float *out, std::string &error) {
+  const int64_t plane = c.height * c.width;
+  if (c.transforms.test.empty()) {
+    auto key = std::make_pair(m.rows, m.cols);
+    auto it = plans.find(key);
+    if (it == plans.end())
+      it = plans.emplace(key, planResize(m.rows, m.cols, c.height, c.width))
+               .first;
+    for (int64_t ch = 0; ch < c.channels; ++ch)
+      scaleImage(m.pixels.data() + ch * m.rows * m.cols, it->second,
+                 out + ch * plane);
+    return true;
+  }
+  FloatImage image, scratch;
+  toFloatImage(m.pixels.data(), m.channels, m.rows, m.cols, image);
+  DrawKey key{0, 0, 0, TransformList::Test};
+  runTransforms(c.transforms.test, key, image, scratch);
+  if (image.height != c.height || image.width != c.width) {
+    error = m.file + ": the spec's test transforms turn this " +
+            std::to_string(m.cols) + "x" + std::to_string(m.rows) +
+            " image into " + std::to_string(image.height) + "x" +
+            std::to_string(image.width) + "; the model takes " +
+            std::to_string(c.height) + "x" + std::to_string(c.width);
+    return false;
+  }
+  std::copy(image.data.begin(), image.data.end(), out);
+  return true;
+}
+
 /// Classifies `images` batch by batch and prints each one's top classes.
-void classify(Executor &ex, const ModelConfig &c,
+bool classify(Executor &ex, const ModelConfig &c,
               const std::vector<Image> &images, const InferOptions &o,
-              const std::vector<std::string> &names) {
-  const int64_t pixels = c.height * c.width;
+              const std::vector<std::string> &names, std::string &error) {
+  const int64_t pixels = c.channels * c.height * c.width;
   std::vector<float> batch(size_t(c.batchSize * pixels));
   std::vector<float> logits(size_t(c.batchSize * c.classes));
   std::map<std::pair<int64_t, int64_t>, ResizePlan> plans;
   for (size_t first = 0; first < images.size(); first += c.batchSize) {
     size_t n = std::min(images.size() - first, size_t(c.batchSize));
     std::fill(batch.begin(), batch.end(), 0.f);
-    for (size_t b = 0; b < n; ++b) {
-      const Image &m = images[first + b];
-      auto key = std::make_pair(m.rows, m.cols);
-      auto it = plans.find(key);
-      if (it == plans.end())
-        it = plans.emplace(key, planResize(m.rows, m.cols, c.height, c.width))
-                 .first;
-      scaleImage(m.pixels.data(), it->second, batch.data() + b * pixels);
-    }
+    for (size_t b = 0; b < n; ++b)
+      if (!prepare(images[first + b], c, plans, batch.data() + b * pixels,
+                   error))
+        return false;
     ex.setStepPlacement({int64_t(n), 0, 0, nullptr});
     ex.predict(batch.data(), logits.data());
     for (size_t b = 0; b < n; ++b) {
@@ -209,6 +270,7 @@ void classify(Executor &ex, const ModelConfig &c,
                       topClasses(row, c.classes, o.top), names, o.json);
     }
   }
+  return true;
 }
 
 int run(int argc, char **argv, const ModelDescriptor &model) {
@@ -228,22 +290,16 @@ int run(int argc, char **argv, const ModelDescriptor &model) {
     omp_set_num_threads(int(o.threads));
 #endif
   std::vector<std::string> names;
-  if (c.channels != 1) {
-    std::fprintf(stderr,
-                 "error: the model takes %" PRId64
-                 "-channel images; this program reads gray ones\n",
-                 c.channels);
-    return 1;
-  }
   std::unique_ptr<Executor> ex = createCpuExecutor(model);
   std::vector<Image> images;
   if (!classNames(o, c, names, error) ||
       !loadWeights(o.weights, *ex, c, Statistics::Required, error))
     return std::fprintf(stderr, "error: %s\n", error.c_str()), 1;
   for (const std::string &path : o.inputs)
-    if (!readImages(path, images, error))
+    if (!readImages(path, c.channels, images, error))
       return std::fprintf(stderr, "error: %s\n", error.c_str()), 1;
-  classify(*ex, c, images, o, names);
+  if (!classify(*ex, c, images, o, names, error))
+    return std::fprintf(stderr, "error: %s\n", error.c_str()), 1;
   return 0;
 }
 

@@ -18,7 +18,8 @@ std::string hexDouble(double v) {
 } // namespace
 
 bool saveCheckpoint(const std::string &path, Executor &ex, const ModelConfig &c,
-                    const Progress &p, std::string &error) {
+                    const Progress &p, std::string &error,
+                    const std::vector<std::string> &classNames) {
   Safetensors st;
   auto add = [&](const NamedShape &t) {
     std::vector<float> data(t.numElements());
@@ -38,6 +39,8 @@ bool saveCheckpoint(const std::string &path, Executor &ex, const ModelConfig &c,
                  {"loss_sum", hexDouble(p.lossSum)},
                  {"correct", std::to_string(p.correct)},
                  {"count", std::to_string(p.count)}};
+  if (!classNames.empty())
+    st.metadata["classes"] = nlohmann::json(classNames).dump();
   return writeSafetensors(path, st, error);
 }
 

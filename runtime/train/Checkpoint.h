@@ -26,9 +26,11 @@ struct Progress {
 };
 
 /// Writes the executor's parameters, state and statistics and `p` to
-/// `path`.
+/// `path`, with the training data's class names (metadata "classes", a
+/// JSON list, when there are any) for the inference executable.
 bool saveCheckpoint(const std::string &path, Executor &ex, const ModelConfig &c,
-                    const Progress &p, std::string &error);
+                    const Progress &p, std::string &error,
+                    const std::vector<std::string> &classNames = {});
 
 /// --resume: a checkpoint of this very model, every tensor and the
 /// progress.

@@ -39,6 +39,10 @@ ModelConfig configFromDescriptor(const ModelDescriptor &m) {
   c.resize = m.resize;
   c.epochs = m.epochs;
   c.learningRate = m.learningRate;
+  // The compiler wrote the lists from a checked spec, so they read back.
+  std::string unused;
+  parseTransformLists(nlohmann::json::parse(m.transforms), c.transforms,
+                      unused);
   for (int i = 0; i < m.numParams; ++i)
     c.params.push_back({m.params[i].name, shapeOf(m.params[i])});
   for (int i = 0; i < m.numState; ++i)

@@ -2,8 +2,8 @@
 #ifndef ALEXC_RUNTIME_CPUEXECUTOR_H
 #define ALEXC_RUNTIME_CPUEXECUTOR_H
 
-#include "runtime/train/Executor.h"
 #include "runtime/abi/Model.h"
+#include "runtime/train/Executor.h"
 
 namespace alexc::rt {
 

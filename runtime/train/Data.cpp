@@ -134,6 +134,7 @@ bool loadSplit(const std::string &folder, const std::string &prefix,
     return false;
   }
   out.labels.assign(raw.begin() + 8, raw.begin() + 8 + n);
+  out.channels = 1;
   for (int64_t i = 0; i < n; ++i)
     if (out.labels[i] >= classes) {
       error = labelsPath + ": label " + std::to_string(out.labels[i]) +

@@ -8,11 +8,28 @@
 
 namespace alexc::rt {
 
-/// One split of an IDX dataset, kept as the raw bytes of the files.
+/// One split of a dataset, decoded once into uint8 [channels, rows, cols]
+/// images, one after the other: all of one size (rows, cols), or, for an
+/// image folder of mixed sizes, each of its own (`sizes`, `offsets`).
 struct Dataset {
-  int64_t count = 0, rows = 0, cols = 0;
-  std::vector<uint8_t> images; // count * rows * cols
-  std::vector<uint8_t> labels; // count
+  int64_t count = 0, rows = 0, cols = 0, channels = 1;
+  std::vector<uint8_t> images;
+  std::vector<int32_t> labels; // count
+  /// The class names by label (empty where the source has none, as IDX).
+  std::vector<std::string> classNames;
+  /// Image folders: each example's file.
+  std::vector<std::string> files;
+  /// Mixed sizes only: image i is sizes[i] (rows, cols) at offsets[i].
+  std::vector<std::pair<int32_t, int32_t>> sizes;
+  std::vector<int64_t> offsets;
+
+  bool uniform() const { return sizes.empty(); }
+  int64_t imageBytes() const { return channels * rows * cols; }
+  int64_t rowsOf(int64_t i) const { return uniform() ? rows : sizes[i].first; }
+  int64_t colsOf(int64_t i) const { return uniform() ? cols : sizes[i].second; }
+  const uint8_t *image(int64_t i) const {
+    return images.data() + (uniform() ? i * imageBytes() : offsets[i]);
+  }
 };
 
 /// Where `--data VALUE` points: "fashion-mnist" is Debian's

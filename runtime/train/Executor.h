@@ -10,8 +10,9 @@
 #ifndef ALEXC_RUNTIME_EXECUTOR_H
 #define ALEXC_RUNTIME_EXECUTOR_H
 
-#include "runtime/train/Data.h"
 #include "runtime/abi/Model.h"
+#include "runtime/data/Transform.h"
+#include "runtime/train/Data.h"
 
 #include <cstdint>
 #include <memory>
@@ -42,6 +43,7 @@ struct ModelConfig {
   int64_t batchSize = 0, globalBatch = 0;
   int64_t channels = 0, height = 0, width = 0, classes = 0;
   int64_t resize = 0, epochs = 0;
+  TransformLists transforms; // the spec's data.train and data.test
   double learningRate = 0;
   /// Parameters, optimizer state, running statistics (TensorRoles.h).
   std::vector<NamedShape> params, state, statistics;

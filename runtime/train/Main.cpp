@@ -1,6 +1,6 @@
 //===- Main.cpp - main() of a compiled training executable ----------------===//
-#include "runtime/train/CpuExecutor.h"
 #include "runtime/gpu/CudaHalf.h"
+#include "runtime/train/CpuExecutor.h"
 #include "runtime/train/Trainer.h"
 
 #include <cstdio>

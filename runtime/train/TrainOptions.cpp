@@ -16,10 +16,35 @@ void printHelp(const char *program, const ModelConfig &c) {
       "x%" PRId64 "x%" PRId64 ", %" PRId64 " classes) and evaluates it\n"
       "after every epoch, printing one line per epoch.\n\n"
       "Options (defaults come from the model spec):\n"
-      "  --data DIR|fashion-mnist  folder with the four IDX .gz files;\n"
-      "                            fashion-mnist = "
-      "/usr/share/datasets/fashion-mnist\n"
-      "                            (default: %s)\n"
+      "  --data DIR|fashion-mnist  the dataset folder: IDX .gz files, "
+      "CIFAR-10 or\n"
+      "                            CIFAR-100 binary files, or images in "
+      "ImageFolder\n"
+      "                            layout "
+      "(DIR/train/<class>/*.jpg|png|ppm|pgm, "
+      "DIR/test\n"
+      "                            or DIR/val likewise); fashion-mnist =\n"
+      "                            /usr/share/datasets/fashion-mnist "
+      "(default: %s)\n"
+      "  --skip-bad-images         leave out images that do not decode (each "
+      "listed)\n"
+      "                            instead of stopping at the first\n"
+      "  --dump-batches FILE       write each training step's batch, its "
+      "examples'\n"
+      "                            indices and the transforms' decisions to "
+      "FILE\n"
+      "                            (safetensors; for checking, with "
+      "--steps)\n"
+      "  --input-only              run every batch through the input "
+      "pipeline and\n"
+      "                            print images/s per epoch; no training\n"
+      "  --data-threads N          threads preparing the next batch while "
+      "the step\n"
+      "                            runs (default: a quarter of the cores, at "
+      "least 1;\n"
+      "                            all of them with --input-only); decoding "
+      "at\n"
+      "                            start-up uses every core\n"
       "  --device auto|cpu|cuda    where to train (default: auto, the GPU when "
       "usable)\n"
       "  --gemm generated|cublas|cudnn|auto\n"
@@ -233,6 +258,14 @@ bool parseRunFlag(ArgReader &r, TrainOptions &o) {
     return r.flag(o.help, true);
   if (arg == "--data")
     return r.next(o.data);
+  if (arg == "--skip-bad-images")
+    return r.flag(o.skipBadImages, true);
+  if (arg == "--input-only")
+    return r.flag(o.inputOnly, true);
+  if (arg == "--data-threads")
+    return r.number(o.dataThreads, 1);
+  if (arg == "--dump-batches")
+    return r.next(o.dumpBatches);
   if (arg == "--epochs")
     return r.number(o.epochs, 0);
   if (arg == "--lr")

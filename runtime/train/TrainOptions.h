@@ -13,14 +13,16 @@ namespace alexc::rt {
 
 /// The executable's command line (`--help` lists it).
 struct TrainOptions {
-  std::string data, device = "auto", init, save, resume, log;
+  std::string data, device = "auto", init, save, resume, log, dumpBatches;
   DeviceOptions deviceOptions;
   std::vector<std::pair<std::string, std::string>> variants; // --variant
   int64_t epochs = -1, seed = 0, threads = 0, limitTrain = -1, limitTest = -1;
   int64_t steps = -1, saveEvery = 0;
   double lr = -1;
   bool shuffle = true, dropout = true, evalOnly = false, quiet = false,
-       profile = false, help = false, seedGiven = false;
+       profile = false, help = false, seedGiven = false, skipBadImages = false,
+       inputOnly = false;
+  int64_t dataThreads = 0; // --data-threads; 0: the default
 };
 
 /// Prints --help for the compiled model (its defaults come from the spec).

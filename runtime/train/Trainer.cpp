@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/train/Trainer.h"
 #include "runtime/abi/TensorRoles.h"
+#include "runtime/data/InputPipeline.h"
 #include "runtime/dist/Communicator.h"
 #include "runtime/gpu/TuningCache.h"
 #include "runtime/train/Checkpoint.h"
@@ -141,28 +142,26 @@ public:
 
   int main() {
     std::string error;
-    std::string folder = resolveDataFolder(o.data.empty() ? c.dataset : o.data);
-    if (c.channels != 1)
-      return fail("the model expects " + std::to_string(c.channels) +
-                  "-channel images; Fashion-MNIST has 1 channel");
-    if (!o.evalOnly && !loadSplit(folder, "train", c.classes, train, error))
+    LoadOptions load;
+    load.channels = c.channels;
+    load.classes = c.classes;
+    load.skipBadImages = o.skipBadImages;
+    load.progress = !o.quiet;
+    if (!input.load(o.data.empty() ? c.dataset : o.data, !o.evalOnly, load,
+                    o.quiet, error))
       return fail(error);
-    if (!loadSplit(folder, "t10k", c.classes, test, error))
-      return fail(error);
-    Dataset &shape = test;
-    if (!c.resize && (shape.rows != c.height || shape.cols != c.width))
-      return fail("the model expects " + std::to_string(c.height) + "x" +
-                  std::to_string(c.width) + " images, the data has " +
-                  std::to_string(shape.rows) + "x" +
-                  std::to_string(shape.cols) +
-                  " (set data.resize in the spec)");
-    plan = planResize(shape.rows, shape.cols, c.height, c.width);
+    const Dataset &train = input.split(true), &test = input.split(false);
     trainCount = std::min<int64_t>(train.count, o.limitTrain > 0 ? o.limitTrain
                                                                  : train.count);
     testCount = std::min<int64_t>(test.count,
                                   o.limitTest > 0 ? o.limitTest : test.count);
-    images.resize(size_t(c.batchSize * c.channels * c.height * c.width));
-    labels.resize(size_t(c.batchSize));
+    // The GPU gathers and resizes one-channel sets itself; transforms and
+    // color run in the input pipeline.
+    deviceGather = ex.gathersOnDevice() && c.channels == 1 &&
+                   c.transforms.empty() && test.uniform() && train.uniform();
+    if (!o.dumpBatches.empty())
+      input.recordDecisions();
+    input.setThreads(dataThreads());
 
     p.seed = uint64_t(o.seed);
     if (!o.resume.empty()) {
@@ -189,7 +188,8 @@ public:
       log.precision(9);
     }
     ex.setProfiling(o.profile);
-    if (ex.gathersOnDevice()) {
+    if (deviceGather) {
+      ResizePlan plan = planResize(test.rows, test.cols, c.height, c.width);
       if (!o.evalOnly)
         ex.uploadDataset(true, train, plan);
       ex.uploadDataset(false, test, plan);
@@ -210,6 +210,8 @@ public:
         std::printf("Test loss : %.6f, Test acc : %.6f\n", r.loss, r.acc);
       return 0;
     }
+    if (o.inputOnly)
+      return inputOnly();
     return trainLoop();
   }
 
@@ -237,10 +239,35 @@ private:
       }
   }
 
-  /// Fills this rank's share of the global batch `order[0, n)` and sets up
-  /// the step; returns the share.
-  RowShare prepareShare(const Dataset &data, const int64_t *order, int64_t n,
-                        bool training) {
+  /// Threads preparing batches: --data-threads, else a quarter of the
+  /// step's (the step keeps all of its own; preparing is the smaller job
+  /// and mostly overlaps it), or all of them when there is no step.
+  int dataThreads() const {
+    int cores = 1;
+#ifdef _OPENMP
+    cores = omp_get_max_threads();
+#endif
+    if (o.dataThreads > 0)
+      return int(o.dataThreads);
+    return o.inputOnly ? cores : std::max(1, cores / 4);
+  }
+
+  /// This rank's share of the global batch `order[0, n)`, keyed for the
+  /// transforms of `epoch`.
+  BatchRequest shareRequest(const int64_t *order, int64_t n, bool training,
+                            int64_t epoch) const {
+    RowShare share = rowShare(n, comm.rank(), comm.size());
+    return {training,
+            std::vector<int64_t>(order + share.offset,
+                                 order + share.offset + share.count),
+            p.seed, uint64_t(epoch)};
+  }
+
+  /// Sets up the step for this rank's share of the global batch
+  /// `order[0, n)` and, unless the device gathers, takes its rows from the
+  /// input pipeline (`next` rows, when given, are prepared meanwhile).
+  RowShare prepareShare(const int64_t *order, int64_t n, bool training,
+                        int64_t epoch, const BatchRequest *next = nullptr) {
     RowShare share = rowShare(n, comm.rank(), comm.size());
     StepPlacement step;
     step.rows = share.count;
@@ -249,10 +276,41 @@ private:
     if (training)
       step.sync = sync;
     ex.setStepPlacement(step);
-    if (!ex.gathersOnDevice())
-      fillBatch(data, plan, order + share.offset, share.count, c.batchSize,
-                images.data(), labels.data());
+    if (!deviceGather) {
+      batch = input.take(shareRequest(order, n, training, epoch));
+      if (next)
+        input.prefetch(*next);
+    }
     return share;
+  }
+
+  /// --dump-batches: the step's rows as the executor gets them, with the
+  /// examples' indices and the transforms' decisions (ImageTransforms.h),
+  /// rewritten after each step.
+  bool dumpBatch(const BatchRequest &r) {
+    if (comm.rank() != 0)
+      return true;
+    int64_t n = int64_t(r.indices.size()),
+            t = int64_t(c.transforms.train.size());
+    std::string key = "step" + std::to_string(p.step) + ".";
+    std::vector<int32_t> indices(r.indices.begin(), r.indices.end());
+    dumped.tensors[key + "images"] = StoredTensor::fromFloat(
+        {n, c.channels, c.height, c.width}, batch.images);
+    dumped.tensors[key + "labels"] = StoredTensor::fromInt32({n}, batch.labels);
+    dumped.tensors[key + "indices"] =
+        StoredTensor::fromInt32({n}, indices.data());
+    if (t > 0 && batch.decisions)
+      dumped.tensors[key + "decisions"] =
+          StoredTensor::fromFloat({n, t, 8}, &batch.decisions[0].v[0]);
+    dumped.metadata[key + "epoch"] = std::to_string(r.epoch);
+    dumped.metadata["seed"] = std::to_string(p.seed);
+    dumped.metadata["transforms"] = transformListsToJson(c.transforms).dump();
+    std::string error;
+    if (!writeSafetensors(o.dumpBatches, dumped, error)) {
+      std::fprintf(stderr, "error: %s\n", error.c_str());
+      return false;
+    }
+    return true;
   }
 
   /// Sums a step's loss (each rank's is its rows' share of the mean),
@@ -279,13 +337,19 @@ private:
       int64_t n = std::min(G, testCount - b * G);
       StepResult r;
       auto t0 = std::chrono::steady_clock::now();
-      RowShare share =
-          prepareShare(test, order.data() + b * G, n, /*training=*/false);
-      if (ex.gathersOnDevice())
+      BatchRequest next;
+      if (b + 1 < batches)
+        next = shareRequest(order.data() + (b + 1) * G,
+                            std::min(G, testCount - (b + 1) * G), false, 0);
+      // Test transforms are keyed by epoch 0: every evaluation sees the
+      // same images.
+      RowShare share = prepareShare(order.data() + b * G, n, false, 0,
+                                    b + 1 < batches ? &next : nullptr);
+      if (deviceGather)
         r = ex.evalStepIndices(order.data() + b * G + share.offset,
                                share.count);
       else
-        r = ex.evalStep(images.data(), labels.data());
+        r = ex.evalStep(batch.images, batch.labels);
       int noFlag = 0;
       sumOverRanks(r, noFlag);
       if (log)
@@ -307,7 +371,7 @@ private:
     if (comm.rank() != 0)
       return true; // rank 0 writes for all
     std::string error;
-    if (!saveCheckpoint(path, ex, c, p, error)) {
+    if (!saveCheckpoint(path, ex, c, p, error, input.split(false).classNames)) {
       std::fprintf(stderr, "error: %s\n", error.c_str());
       return false;
     }
@@ -366,6 +430,38 @@ private:
 
   /// The step just done (p.step - 1) in the --log file, with the ranks'
   /// synchronization when there are several.
+  /// --input-only: every batch of the epochs through the input pipeline,
+  /// no steps; one line per epoch with its images per second.
+  int inputOnly() {
+    if (deviceGather) {
+      std::fprintf(stderr, "error: --input-only measures the host's input "
+                           "pipeline; this run gathers batches on the GPU\n");
+      return 1;
+    }
+    int64_t epochs = o.epochs >= 0 ? o.epochs : c.epochs;
+    const int64_t G = c.globalBatch;
+    int64_t batches = (trainCount + G - 1) / G;
+    for (int64_t e = 0; e < epochs; ++e) {
+      auto t0 = std::chrono::steady_clock::now();
+      std::vector<int64_t> order = epochOrder(trainCount, p.seed, e, o.shuffle);
+      for (int64_t b = 0; b < batches; ++b) {
+        BatchRequest next;
+        if (b + 1 < batches)
+          next = shareRequest(order.data() + (b + 1) * G,
+                              std::min(G, trainCount - (b + 1) * G), true, e);
+        prepareShare(order.data() + b * G, std::min(G, trainCount - b * G),
+                     true, e, b + 1 < batches ? &next : nullptr);
+      }
+      double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
+      std::printf("Input epoch %" PRId64 ". %" PRId64
+                  " images in %.2f s, %.0f images/s\n",
+                  e, trainCount, s, double(trainCount) / s);
+    }
+    return 0;
+  }
+
   void logStep(const StepResult &r, int64_t n, float lr, double stepMs) {
     int64_t reduceCalls = 0;
     double syncMs = 1e3 * comm.takeWaitSeconds(&reduceCalls);
@@ -374,11 +470,19 @@ private:
           << ", \"ranks\": " << comm.size()
           << ", \"allreduce_calls\": " << reduceCalls
           << ", \"wait_ms\": " << syncMs << "}\n";
+    // The input pipeline's time for this step's rows, and how long the
+    // step waited for them (0 when they were ready).
+    double prepare = 0, wait = 0;
+    int64_t batches = 0;
+    input.takeTimes(prepare, wait, batches);
+    inputSeconds += prepare, waitSeconds += wait;
     if (log)
       log << "{\"type\": \"step\", \"step\": " << p.step - 1
           << ", \"epoch\": " << p.epoch << ", \"loss\": " << r.loss
           << ", \"correct\": " << r.correct << ", \"count\": " << n
-          << ", \"lr\": " << lr << ", \"ms\": " << stepMs << "}"
+          << ", \"lr\": " << lr << ", \"ms\": " << stepMs
+          << ", \"input_ms\": " << 1e3 * prepare
+          << ", \"input_wait_ms\": " << 1e3 * wait << "}"
           << std::endl; // a reader following the log sees every step
   }
 
@@ -425,15 +529,8 @@ private:
         int64_t n = std::min(G, trainCount - b * G);
         auto t0 = std::chrono::steady_clock::now();
         StepResult r;
-        RowShare share =
-            prepareShare(train, order.data() + b * G, n, /*training=*/true);
-        if (ex.gathersOnDevice())
-          r = ex.trainStepIndices(order.data() + b * G + share.offset,
-                                  share.count, lr, p.seed, uint64_t(p.step),
-                                  o.dropout);
-        else
-          r = ex.trainStep(images.data(), labels.data(), lr, p.seed,
-                           uint64_t(p.step), o.dropout);
+        if (!trainStep(order, b, lr, r))
+          return 1;
         // Every rank stops at the same step when any was asked to.
         int stop = stopSignal;
         sumOverRanks(r, stop);
@@ -469,6 +566,46 @@ private:
     }
     if (stoppedEarly && !o.save.empty() && !checkpoint(o.save))
       return 1;
+    reportAtEnd();
+    return 0;
+  }
+
+  /// Training step `b` of the epoch's `order`: takes its rows (asking for
+  /// the next step's meanwhile), records them for --dump-batches, runs the
+  /// step. False when the dump cannot be written.
+  bool trainStep(const std::vector<int64_t> &order, int64_t b, float lr,
+                 StepResult &r) {
+    const int64_t G = c.globalBatch;
+    int64_t batches = (trainCount + G - 1) / G;
+    int64_t n = std::min(G, trainCount - b * G);
+    bool more = b + 1 < batches && (o.steps < 0 || p.step + 1 < o.steps);
+    BatchRequest next;
+    if (more)
+      next = shareRequest(order.data() + (b + 1) * G,
+                          std::min(G, trainCount - (b + 1) * G), true,
+                          p.epoch);
+    RowShare share = prepareShare(order.data() + b * G, n, true, p.epoch,
+                                  more ? &next : nullptr);
+    if (!o.dumpBatches.empty() &&
+        !dumpBatch(shareRequest(order.data() + b * G, n, true, p.epoch)))
+      return false;
+    if (deviceGather)
+      r = ex.trainStepIndices(order.data() + b * G + share.offset, share.count,
+                              lr, p.seed, uint64_t(p.step), o.dropout);
+    else
+      r = ex.trainStep(batch.images, batch.labels, lr, p.seed,
+                       uint64_t(p.step), o.dropout);
+    return true;
+  }
+
+  /// --profile's reports and the --log note, after the last step.
+  void reportAtEnd() {
+    if (o.profile && comm.rank() == 0 && !deviceGather && p.step > 0)
+      std::printf("\nInput pipeline (--profile): %.2f ms per step preparing "
+                  "batches on its thread, %.2f ms per step waited for by "
+                  "the step\n",
+                  1e3 * inputSeconds / double(p.step),
+                  1e3 * waitSeconds / double(p.step));
     if (o.profile && comm.rank() == 0) {
       std::string report = ex.profileReport();
       if (!report.empty())
@@ -477,7 +614,6 @@ private:
     if (!o.log.empty())
       note("the log's curves: plot_log.py " + o.log +
            " -o curves.svg (in alexc's tools/, installed in share/alexc)");
-    return 0;
   }
 
   const ModelConfig &c;
@@ -485,11 +621,12 @@ private:
   Executor &ex;
   Communicator &comm;
   const GradientSync *sync; // the backend's gradient hooks (several ranks)
-  Dataset train, test;
-  ResizePlan plan;
+  InputPipeline input{c};
+  PreparedBatch batch; // the rows of the current step (not on the device)
+  bool deviceGather = false;
+  double inputSeconds = 0, waitSeconds = 0; // over the training steps
+  Safetensors dumped;                       // --dump-batches
   int64_t trainCount = 0, testCount = 0;
-  std::vector<float> images;
-  std::vector<int32_t> labels;
   Progress p;
   std::ofstream log;
   std::string lastCheckpoint;

@@ -81,23 +81,42 @@ def strip_comment(command):
     return command
 
 
-def write_png(path, pixels, width, height):
-    """A grayscale 8-bit PNG, written by hand so the test needs no imaging
-    library."""
+def write_png(path, pixels, width, height, channels=1):
+    """An 8-bit gray or RGB PNG, written by hand so the test needs no
+    imaging library."""
     def chunk(kind, data):
         return (struct.pack(">I", len(data)) + kind + data +
                 struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    rows = b"".join(b"\0" + pixels[y * width:(y + 1) * width] for y in range(height))
+    row = width * channels
+    rows = b"".join(b"\0" + pixels[y * row:(y + 1) * row] for y in range(height))
+    color = 0 if channels == 1 else 2
     with open(path, "wb") as f:
         f.write(b"\x89PNG\r\n\x1a\n")
-        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)))
+        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0)))
         f.write(chunk(b"IDAT", zlib.compress(rows)))
         f.write(chunk(b"IEND", b""))
 
 
+def make_image_folder(root):
+    """my_images/{train,test}/<class>/*.png: 32x32 RGB images of three
+    classes (each a tint of noise), as a reader's own images."""
+    seed = 1
+    for split, count in (("train", 24), ("test", 8)):
+        for k, name in enumerate(("circle", "square", "triangle")):
+            os.makedirs(os.path.join(root, split, name))
+            for i in range(count):
+                pixels = bytearray()
+                for p in range(32 * 32 * 3):
+                    seed = (seed * 1103515245 + 12345) % 2**31
+                    pixels.append((seed >> 16) % 128 + (100 if p % 3 == k else 0))
+                write_png(os.path.join(root, split, name, f"{i:03d}.png"), bytes(pixels), 32, 32, 3)
+
+
 def make_fixtures(work):
     """The files a reader brings: images to classify (test images 0 and
-    1 of Fashion-MNIST, an ankle boot and a pullover)."""
+    1 of Fashion-MNIST, an ankle boot and a pullover) and a folder of
+    their own images."""
+    make_image_folder(os.path.join(work, "my_images"))
     with gzip.open(os.path.join(FASHION, "t10k-images-idx3-ubyte.gz")) as f:
         data = f.read()
     first, second = data[16:16 + 784], data[16 + 784:16 + 2 * 784]

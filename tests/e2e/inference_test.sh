@@ -82,7 +82,7 @@ seq 3 > three.txt
 fails "error: --weights FILE is required" p5_0.pgm
 fails "error: no images given" --weights w.safetensors
 fails "error: nope.png: cannot open: No such file or directory" --weights w.safetensors nope.png
-fails "error: note.txt: not an image this program reads (IDX, PNG or PGM)" --weights w.safetensors note.txt
+fails "error: note.txt: not an image this program reads (IDX, JPEG, PNG, PGM or PPM)" --weights w.safetensors note.txt
 fails "error: cut.pgm: truncated PGM: 784 bytes of pixels announced" --weights w.safetensors cut.pgm
 fails "error: three.txt: has 3 names; the model has 10 classes" --weights w.safetensors --labels three.txt p5_0.pgm
 fails "error: --top takes a positive integer, got '0'" --weights w.safetensors --top 0 p5_0.pgm
