@@ -1,5 +1,6 @@
 //===- Cifar.cpp - CIFAR-10 and CIFAR-100 binary files --------------------===//
 #include "runtime/data/Cifar.h"
+#include "runtime/data/ImageDecode.h"
 
 #include <cerrno>
 #include <cstring>
@@ -39,13 +40,9 @@ std::vector<std::string> classNamesBeside(const std::string &path,
 
 bool readCifarFile(const std::string &path, bool cifar100, Dataset &out,
                    std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot open: " + std::strerror(errno);
+  std::vector<uint8_t> bytes;
+  if (!readFileBytes(path, bytes, error))
     return false;
-  }
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
   const size_t pixels = 3 * 32 * 32, labelBytes = cifar100 ? 2 : 1;
   const size_t record = labelBytes + pixels;
   if (bytes.empty() || bytes.size() % record != 0) {

@@ -1,9 +1,11 @@
 //===- DataSource.cpp - Where --data points and how its splits load -------===//
 #include "runtime/data/DataSource.h"
 #include "runtime/data/Cifar.h"
+#include "runtime/data/DecodeCache.h"
 #include "runtime/data/ImageDecode.h"
 #include "runtime/data/ImageFolder.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -71,8 +73,27 @@ bool loadImageFolderSplit(const DataLocation &where, bool train,
   ImageFolderListing listing;
   if (!listImageFolder(root, listing, error))
     return false;
-  return decodeImageFolder(listing, o.channels, o.threads, o.skipBadImages,
-                           o.progress, out, skipped, error);
+  std::string cache, why;
+  if (!o.cacheDir.empty()) {
+    cache = decodeCachePath(o.cacheDir, listing, o.channels, error);
+    if (cache.empty())
+      return false;
+    if (readDecodeCache(cache, out, why)) {
+      if (o.progress)
+        std::fprintf(stderr, "note: %s: decoded images read from %s\n",
+                     root.c_str(), cache.c_str());
+      return true;
+    }
+    if (o.progress && why != "none yet")
+      std::fprintf(stderr, "note: %s; decoding again\n", why.c_str());
+  }
+  if (!decodeImageFolder(listing, o.channels, o.threads, o.skipBadImages,
+                         o.progress, out, skipped, error))
+    return false;
+  // A set with skipped images is not kept: the next run lists them again.
+  if (!cache.empty() && skipped.empty() && !writeDecodeCache(cache, out, why))
+    std::fprintf(stderr, "warning: --data-cache: %s\n", why.c_str());
+  return true;
 }
 
 bool loadCifarSplit(const DataLocation &where, bool train, Dataset &out,

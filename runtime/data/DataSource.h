@@ -40,6 +40,8 @@ struct LoadOptions {
   bool skipBadImages = false;
   bool progress = true; // a progress line on stderr for image folders
   int threads = 0;      // decoding threads; 0: one per core
+  /// --data-cache: where decoded image folders are kept ("": nowhere).
+  std::string cacheDir;
 };
 
 /// Loads the training split (`train`) or the test split. Skipped images

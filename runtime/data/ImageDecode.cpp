@@ -98,31 +98,15 @@ bool decodePng(const std::string &path, const std::vector<uint8_t> &bytes,
   return true;
 }
 
-/// The next PNM header number, after blanks and # comments.
-bool pnmField(const std::vector<uint8_t> &b, size_t &at, int64_t &value) {
-  for (;;) {
-    while (at < b.size() && std::isspace(b[at]))
-      ++at;
-    if (at < b.size() && b[at] == '#')
-      while (at < b.size() && b[at] != '\n')
-        ++at;
-    else
-      break;
-  }
-  size_t start = at;
-  value = 0;
-  while (at < b.size() && std::isdigit(b[at]) && at - start < 9)
-    value = value * 10 + (b[at++] - '0');
-  return at > start;
-}
-
 bool decodePnm(const std::string &path, const std::vector<uint8_t> &bytes,
                DecodedImage &out, std::string &error) {
   out.channels = bytes[1] == '6' ? 3 : 1;
   size_t at = 2;
   int64_t w = 0, h = 0, maxval = 0;
-  if (!pnmField(bytes, at, w) || !pnmField(bytes, at, h) ||
-      !pnmField(bytes, at, maxval)) {
+  auto field = [&](int64_t &v) {
+    return pnmHeaderField(bytes.data(), bytes.size(), at, v);
+  };
+  if (!field(w) || !field(h) || !field(maxval)) {
     error = path + ": a PGM/PPM header needs width, height and maximum value";
     return false;
   }
@@ -178,20 +162,44 @@ bool decodeImage(const std::string &path, const std::vector<uint8_t> &bytes,
   return false;
 }
 
-bool decodeImageFile(const std::string &path, DecodedImage &out,
-                     std::string &error) {
+bool readFileBytes(const std::string &path, std::vector<uint8_t> &bytes,
+                   std::string &error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = path + ": cannot open: " + std::strerror(errno);
     return false;
   }
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+  bytes.assign(std::istreambuf_iterator<char>(in),
+               std::istreambuf_iterator<char>());
   if (in.bad()) {
     error = path + ": cannot read: " + std::strerror(errno);
     return false;
   }
-  return decodeImage(path, bytes, out, error);
+  return true;
+}
+
+bool pnmHeaderField(const uint8_t *b, size_t size, size_t &at, int64_t &value) {
+  for (;;) {
+    while (at < size && std::isspace(b[at]))
+      ++at;
+    if (at < size && b[at] == '#')
+      while (at < size && b[at] != '\n')
+        ++at;
+    else
+      break;
+  }
+  size_t start = at;
+  value = 0;
+  while (at < size && std::isdigit(b[at]) && at - start < 9)
+    value = value * 10 + (b[at++] - '0');
+  return at > start;
+}
+
+bool decodeImageFile(const std::string &path, DecodedImage &out,
+                     std::string &error) {
+  std::vector<uint8_t> bytes;
+  return readFileBytes(path, bytes, error) &&
+         decodeImage(path, bytes, out, error);
 }
 
 void toPlanes(const DecodedImage &in, int64_t channels, uint8_t *out) {

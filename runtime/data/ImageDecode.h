@@ -29,6 +29,15 @@ struct DecodedImage {
 /// suffixes torchvision's ImageFolder takes (.bmp, .tif, .tiff, .webp).
 bool isImageFileName(const std::string &name, bool &unsupported);
 
+/// A whole file's bytes; false with `error` naming it.
+bool readFileBytes(const std::string &path, std::vector<uint8_t> &bytes,
+                   std::string &error);
+
+/// The next number of a PGM/PPM header at `at`, after blanks and # comments
+/// (at most 9 digits); false when there is none.
+bool pnmHeaderField(const uint8_t *data, size_t size, size_t &at,
+                    int64_t &value);
+
 /// Decodes `bytes` (a file's contents, recognized by content: JPEG, PNG,
 /// binary PGM/PPM); errors name `path` and the problem.
 bool decodeImage(const std::string &path, const std::vector<uint8_t> &bytes,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <utility>
 
 namespace alexc::rt {
@@ -174,12 +175,17 @@ void normalize(const Transform &t, FloatImage &image) {
   }
 }
 
-/// The taps of one output index of an antialiased bilinear resize along
-/// an axis of `in` samples to `out` (torch's _compute_weights_aa).
+/// The taps of an antialiased bilinear resize along one axis, from `in`
+/// samples to `out` (torch's _compute_weights_aa): output i is the sum of
+/// weights[i * width + j] * input[first[i] + j] for j < count[i].
 struct Taps {
   std::vector<int64_t> first, count;
-  std::vector<float> weights; // `width` per output index
+  std::vector<float> weights;
   int64_t width = 0;
+  /// The same by tap: for tap j of output i, the input index
+  /// (index[j * out + i], within the input) and weight (0 past count[i]).
+  std::vector<int32_t> index;
+  std::vector<float> weightByTap;
 };
 
 Taps antialiasedTaps(int64_t in, int64_t out) {
@@ -205,50 +211,128 @@ Taps antialiasedTaps(int64_t in, int64_t out) {
     t.first.push_back(lo);
     t.count.push_back(n);
   }
+  t.index.resize(size_t(t.width * out));
+  t.weightByTap.resize(size_t(t.width * out));
+  for (int64_t j = 0; j < t.width; ++j)
+    for (int64_t i = 0; i < out; ++i) {
+      bool used = j < t.count[size_t(i)];
+      t.index[size_t(j * out + i)] =
+          int32_t(used ? t.first[size_t(i)] + j : t.first[size_t(i)]);
+      t.weightByTap[size_t(j * out + i)] =
+          used ? t.weights[size_t(i * t.width + j)] : 0.f;
+    }
   return t;
 }
 
-/// Resamples the width (`alongRows` false) or the height of `in`.
-void resampleAxis(const FloatImage &in, int64_t size, bool alongRows,
-                  FloatImage &out) {
-  int64_t inSize = alongRows ? in.height : in.width;
-  Taps taps = antialiasedTaps(inSize, size);
-  out.channels = in.channels;
-  out.height = alongRows ? size : in.height;
-  out.width = alongRows ? in.width : size;
-  out.data.assign(size_t(out.channels * out.height * out.width), 0.f);
-  int64_t step = alongRows ? in.width : 1;
-  for (int64_t c = 0; c < out.channels; ++c)
-    for (int64_t y = 0; y < out.height; ++y)
-      for (int64_t x = 0; x < out.width; ++x) {
-        int64_t i = alongRows ? y : x;
-        const float *w = taps.weights.data() + i * taps.width;
-        int64_t sy = alongRows ? taps.first[size_t(i)] : y;
-        int64_t sx = alongRows ? x : taps.first[size_t(i)];
-        const float *src =
-            in.data.data() + (c * in.height + sy) * in.width + sx;
-        float acc = 0.f;
-        for (int64_t j = 0; j < taps.count[size_t(i)]; ++j)
-          acc += src[j * step] * w[j];
-        out.data[size_t((c * out.height + y) * out.width + x)] = acc;
-      }
+/// dst[i] = sum over j < count of rows[j * n + i] * weights[j], for i < n:
+/// `count` rows of `n` combined (the taps' terms added in order, so each
+/// output rounds as a loop over its taps would).
+/// The hot loops are compiled for AVX-512 and AVX2 too (the runtime is
+/// built for any x86-64), picked at load time.
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define ALEXC_VECTOR_CLONES                                                    \
+  __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ALEXC_VECTOR_CLONES
+#endif
+
+ALEXC_VECTOR_CLONES
+void combine(const float *__restrict rows, int64_t n,
+             const float *__restrict weights, int64_t count,
+             float *__restrict dst) {
+  for (int64_t i = 0; i < n; ++i)
+    dst[i] = 0.f;
+  for (int64_t j = 0; j < count; ++j) {
+    const float *__restrict row = rows + j * n;
+    const float w = weights[j];
+    for (int64_t i = 0; i < n; ++i)
+      dst[i] += row[i] * w;
+  }
+}
+
+/// The taps for (in, out), computed once per thread: a data set has few
+/// distinct sizes (a random resized crop, a few hundred).
+const Taps &cachedTaps(int64_t in, int64_t out) {
+  thread_local std::map<std::pair<int64_t, int64_t>, Taps> cache;
+  auto it = cache.find({in, out});
+  if (it == cache.end())
+    it = cache.emplace(std::make_pair(in, out), antialiasedTaps(in, out)).first;
+  return it->second;
+}
+
+/// One row of `n` outputs from `src` by the taps: output i sums, tap by
+/// tap in order, src[index] * weight (a zero weight past its taps adds
+/// nothing), vectorized with gathers.
+ALEXC_VECTOR_CLONES
+void resampleRow(const float *__restrict src, const int32_t *__restrict index,
+                 const float *__restrict weights, int64_t taps, int64_t n,
+                 float *__restrict dst) {
+  for (int64_t i = 0; i < n; ++i)
+    dst[i] = 0.f;
+  for (int64_t j = 0; j < taps; ++j)
+    for (int64_t i = 0; i < n; ++i)
+      dst[i] += src[index[j * n + i]] * weights[j * n + i];
+}
+
+/// Resamples the columns [left, left + w) of rows [top, top + h) of `in`
+/// to `width` columns.
+void resampleWidth(const FloatImage &in, int64_t top, int64_t left, int64_t h,
+                   int64_t w, int64_t width, FloatImage &out) {
+  out.channels = in.channels, out.height = h, out.width = width;
+  out.data.resize(size_t(in.channels * h * width));
+  const Taps *taps = w == width ? nullptr : &cachedTaps(w, width);
+  for (int64_t c = 0; c < in.channels; ++c)
+    for (int64_t y = 0; y < h; ++y) {
+      const float *src =
+          in.data.data() + (c * in.height + top + y) * in.width + left;
+      float *dst = out.data.data() + (c * h + y) * width;
+      if (taps)
+        resampleRow(src, taps->index.data(), taps->weightByTap.data(),
+                    taps->width, width, dst);
+      else
+        std::copy(src, src + w, dst);
+    }
+}
+
+/// Resamples the rows of `in` to `height` rows.
+void resampleHeight(const FloatImage &in, int64_t height, FloatImage &out) {
+  const Taps &taps = cachedTaps(in.height, height);
+  const int64_t w = in.width;
+  out.channels = in.channels, out.height = height, out.width = w;
+  out.data.resize(size_t(in.channels * height * w));
+  for (int64_t c = 0; c < in.channels; ++c)
+    for (int64_t y = 0; y < height; ++y) {
+      combine(in.data.data() + (c * in.height + taps.first[size_t(y)]) * w, w,
+              taps.weights.data() + y * taps.width, taps.count[size_t(y)],
+              out.data.data() + (c * height + y) * w);
+    }
+}
+
+/// The window (top, left, h, w) of `in` resized to (height, width), width
+/// first; the result replaces `in`.
+void resizeWindow(FloatImage &in, int64_t top, int64_t left, int64_t h,
+                  int64_t w, int64_t height, int64_t width,
+                  FloatImage &scratch) {
+  if (h == height) {
+    resampleWidth(in, top, left, h, w, width, scratch);
+    std::swap(in, scratch);
+    return;
+  }
+  if (w == width && top == 0 && left == 0 && w == in.width && h == in.height) {
+    resampleHeight(in, height, scratch); // the whole width: no copy first
+    std::swap(in, scratch);
+    return;
+  }
+  resampleWidth(in, top, left, h, w, width, scratch);
+  resampleHeight(scratch, height, in);
 }
 
 } // namespace
 
 void resizeAntialiased(const FloatImage &in, int64_t height, int64_t width,
                        FloatImage &out, FloatImage &scratch) {
-  // Width first, then height; an axis of unchanged size is left alone.
-  if (in.width != width && in.height != height) {
-    resampleAxis(in, width, /*alongRows=*/false, scratch);
-    resampleAxis(scratch, height, /*alongRows=*/true, out);
-  } else if (in.width != width) {
-    resampleAxis(in, width, false, out);
-  } else if (in.height != height) {
-    resampleAxis(in, height, true, out);
-  } else {
-    out = in;
-  }
+  out = in;
+  resizeWindow(out, 0, 0, in.height, in.width, height, width, scratch);
 }
 
 Decision decideTransform(const Transform &t, uint32_t position,
@@ -290,22 +374,17 @@ void applyTransform(const Transform &t, const Decision &d, FloatImage &image,
   case TransformKind::Resize: {
     int64_t h = image.height, w = image.width;
     transformOutputSize(t, h, w);
-    FloatImage out;
-    resizeAntialiased(image, h, w, out, scratch);
-    image = std::move(out);
+    resizeWindow(image, 0, 0, image.height, image.width, h, w, scratch);
     return;
   }
   case TransformKind::CenterCrop:
     return box(0);
   case TransformKind::RandomCrop:
-    return box(t.padding); // the box is in the zero-padded image
-  case TransformKind::RandomResizedCrop: {
-    box(0);
-    FloatImage out;
-    resizeAntialiased(image, t.height, t.width, out, scratch);
-    image = std::move(out);
+    return box(t.padding);               // the box is in the zero-padded image
+  case TransformKind::RandomResizedCrop: // the box lies inside the image
+    resizeWindow(image, int64_t(d.v[0]), int64_t(d.v[1]), int64_t(d.v[2]),
+                 int64_t(d.v[3]), t.height, t.width, scratch);
     return;
-  }
   case TransformKind::RandomHorizontalFlip:
     if (d.v[0] != 0)
       flipHorizontally(image);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace alexc::rt {
 
@@ -32,6 +33,13 @@ const std::vector<std::string> &transformFields(TransformKind kind) {
 }
 
 namespace {
+
+/// A bound as people write it: 0, 1, 1e+06.
+std::string bound(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
 
 std::string describe(const json &v) {
   std::string s = v.dump();
@@ -80,8 +88,8 @@ public:
       return fail(key, "must be a number, got " + describe(v));
     out = v.get<double>();
     if (!(out >= lo && out <= hi))
-      return fail(key, "must be in [" + json(lo).dump() + ", " +
-                           json(hi).dump() + "], got " + describe(v));
+      return fail(key, "must be in [" + bound(lo) + ", " + bound(hi) +
+                           "], got " + describe(v));
     return true;
   }
 
@@ -96,8 +104,8 @@ public:
     out[0] = v[0].get<double>();
     out[1] = v[1].get<double>();
     if (!(out[0] > lo && out[0] <= out[1] && out[1] <= hi))
-      return fail(key, "must have " + json(lo).dump() + " < low <= high" +
-                           (std::isinf(hi) ? "" : " <= " + json(hi).dump()) +
+      return fail(key, "must have " + bound(lo) + " < low <= high" +
+                           (std::isinf(hi) ? "" : " <= " + bound(hi)) +
                            ", got " + describe(v));
     return true;
   }

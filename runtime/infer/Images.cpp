@@ -15,22 +15,10 @@ namespace {
 
 constexpr int64_t kMaxSide = 1 << 16;
 
-/// The next header field of a PGM: an integer, after blanks and # comments.
+/// The next header field of a PGM (ImageDecode.h's reader).
 bool pgmField(const std::string &text, size_t &at, int64_t &value) {
-  for (;;) {
-    while (at < text.size() && std::isspace(uint8_t(text[at])))
-      ++at;
-    if (at < text.size() && text[at] == '#')
-      while (at < text.size() && text[at] != '\n')
-        ++at;
-    else
-      break;
-  }
-  size_t start = at;
-  value = 0;
-  while (at < text.size() && std::isdigit(uint8_t(text[at])) && at - start < 9)
-    value = value * 10 + (text[at++] - '0');
-  return at > start;
+  return pnmHeaderField(reinterpret_cast<const uint8_t *>(text.data()),
+                        text.size(), at, value);
 }
 
 bool readPgm(const std::string &path, const std::string &text, Image &image,

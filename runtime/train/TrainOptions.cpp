@@ -26,6 +26,10 @@ void printHelp(const char *program, const ModelConfig &c) {
       "                            or DIR/val likewise); fashion-mnist =\n"
       "                            /usr/share/datasets/fashion-mnist "
       "(default: %s)\n"
+      "  --data-cache DIR          keep image folders, once decoded, in DIR; "
+      "a later\n"
+      "                            run over unchanged files reads them "
+      "from there\n"
       "  --skip-bad-images         leave out images that do not decode (each "
       "listed)\n"
       "                            instead of stopping at the first\n"
@@ -260,6 +264,8 @@ bool parseRunFlag(ArgReader &r, TrainOptions &o) {
     return r.next(o.data);
   if (arg == "--skip-bad-images")
     return r.flag(o.skipBadImages, true);
+  if (arg == "--data-cache")
+    return r.next(o.dataCache);
   if (arg == "--input-only")
     return r.flag(o.inputOnly, true);
   if (arg == "--data-threads")

@@ -14,6 +14,7 @@ namespace alexc::rt {
 /// The executable's command line (`--help` lists it).
 struct TrainOptions {
   std::string data, device = "auto", init, save, resume, log, dumpBatches;
+  std::string dataCache; // --data-cache DIR
   DeviceOptions deviceOptions;
   std::vector<std::pair<std::string, std::string>> variants; // --variant
   int64_t epochs = -1, seed = 0, threads = 0, limitTrain = -1, limitTest = -1;

@@ -147,6 +147,7 @@ public:
     load.classes = c.classes;
     load.skipBadImages = o.skipBadImages;
     load.progress = !o.quiet;
+    load.cacheDir = o.dataCache;
     if (!input.load(o.data.empty() ? c.dataset : o.data, !o.evalOnly, load,
                     o.quiet, error))
       return fail(error);
@@ -582,8 +583,7 @@ private:
     BatchRequest next;
     if (more)
       next = shareRequest(order.data() + (b + 1) * G,
-                          std::min(G, trainCount - (b + 1) * G), true,
-                          p.epoch);
+                          std::min(G, trainCount - (b + 1) * G), true, p.epoch);
     RowShare share = prepareShare(order.data() + b * G, n, true, p.epoch,
                                   more ? &next : nullptr);
     if (!o.dumpBatches.empty() &&
@@ -593,8 +593,8 @@ private:
       r = ex.trainStepIndices(order.data() + b * G + share.offset, share.count,
                               lr, p.seed, uint64_t(p.step), o.dropout);
     else
-      r = ex.trainStep(batch.images, batch.labels, lr, p.seed,
-                       uint64_t(p.step), o.dropout);
+      r = ex.trainStep(batch.images, batch.labels, lr, p.seed, uint64_t(p.step),
+                       o.dropout);
     return true;
   }
 

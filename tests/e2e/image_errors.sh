@@ -37,17 +37,7 @@ cat > tiny.json <<'J'
  "layers": [{"name": "fc", "type": "dense", "units": 3}], "batch_size": 4, "epochs": 1}
 J
 "$alexc" tiny.json --target cpu -o tiny 2>/dev/null || { echo "FAIL: building tiny"; exit 1; }
-failures=0
-expect() { # expect RC PATTERN -- command...
-  local rc=$1 pattern=$2; shift 3
-  local out; out=$("$@" 2>&1); local got=$?
-  if [[ $got -ne $rc ]] || ! grep -qE -- "$pattern" <<<"$out"; then
-    echo "FAIL: $* -> exit $got, expected $rc and /$pattern/"; echo "$out" | tail -3
-    failures=$((failures + 1))
-  else
-    echo "ok: $(grep -E -m1 -- "$pattern" <<<"$out")"
-  fi
-}
+source "$(dirname "$0")/expect.sh"
 q="--quiet --steps 1"
 expect 0 "" -- ./tiny --data good $q
 expect 1 "corrupt/train/a/0.jpg: (corrupt or truncated JPEG|not a readable JPEG) \(libjpeg-turbo: .+\)" -- ./tiny --data corrupt $q
@@ -63,4 +53,23 @@ expect 1 "the images differ in size \(sizes/train/a/0.jpg is 8x8, sizes/train/c/
 expect 1 "no-images/train: no class folders" -- ./tiny --data no-images $q
 expect 1 "cifar/data_batch_1.bin: 6151 bytes is not a whole number of CIFAR-10 records \(3073 bytes each\)" -- ./tiny --data cifar $q
 expect 1 "nowhere: no such folder; --data takes fashion-mnist or a folder of" -- ./tiny --data nowhere $q
+
+# --data-cache: the second run reads the decoded set back and trains on the
+# same batches; a corrupt cache file is ignored with a note; a changed file
+# makes a new cache entry.
+./tiny --data good --steps 2 --quiet --dump-batches plain.safetensors
+expect 0 "" -- ./tiny --data good --steps 2 --data-cache cache
+expect 0 "note: good/train: decoded images read from cache/decoded-[0-9a-f]+.bin" -- ./tiny --data good --steps 2 --data-cache cache --dump-batches cached.safetensors
+if ! cmp -s plain.safetensors cached.safetensors; then
+  echo "FAIL: batches from the decode cache differ"; failures=$((failures + 1))
+fi
+for f in cache/decoded-*.bin; do head -c 100 "$f" > "$f.cut" && mv "$f.cut" "$f"; done
+expect 0 "note: cache/decoded-[0-9a-f]+.bin: a corrupt decode cache \(.*\); decoding again" -- ./tiny --data good --steps 2 --data-cache cache
+touch -d "2001-01-01" good/train/a/0.jpg
+out=$(./tiny --data good --steps 2 --data-cache cache 2>&1)
+if grep -q "good/train: decoded images read from" <<<"$out"; then
+  echo "FAIL: a changed file still read from the cache"; failures=$((failures + 1))
+else
+  echo "ok: a changed file is decoded again"
+fi
 exit $((failures > 0))

@@ -7,17 +7,7 @@ set -u
 exe=$1 alexc=$2 work=$3
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 python3 "$(dirname "$0")/make_bad_data.py" /usr/share/datasets/fashion-mnist data || exit 1
-failures=0
-expect() { # expect RC PATTERN -- command...
-  local rc=$1 pattern=$2; shift 3
-  local out; out=$("$@" 2>&1); local got=$?
-  if [[ $got -ne $rc ]] || ! grep -qE -- "$pattern" <<<"$out"; then
-    echo "FAIL: $* -> exit $got, expected $rc and /$pattern/"; echo "$out" | tail -3
-    failures=$((failures + 1))
-  else
-    echo "ok: $(grep -E -m1 -- "$pattern" <<<"$out")"
-  fi
-}
+source "$(dirname "$0")/expect.sh"
 q="--quiet --limit-test 64"
 expect 1 "t10k-images-idx3-ubyte.gz: not an IDX image file \(magic 0x00000801, expected 0x00000803\)" -- "$exe" --data data/bad-magic --eval-only $q
 expect 1 "t10k-images-idx3-ubyte.gz: (truncated gzip file|corrupt gzip data)" -- "$exe" --data data/truncated --eval-only $q

@@ -54,10 +54,10 @@ def read_safetensors(path):
     for name, info in header.items():
         if name == "__metadata__":
             continue
-        assert info["dtype"] == "F32", (name, info["dtype"])
+        dtype = {"F32": torch.float32, "I32": torch.int32}[info["dtype"]]
         begin, end = info["data_offsets"]
         buf = bytearray(data[8 + n + begin:8 + n + end])
-        out[name] = torch.frombuffer(buf, dtype=torch.float32).reshape(info["shape"]).clone()
+        out[name] = torch.frombuffer(buf, dtype=dtype).reshape(info["shape"]).clone()
     return out
 
 

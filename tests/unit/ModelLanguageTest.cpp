@@ -57,7 +57,8 @@ std::string fingerprint(const ModelSpec &s) {
     << " " << i.sigma << " " << p.type << " " << p.learningRate << " "
     << p.momentum << " " << p.weightDecay << " " << p.nesterov << " " << p.beta1
     << " " << p.beta2 << " " << p.epsilon << " " << s.batchSize << " "
-    << s.epochs << " " << s.data.dataset << " " << s.data.resize;
+    << s.epochs << " " << s.data.dataset << " " << s.data.resize << " "
+    << alexc::rt::transformListsToJson(s.data.transforms).dump();
   return o.str();
 }
 
@@ -210,6 +211,75 @@ TEST(ModelLanguage, ErrorsPointAtTheToken) {
   e = errorOf("");
   EXPECT_EQ(e.message, "a model file starts with 'model NAME(data: CxHxW) {', "
                        "got the end of the file");
+}
+
+// Every transform with every field set away from its default reads, holds
+// its values and round-trips through both writers; the list of names is
+// the reader's, so a new transform is covered the day it is added.
+TEST(DataTransforms, EveryTransformAndFieldRoundTrips) {
+  std::string train = R"([
+    {"type": "resize", "size": [40, 36]},
+    {"type": "random_resized_crop", "size": 34, "scale": [0.5, 0.9],
+     "ratio": [0.8, 1.25]},
+    {"type": "random_crop", "size": [33, 32], "padding": 3},
+    {"type": "random_horizontal_flip", "p": 0.25},
+    {"type": "color_jitter", "brightness": 0.1, "contrast": 0.2,
+     "saturation": 0.3},
+    {"type": "center_crop", "size": 32},
+    {"type": "normalize", "mean": [0.4, 0.5, 0.6], "std": [0.2, 0.25, 0.3]}])";
+  ModelSpec spec = read(R"({"name": "m", "input": {"channels": 3,
+      "height": 32, "width": 32}, "layers": [{"type": "dense", "units": 10}],
+      "data": {"dataset": "d", "train": )" +
+                            train + R"(, "test": [{"type": "resize", "size": 32},
+      {"type": "normalize", "mean": [0.5], "std": [0.25]}]}})",
+                        SpecFormat::Json);
+  const auto &t = spec.data.transforms.train;
+  ASSERT_EQ(t.size(), alexc::rt::transformNames().size());
+  for (size_t i = 0; i < t.size(); ++i) // one of each, in the names' order
+    EXPECT_NE(std::find(alexc::rt::transformNames().begin(),
+                        alexc::rt::transformNames().end(),
+                        alexc::rt::transformNames()[size_t(t[i].kind)]),
+              alexc::rt::transformNames().end());
+  EXPECT_EQ(t[0].height, 40);
+  EXPECT_EQ(t[0].width, 36);
+  EXPECT_DOUBLE_EQ(t[1].scale[0], 0.5);
+  EXPECT_DOUBLE_EQ(t[1].ratio[1], 1.25);
+  EXPECT_EQ(t[2].padding, 3);
+  EXPECT_DOUBLE_EQ(t[3].p, 0.25);
+  EXPECT_DOUBLE_EQ(t[4].saturation, 0.3);
+  EXPECT_EQ(t[5].width, 32);
+  EXPECT_EQ(t[6].std.size(), 3u);
+  EXPECT_EQ(spec.data.transforms.test[0].width, 0); // the smaller edge
+  for (const alexc::rt::Transform &x : t)
+    for (const std::string &field : alexc::rt::transformFields(x.kind))
+      EXPECT_TRUE(alexc::rt::transformToJson(x).contains(field))
+          << field << " of " << alexc::rt::transformNames()[size_t(x.kind)]
+          << " was left at its default";
+  expectRoundTrips(spec);
+}
+
+TEST(DataTransforms, ErrorsNameTheListPositionAndField) {
+  auto e = errorOf("model m(data: 3x8x8) {\n  fc = dense(2)\n}\ntrain {\n"
+                   "  data = d(train=(random_crop(size=8, pading=1)))\n}");
+  EXPECT_EQ(e.message, "field 'data.train[0].pading' is not a field of "
+                       "random_crop (its fields: size, padding)");
+  EXPECT_EQ(e.loc.line, 5);
+  EXPECT_EQ(e.loc.col, 39);
+  e = errorOf("model m(data: 3x8x8) {\n  fc = dense(2)\n}\ntrain {\n"
+              "  data = d(test=(normalize(mean=(0.5, 0.5), std=(1))))\n}");
+  EXPECT_EQ(e.message, "field 'data.test' [0] normalize: mean has 2 values for "
+                       "3-channel images (give 1 or 3)");
+  e = errorOf("model m(data: 3x8x8) {\n  fc = dense(2)\n}\ntrain {\n"
+              "  data = d(train=(random_flip()))\n}");
+  EXPECT_EQ(e.message, "field 'data.train[0].type' is 'random_flip'; the "
+                       "transforms are resize, center_crop, random_crop, "
+                       "random_resized_crop, random_horizontal_flip, "
+                       "color_jitter, normalize");
+  e = errorOf("model m(data: 3x8x8) {\n  fc = dense(2)\n}\ntrain {\n"
+              "  data = d(train=(random_resized_crop(size=8, scale=(0.9, "
+              "0.1))))\n}");
+  EXPECT_EQ(e.message, "field 'data.train[0].scale' must have 0 < low <= "
+                       "high <= 1, got [0.9,0.1]");
 }
 
 } // namespace
